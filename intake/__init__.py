@@ -1,0 +1,106 @@
+"""Intake and fair waitlist for reflective practice groups."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from intake import config as default_config
+from intake.extensions import babel, csrf, db, htmx, limiter, mail, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    app.config.from_object(default_config)
+    app.config.from_prefixed_env("INTAKE")
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = database_url(os.environ["DATABASE_URL"])
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'intake.sqlite3'}"
+        )
+    configure_secret_key(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+
+    from intake import errors, security, templating
+
+    errors.register(app)
+    security.register(app)
+    templating.register(app)
+    return app
+
+
+def database_url(url: str) -> str:
+    """Accept the usual postgres:// spellings and select psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def configure_secret_key(app: Flask) -> None:
+    """Outside local mode and tests, refuse to start without a real secret key."""
+    if app.config["SECRET_KEY"]:
+        return
+    if app.testing:
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    elif app.config["LOCAL"]:
+        # Kept in instance/ so sessions and links survive a restart of `make run`.
+        key_file = Path(app.instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    else:
+        raise RuntimeError(
+            "INTAKE_SECRET_KEY is not set. Set it to a long random value "
+            "(python -c 'import secrets; print(secrets.token_hex(32))'), "
+            "or set INTAKE_LOCAL=1 on a development laptop."
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    htmx.init_app(app)
+    from intake.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from intake.applications.views import bp as applications_bp
+    from intake.health.views import bp as health_bp
+    from intake.home.views import bp as home_bp
+    from intake.manage.views import bp as manage_bp
+    from intake.screener.views import bp as screener_bp
+
+    for bp in (home_bp, screener_bp, applications_bp, manage_bp, health_bp):
+        app.register_blueprint(bp)
+
+
+def register_commands(app: Flask) -> None:
+    from intake.cli import outbox_cli, seed_command
+
+    app.cli.add_command(seed_command)
+    app.cli.add_command(outbox_cli)

@@ -1,0 +1,138 @@
+"""Submitting an application: rows, decision, events and e-mail in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from intake.eligibility.rules import FAIL, PASS, evaluate
+from intake.extensions import db
+from intake.models import (
+    Applicant,
+    ApplicantLanguage,
+    Application,
+    Program,
+    SelfIdentification,
+)
+from intake.outbox.services import enqueue
+from intake.references import new_reference
+from intake.waitlist import states
+from intake.waitlist.services import move
+
+# Answers that are sensitive: kept in SelfIdentification, never in Applicant.answers.
+SENSITIVE_ANSWERS = ("bipoc",)
+
+
+class NotEligible(Exception):
+    """A program was chosen whose rules fail for these answers."""
+
+
+def find_by_form_token(form_token: str) -> Applicant | None:
+    return db.session.scalar(select(Applicant).where(Applicant.form_token == form_token))
+
+
+def submit_application(
+    *,
+    kind: str,
+    programs: Sequence[Program],
+    answers: Mapping[str, Any],
+    details: Mapping[str, Any],
+    locale: str,
+    form_token: str,
+    now: datetime,
+) -> Applicant:
+    """Create the applicant and one application per program, decided by the rules.
+
+    Each application is ``waitlisted`` when every rule passes and ``needs_review``
+    when any asks for review; the decision with each rule's reason is stored. The
+    "application received" e-mail is queued in the same transaction. Flushes; the
+    caller commits. A form token seen before raises nothing here: the unique
+    constraint on ``form_token`` makes the second insert fail at flush.
+    """
+    decisions = {p.id: evaluate(p.rule_keys, answers) for p in programs}
+    refused = [p.slug for p in programs if decisions[p.id].outcome == FAIL]
+    if refused:
+        raise NotEligible(", ".join(refused))
+
+    applicant = Applicant(
+        kind=kind,
+        name=details["name"],
+        email=details["email"],
+        phone=details.get("phone"),
+        organisation=details.get("organisation"),
+        work_zip=details.get("work_zip"),
+        roles=list(answers.get("roles") or []),
+        role_other=answers.get("role_other"),
+        availability=list(details.get("availability") or []),
+        access_needs=list(details.get("access_needs") or []),
+        access_needs_other=details.get("access_needs_other"),
+        consent_contact=bool(details.get("consent_contact")),
+        locale=locale,
+        answers={k: v for k, v in answers.items() if k not in SENSITIVE_ANSWERS},
+        form_token=form_token,
+        created_at=now,
+        languages=[ApplicantLanguage(code=code) for code in details.get("languages") or []],
+    )
+    if any(answers.get(k) is not None for k in SENSITIVE_ANSWERS):
+        applicant.self_identification = SelfIdentification(bipoc=answers.get("bipoc"))
+    db.session.add(applicant)
+    db.session.flush()  # a replayed form token stops here, before anything else
+
+    for program in programs:
+        decision = decisions[program.id]
+        application = Application(
+            applicant=applicant,
+            program=program,
+            reference=_unused_reference(),
+            status=None,
+            decision=decision.to_dict(),
+            priority=0,
+            seats_requested=details.get("seats_requested", 1),
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(application)
+        move(application, states.SUBMITTED, actor="applicant", now=now)
+        if decision.outcome == PASS:
+            move(
+                application,
+                states.ELIGIBLE,
+                actor="system",
+                now=now,
+                reason="All eligibility rules passed.",
+            )
+            move(application, states.WAITLISTED, actor="system", now=now)
+        else:
+            move(
+                application,
+                states.NEEDS_REVIEW,
+                actor="system",
+                now=now,
+                reason="A rule asked for a coordinator's review: "
+                + ", ".join(f"{r.key} ({r.reason})" for r in decision.problems),
+            )
+    db.session.flush()
+
+    enqueue(
+        template="application_received",
+        to=applicant.email,
+        dedup_key=f"received:{applicant.id}",
+        locale=locale,
+        now=now,
+        reply_to=programs[0].coordinator_email or current_app.config["COORDINATOR_EMAIL"],
+        applicant_id=applicant.id,
+        context={"applicant": applicant, "applications": applicant.applications},
+    )
+    return applicant
+
+
+def _unused_reference() -> str:
+    while True:
+        reference = new_reference()
+        taken = db.session.scalar(select(Application.id).where(Application.reference == reference))
+        if taken is None:
+            return reference

@@ -1,0 +1,117 @@
+import secrets
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from htmx_flask import make_response
+from jinja2_fragments.flask import render_block
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from intake import clock
+from intake.applications.forms import IndividualApplicationForm
+from intake.applications.services import find_by_form_token, submit_application
+from intake.extensions import db, limiter
+from intake.htmx_utils import is_htmx
+from intake.models import Applicant
+from intake.programs.services import get_open_program_by_slug, open_programs
+from intake.screener.services import applicable, screen
+from intake.screener.views import SESSION_KEY as SCREENER_KEY
+
+bp = Blueprint("applications", __name__, url_prefix="/apply")
+
+RECEIVED_KEY = "received_applicant_id"
+
+
+def _submit_limit():
+    return current_app.config["RATELIMIT_SUBMIT"]
+
+
+@bp.route("", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def individual():
+    chosen = request.args.get("program")
+    if chosen and get_open_program_by_slug(chosen) is None:
+        abort(404)
+    answers = session.get(SCREENER_KEY)
+    if answers is None:
+        flash(_("Please answer a few short questions first, so we can show what fits you."))
+        return redirect(url_for("screener.individual", program=chosen))
+
+    results = screen(open_programs("individual"), answers)
+    options = applicable(results)
+    form = IndividualApplicationForm()
+    form.programs.choices = [(r.program.slug, r.program.name) for r in options]
+    if request.method == "GET":
+        form.form_token.data = secrets.token_urlsafe(24)
+        if chosen in {r.program.slug for r in options}:
+            form.programs.data = [chosen]
+        elif len(options) == 1:
+            form.programs.data = [options[0].program.slug]
+
+    if options and form.validate_on_submit():
+        return _submit(form, options, answers)
+
+    context = {"form": form, "options": options, "results": results, "answers": answers}
+    status = 422 if request.method == "POST" else 200
+    if request.method == "POST" and is_htmx():
+        return render_block("applications/individual.html", "application_form", **context), status
+    return render_template("applications/individual.html", **context), status
+
+
+def _submit(form, options, answers):
+    # The same form sent twice (double click, back-and-resubmit) is one application.
+    token = form.form_token.data or ""
+    if not token:
+        abort(400)
+    existing = find_by_form_token(token)
+    if existing is None:
+        by_slug = {r.program.slug: r.program for r in options}
+        try:
+            applicant = submit_application(
+                kind="individual",
+                programs=[by_slug[slug] for slug in form.programs.data],
+                answers=answers,
+                details=form.details(),
+                locale=str(get_locale()),
+                form_token=token,
+                now=clock.now(),
+            )
+            db.session.commit()
+        except IntegrityError:
+            # A concurrent copy of this form won the race; show what it created.
+            db.session.rollback()
+            applicant = find_by_form_token(token)
+            if applicant is None:
+                raise
+    else:
+        applicant = existing
+    session.pop(SCREENER_KEY, None)
+    session[RECEIVED_KEY] = applicant.id
+    target = url_for("applications.received")
+    if is_htmx():
+        return make_response("", redirect=target)
+    return redirect(target, code=303)
+
+
+@bp.route("/received")
+def received():
+    applicant_id = session.get(RECEIVED_KEY)
+    applicant = (
+        db.session.scalar(select(Applicant).where(Applicant.id == applicant_id))
+        if applicant_id
+        else None
+    )
+    if applicant is None:
+        return redirect(url_for("home.index"))
+    return render_template("applications/received.html", applicant=applicant)

@@ -1,0 +1,69 @@
+"""Default settings. Every one can be overridden from the environment with the
+``INTAKE_`` prefix (``INTAKE_MAIL_SERVER=smtp.example.org``); values are parsed as
+JSON when they look like JSON, so ``INTAKE_MAIL_PORT=587`` is an int.
+
+``DATABASE_URL`` (no prefix, the twelve-factor convention) selects the database.
+"""
+
+from datetime import UTC, datetime
+
+# Set by create_app: random in local mode, required everywhere else.
+SECRET_KEY = None
+
+# Filled in by create_app from DATABASE_URL, or a SQLite file under instance/.
+SQLALCHEMY_DATABASE_URI = None
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+# `make run` sets INTAKE_LOCAL=1: a laptop with no secrets and no SMTP server.
+LOCAL = False
+
+# Links in e-mails are built from this, never from the request's Host header.
+PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+# Largest request body accepted; anything bigger gets 413.
+MAX_CONTENT_LENGTH = 64 * 1024
+
+WTF_CSRF_TIME_LIMIT = 8 * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+
+# E-mail. With MAIL_SERVER unset, delivered messages are written as .eml files to
+# MAIL_FILE_DIR (default: instance/mail) instead of being sent.
+MAIL_SERVER = None
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USE_SSL = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_DEFAULT_SENDER = "Reflective Practice Groups <no-reply@localhost>"
+MAIL_TIMEOUT = 15  # seconds, for connect and every SMTP command
+MAIL_FILE_DIR = None
+# Reply-To for applicant e-mail when a program names no coordinator address.
+COORDINATOR_EMAIL = "coordinators@localhost"
+
+# Outbox delivery: attempts before a message is marked failed, and back-off.
+OUTBOX_MAX_ATTEMPTS = 8
+OUTBOX_BACKOFF_SECONDS = 60  # doubled after every failed attempt
+OUTBOX_BACKOFF_MAX_SECONDS = 6 * 3600
+OUTBOX_BATCH_SIZE = 50
+OUTBOX_POLL_SECONDS = 5
+
+# Rate limits for public forms (Flask-Limiter). Use Redis in production, e.g.
+# INTAKE_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+RATELIMIT_SUBMIT = "10 per minute;50 per day"
+RATELIMIT_SCREENER = "120 per minute"
+
+LANGUAGES = ["en", "es", "zh"]
+BABEL_DEFAULT_LOCALE = "en"
+BABEL_DEFAULT_TIMEZONE = "America/Los_Angeles"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# The app's clock. Tests replace it to move time without sleeping.
+CLOCK = _utcnow

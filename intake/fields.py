@@ -1,0 +1,62 @@
+"""Form fields and validators shared by the feature forms.
+
+Choice labels are English msgids (intake.choices); macros/forms.html translates them
+when it renders the field.
+"""
+
+from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+
+class CheckboxGroupField(SelectMultipleField):
+    """Several choices, rendered as a fieldset of checkboxes by macros/forms.html."""
+
+
+class ChoiceGroupField(RadioField):
+    """One choice, rendered as a fieldset of radio buttons by macros/forms.html."""
+
+    def pre_validate(self, form):
+        # An unanswered question is the validators' business (InputRequired,
+        # RequiredWhen), so each can say plainly what is missing; an answer that is
+        # not one of the choices is still refused here.
+        if self.data is not None:
+            super().pre_validate(form)
+
+
+class _Stripped:
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.strip()
+
+
+class StrippedStringField(_Stripped, StringField):
+    pass
+
+
+class StrippedTextAreaField(_Stripped, TextAreaField):
+    pass
+
+
+class AtLeastOne:
+    """A checkbox group needs at least one ticked box."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.data:
+            raise ValidationError(self.message)
+
+
+class RequiredWhen:
+    """Required when another field holds (or contains) a given value."""
+
+    def __init__(self, other: str, value: str, message):
+        self.other, self.value, self.message = other, value, message
+
+    def __call__(self, form, field):
+        other = form[self.other].data
+        triggered = self.value in other if isinstance(other, list) else other == self.value
+        if triggered and not field.data:
+            raise ValidationError(self.message)

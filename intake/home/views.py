@@ -1,0 +1,18 @@
+from flask import Blueprint, abort, render_template
+
+from intake.programs.services import get_open_program_by_slug, open_programs
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+def index():
+    return render_template("home/index.html", programs=open_programs())
+
+
+@bp.route("/programs/<slug>")
+def program(slug: str):
+    program = get_open_program_by_slug(slug)
+    if program is None:
+        abort(404)
+    return render_template("home/program.html", program=program)

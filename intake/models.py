@@ -1,0 +1,252 @@
+"""Database models. One module while it stays readable; see docs/data-model.md."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from intake.extensions import db
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every database.
+
+    SQLite has no time zones and hands back naive values; PostgreSQL's
+    ``timestamptz`` hands back aware ones. Storing naive UTC and re-attaching UTC on
+    the way out makes comparisons behave the same on both.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use intake.clock.now()")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class Program(db.Model):
+    """A reflective practice offering people apply to (seeded, editable by admins)."""
+
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    # "individual" (a practitioner applies for themself) or "agency" (a leader applies
+    # on behalf of an agency, asking for several staff seats).
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    audience: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    shape: Mapped[str] = mapped_column(Text)
+    # Keys into intake.eligibility.rules.RULES; all must pass.
+    rule_keys: Mapped[list[str]] = mapped_column(JSON)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    offer_window_days: Mapped[int] = mapped_column(Integer, default=7)
+    checkin_interval_days: Mapped[int] = mapped_column(Integer, default=90)
+    checkin_window_days: Mapped[int] = mapped_column(Integer, default=14)
+    auto_offer: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Reply-To of applicant e-mail, so a person who simply answers reaches a human.
+    coordinator_email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (CheckConstraint("kind in ('individual', 'agency')", name="kind"),)
+
+
+class Applicant(db.Model):
+    """The person who filled in one application form, with their contact details.
+
+    One form may apply to several programs: one Application row per program.
+    """
+
+    __tablename__ = "applicants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    work_zip: Mapped[str | None] = mapped_column(String(10))
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    role_other: Mapped[str | None] = mapped_column(String(200))
+    availability: Mapped[list[str]] = mapped_column(JSON, default=list)
+    access_needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    access_needs_other: Mapped[str | None] = mapped_column(Text)
+    consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language the person used; every later e-mail is written in it.
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    # Screener answers the rules read, without the sensitive ones (see SelfIdentification).
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The hidden token of the form that created this row: a resubmitted form finds it.
+    form_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    applications: Mapped[list[Application]] = relationship(
+        back_populates="applicant", order_by="Application.id"
+    )
+    languages: Mapped[list[ApplicantLanguage]] = relationship(
+        cascade="all, delete-orphan", order_by="ApplicantLanguage.code"
+    )
+    self_identification: Mapped[SelfIdentification | None] = relationship(
+        cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (CheckConstraint("kind in ('individual', 'agency')", name="kind"),)
+
+    @property
+    def language_codes(self) -> list[str]:
+        return [language.code for language in self.languages]
+
+
+class ApplicantLanguage(db.Model):
+    """A language the applicant can take part in; a table so it can be filtered."""
+
+    __tablename__ = "applicant_languages"
+
+    applicant_id: Mapped[int] = mapped_column(
+        ForeignKey("applicants.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(8), primary_key=True, index=True)
+
+
+class SelfIdentification(db.Model):
+    """Sensitive self-identification answers, kept apart from everything else.
+
+    Read only where a rule or a coordinator of the program that asks needs it; never
+    logged, never in the default export.
+    """
+
+    __tablename__ = "self_identifications"
+
+    applicant_id: Mapped[int] = mapped_column(
+        ForeignKey("applicants.id", ondelete="CASCADE"), primary_key=True
+    )
+    # "yes", "no" or "prefer_not"
+    bipoc: Mapped[str | None] = mapped_column(String(16))
+
+
+class Application(db.Model):
+    """One applicant's place in one program's process, from submission on."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"))
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[str] = mapped_column(String(20))
+    # {"outcome": "pass|fail|review", "rules": [{"key", "outcome", "reason"}, ...]}
+    decision: Mapped[dict[str, Any]] = mapped_column(JSON)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    seats_requested: Mapped[int] = mapped_column(Integer, default=1)
+    # When the person joined the waitlist: the tie-breaker after priority.
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    applicant: Mapped[Applicant] = relationship(back_populates="applications")
+    program: Mapped[Program] = relationship()
+    events: Mapped[list[StatusEvent]] = relationship(
+        back_populates="application", order_by="StatusEvent.id"
+    )
+
+    __table_args__ = (
+        Index("ix_applications_queue", "program_id", "status", "priority", "joined_at"),
+        Index("ix_applications_applicant_id", "applicant_id"),
+        CheckConstraint("seats_requested >= 1", name="seats_requested"),
+    )
+
+
+class StatusEvent(db.Model):
+    """One change of an application's status: who, when and why."""
+
+    __tablename__ = "status_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    # "applicant", "system" or "coordinator"
+    actor: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    application: Mapped[Application] = relationship(back_populates="events")
+
+
+class ManageToken(db.Model):
+    """A manage-my-application link. Only the SHA-256 of the token is stored.
+
+    Tokens are minted by the delivery worker as it sends an e-mail (see
+    intake.outbox.delivery), so not even the outbox holds a usable link.
+    """
+
+    __tablename__ = "manage_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(
+        ForeignKey("applicants.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    applicant: Mapped[Applicant] = relationship()
+
+
+class OutboxMessage(db.Model):
+    """An e-mail waiting to leave, written in the same transaction as its cause."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One event never yields two messages: e.g. "received:42".
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    template: Mapped[str] = mapped_column(String(64))
+    to_addr: Mapped[str] = mapped_column(String(254))
+    reply_to: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(8))
+    # Set when the body carries the manage-link placeholder to fill in at delivery.
+    applicant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applicants.id", ondelete="SET NULL"), index=True
+    )
+    # "queued", "sent" or "failed"
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+        CheckConstraint("status in ('queued', 'sent', 'failed')", name="status"),
+    )

@@ -1,0 +1,89 @@
+"""Writing e-mail to the outbox. The outbox table is the only way e-mail leaves.
+
+Services that change state call ``enqueue`` in the same transaction, so a message
+exists exactly when its cause was committed. The worker in ``delivery`` sends it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from jinja2_fragments.flask import render_block
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from intake.extensions import db
+from intake.models import OutboxMessage
+
+# Stands in for the applicant's manage link in stored bodies. The delivery worker
+# mints a fresh token for each message it sends and puts the real link here, so the
+# database holds only token hashes, never a usable link.
+MANAGE_URL_PLACEHOLDER = "%%MANAGE_URL%%"
+
+
+def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
+    """Render ``templates/email/<template>.txt`` and ``.html`` in ``locale``.
+
+    The subject is the ``subject`` block of the text template.
+    """
+    with force_locale(locale):
+        subject = render_block(f"email/{template}.txt", "subject", **context)
+        text = render_template(f"email/{template}.txt", **context)
+        html = render_template(f"email/{template}.html", **context)
+    return " ".join(subject.split()), text.strip() + "\n", html
+
+
+def enqueue(
+    *,
+    template: str,
+    to: str,
+    dedup_key: str,
+    locale: str,
+    now: datetime,
+    reply_to: str | None = None,
+    applicant_id: int | None = None,
+    context: dict | None = None,
+) -> OutboxMessage:
+    """Queue one message; a second call with the same ``dedup_key`` returns the first."""
+    existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key))
+    if existing is not None:
+        return existing
+    context = dict(context or {})
+    context.setdefault("manage_url", MANAGE_URL_PLACEHOLDER)
+    subject, text, html = render_email(template, locale, **context)
+    message = OutboxMessage(
+        dedup_key=dedup_key,
+        template=template,
+        to_addr=to,
+        reply_to=reply_to or current_app.config["COORDINATOR_EMAIL"],
+        subject=subject,
+        text_body=text,
+        html_body=html,
+        locale=locale,
+        applicant_id=applicant_id,
+        status="queued",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    # A concurrent request may have queued the same event a moment ago: the unique
+    # dedup_key decides, inside a savepoint so the caller's transaction survives.
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        return db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key)
+        ).one()
+    return message
+
+
+def outbox_counts() -> dict[str, int]:
+    rows = db.session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    counts = {"queued": 0, "sent": 0, "failed": 0}
+    counts.update({status: count for status, count in rows})
+    return counts

@@ -1,0 +1,47 @@
+"""Helpers every template can use."""
+
+from flask import Flask
+from flask_babel import get_locale, gettext
+
+from intake import choices
+from intake.eligibility.rules import RULES
+from intake.i18n import LANGUAGE_NAMES
+from intake.waitlist.states import APPLICANT_DESCRIPTIONS, LABELS
+
+
+def register(app: Flask) -> None:
+    @app.context_processor
+    def template_helpers():
+        return {
+            "language_names": LANGUAGE_NAMES,
+            "status_label": lambda status: gettext(LABELS.get(status, status)),
+            "status_description": lambda status: gettext(APPLICANT_DESCRIPTIONS.get(status, "")),
+            "rules": RULES,
+            "current_locale": str(get_locale() or "en"),
+            "choice_label": choice_label,
+        }
+
+    # Program texts and rule messages are stored as English msgids: translate on show.
+    app.jinja_env.filters["t"] = lambda text: gettext(text) if text else ""
+    # Attributes left out of a rendered field when their value is None.
+    app.jinja_env.filters["compact"] = lambda attrs: {
+        k: v for k, v in attrs.items() if v is not None
+    }
+
+
+# Screener and form answers by question, to show a stored answer as its label.
+CHOICES_BY_QUESTION = {
+    "works_with_young_children": choices.WORKS_WITH_YOUNG_CHILDREN,
+    "roles": choices.ROLES,
+    "bipoc": choices.BIPOC,
+    "retreat": choices.RETREAT,
+    "languages": choices.LANGUAGES,
+    "availability": choices.AVAILABILITY,
+    "access_needs": choices.ACCESS_NEEDS,
+}
+
+
+def choice_label(question: str, value: str | None) -> str:
+    if value is None:
+        return ""
+    return gettext(choices.label_for(CHOICES_BY_QUESTION[question], value))

@@ -1,0 +1,38 @@
+"""Status changes. Every change goes through here and leaves an event."""
+
+from datetime import datetime
+
+from intake.extensions import db
+from intake.models import Application, StatusEvent
+from intake.waitlist.states import WAITLISTED, check_transition
+
+
+def move(
+    application: Application,
+    target: str,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str | None = None,
+) -> StatusEvent:
+    """Move an application to ``target`` if the state machine allows it.
+
+    Raises TransitionNotAllowed otherwise. Joining the waitlist stamps ``joined_at``
+    (the first time only: a person who comes back keeps their place).
+    """
+    current = application.status or None
+    check_transition(current, target)
+    application.status = target
+    application.updated_at = now
+    if target == WAITLISTED and application.joined_at is None:
+        application.joined_at = now
+    event = StatusEvent(
+        application=application,
+        from_status=current,
+        to_status=target,
+        actor=actor,
+        reason=reason,
+        created_at=now,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,102 @@
+"""The application status state machine: a pure transition table.
+
+submitted → eligible → waitlisted → offered → enrolled → completed
+          ↘ needs_review ↗         ↘ declined / expired (→ waitlisted or closed)
+          ↘ ineligible          waitlisted → inactive → waitlisted
+any open status → withdrawn
+"""
+
+from intake.i18n_markers import N_
+
+SUBMITTED = "submitted"
+ELIGIBLE = "eligible"
+NEEDS_REVIEW = "needs_review"
+INELIGIBLE = "ineligible"
+WAITLISTED = "waitlisted"
+OFFERED = "offered"
+ENROLLED = "enrolled"
+COMPLETED = "completed"
+DECLINED = "declined"
+EXPIRED = "expired"
+INACTIVE = "inactive"
+WITHDRAWN = "withdrawn"
+CLOSED = "closed"
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    SUBMITTED: frozenset({ELIGIBLE, NEEDS_REVIEW, INELIGIBLE, WITHDRAWN}),
+    NEEDS_REVIEW: frozenset({ELIGIBLE, INELIGIBLE, WITHDRAWN}),
+    ELIGIBLE: frozenset({WAITLISTED, WITHDRAWN}),
+    WAITLISTED: frozenset({OFFERED, INACTIVE, WITHDRAWN}),
+    OFFERED: frozenset({ENROLLED, DECLINED, EXPIRED, WITHDRAWN}),
+    DECLINED: frozenset({WAITLISTED, CLOSED}),
+    EXPIRED: frozenset({WAITLISTED, CLOSED}),
+    INACTIVE: frozenset({WAITLISTED, WITHDRAWN}),
+    ENROLLED: frozenset({COMPLETED, WITHDRAWN}),
+    INELIGIBLE: frozenset(),
+    COMPLETED: frozenset(),
+    WITHDRAWN: frozenset(),
+    CLOSED: frozenset(),
+}
+
+OPEN_STATUSES = frozenset(s for s, targets in TRANSITIONS.items() if WITHDRAWN in targets)
+
+# What each status means, said to the applicant.
+APPLICANT_DESCRIPTIONS = {
+    SUBMITTED: N_("We have your application."),
+    ELIGIBLE: N_("You meet the requirements for this program."),
+    NEEDS_REVIEW: N_(
+        "A coordinator is looking at your answers. We will e-mail you when they have decided."
+    ),
+    INELIGIBLE: N_("This program is not the right fit this time."),
+    WAITLISTED: N_(
+        "You are on the waitlist. We will e-mail you when a seat in a group that fits you opens."
+    ),
+    OFFERED: N_("A seat is being held for you. Please answer the offer in your e-mail."),
+    ENROLLED: N_("You have a seat in a group."),
+    COMPLETED: N_("You have completed the group."),
+    DECLINED: N_("You declined the seat you were offered."),
+    EXPIRED: N_("The seat offer expired."),
+    INACTIVE: N_("We did not hear back from you, so your place is paused."),
+    WITHDRAWN: N_("You have left the list."),
+    CLOSED: N_("This application is closed."),
+}
+
+LABELS = {
+    SUBMITTED: N_("Submitted"),
+    ELIGIBLE: N_("Eligible"),
+    NEEDS_REVIEW: N_("Being reviewed"),
+    INELIGIBLE: N_("Not eligible"),
+    WAITLISTED: N_("On the waitlist"),
+    OFFERED: N_("Seat offered"),
+    ENROLLED: N_("Enrolled"),
+    COMPLETED: N_("Completed"),
+    DECLINED: N_("Declined"),
+    EXPIRED: N_("Offer expired"),
+    INACTIVE: N_("Paused"),
+    WITHDRAWN: N_("Withdrawn"),
+    CLOSED: N_("Closed"),
+}
+
+
+class TransitionNotAllowed(Exception):
+    def __init__(self, current: str | None, target: str):
+        super().__init__(f"cannot move an application from {current!r} to {target!r}")
+        self.current = current
+        self.target = target
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+def check_transition(current: str | None, target: str) -> None:
+    """Raise TransitionNotAllowed unless ``current → target`` is in the table.
+
+    ``current`` is None only for a new application, which must start as submitted.
+    """
+    if current is None:
+        if target != SUBMITTED:
+            raise TransitionNotAllowed(current, target)
+        return
+    if not can_transition(current, target):
+        raise TransitionNotAllowed(current, target)

@@ -1,0 +1,198 @@
+"""Shared fixtures: a fresh database per test (SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set), clients, a real SMTP server on loopback, a movable clock."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import create_engine, inspect, text
+
+from intake import create_app, database_url
+from intake.extensions import db
+from intake.programs.services import seed_default_programs
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+class Clock:
+    """A clock the app takes: tests move time instead of sleeping."""
+
+    def __init__(self, start: datetime):
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **kwargs) -> datetime:
+        self.current += timedelta(**kwargs)
+        return self.current
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory):
+    if TEST_DATABASE_URL:
+        return database_url(TEST_DATABASE_URL)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_uri):
+    """Build the schema once per session from the models; tests empty the tables."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    return database_uri
+
+
+def _empty_tables(engine):
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def clock():
+    return Clock(datetime(2026, 3, 2, 17, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def app_config(tmp_path, clock):
+    """Per-test settings; a test may change them before asking for ``app``."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "CLOCK": clock,
+        "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        "PUBLIC_BASE_URL": "https://intake.example.org",
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture
+def app(_schema, app_config):
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": _schema})
+    with app.app_context():
+        _empty_tables(db.engine)
+        seed_default_programs(app.config["CLOCK"]())
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def htmx(app):
+    """A client whose requests say they come from htmx."""
+    client = app.test_client()
+    client.environ_base["HTTP_HX_REQUEST"] = "true"
+    return client
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+# A real SMTP server on loopback --------------------------------------------------
+
+
+@dataclass
+class SMTPSink:
+    """What a real aiosmtpd server on 127.0.0.1 received."""
+
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+        with self.lock:
+            self.envelopes.append(envelope)
+            self.messages.append(
+                message_from_bytes(envelope.original_content, policy=policy.default)
+            )
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SMTPServer:
+    def __init__(self, port: int):
+        self.sink = SMTPSink(port=port)
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=port)
+
+    def start(self):
+        self.controller.start()
+
+    def stop(self):
+        self.controller.stop()
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return self.sink.messages
+
+
+@pytest.fixture
+def smtp_port():
+    return free_port()
+
+
+@pytest.fixture
+def smtp(smtp_port, app_config):
+    """A running SMTP server; the app is configured to deliver to it."""
+    server = SMTPServer(smtp_port)
+    server.start()
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_TIMEOUT=5)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_down(smtp_port, app_config):
+    """SMTP configured at a port where nothing listens yet; ``.start()`` brings it up."""
+    server = SMTPServer(smtp_port)
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_TIMEOUT=5)
+    yield server
+    try:
+        server.stop()
+    except (AssertionError, RuntimeError):
+        pass
+
+
+def table_names(engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def fresh_engine(uri):
+    return create_engine(uri)

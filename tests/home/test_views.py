@@ -1,0 +1,31 @@
+def test_home_lists_open_programs_and_one_way_to_start(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "Introductory reflective practice" in page
+    assert "King County reflective consultation groups" in page
+    assert page.count('class="button button-primary"') == 1
+    assert 'href="/screener"' in page
+
+
+def test_program_page_and_unknown_program(client):
+    assert "6 virtual sessions" in client.get("/programs/introductory").get_data(as_text=True)
+    response = client.get("/programs/no-such-program")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_healthz_reports_database_and_outbox(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {
+        "status": "ok",
+        "database": "ok",
+        "outbox": {"waiting": 0, "failed": 0},
+    }
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "HX-Request" in response.headers["Vary"]
