@@ -5,14 +5,27 @@ when it renders the field.
 """
 
 from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 
-class CheckboxGroupField(SelectMultipleField):
+def select_choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class _Choices:
+    def __init__(self, *args, choices=None, **kwargs):
+        if choices is not None:
+            choices = select_choices(choices)
+        super().__init__(*args, choices=choices, **kwargs)
+
+
+class CheckboxGroupField(_Choices, SelectMultipleField):
     """Several choices, rendered as a fieldset of checkboxes by macros/forms.html."""
 
 
-class ChoiceGroupField(RadioField):
+class ChoiceGroupField(_Choices, RadioField):
     """One choice, rendered as a fieldset of radio buttons by macros/forms.html."""
 
     def pre_validate(self, form):

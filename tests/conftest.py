@@ -77,6 +77,8 @@ def app_config(tmp_path, clock):
         "SECRET_KEY": "test-secret-key",
         "CLOCK": clock,
         "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        # Flask-Mail suppresses sending under TESTING; these tests use a real server.
+        "MAIL_SUPPRESS_SEND": False,
         "PUBLIC_BASE_URL": "https://intake.example.org",
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
@@ -151,12 +153,18 @@ class SMTPServer:
     def __init__(self, port: int):
         self.sink = SMTPSink(port=port)
         self.controller = Controller(self.sink, hostname="127.0.0.1", port=port)
+        self.running = False
 
     def start(self):
         self.controller.start()
+        self.running = True
 
     def stop(self):
-        self.controller.stop()
+        if self.running:
+            self.controller.stop()
+            self.running = False
+        if not self.controller.loop.is_closed():
+            self.controller.loop.close()
 
     @property
     def messages(self) -> list[EmailMessage]:
@@ -184,10 +192,7 @@ def smtp_down(smtp_port, app_config):
     server = SMTPServer(smtp_port)
     app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_TIMEOUT=5)
     yield server
-    try:
-        server.stop()
-    except (AssertionError, RuntimeError):
-        pass
+    server.stop()
 
 
 def table_names(engine) -> set[str]:

@@ -22,6 +22,7 @@ from intake import clock
 from intake.applications.forms import IndividualApplicationForm
 from intake.applications.services import find_by_form_token, submit_application
 from intake.extensions import db, limiter
+from intake.fields import select_choices
 from intake.htmx_utils import is_htmx
 from intake.models import Applicant
 from intake.programs.services import get_open_program_by_slug, open_programs
@@ -51,7 +52,7 @@ def individual():
     results = screen(open_programs("individual"), answers)
     options = applicable(results)
     form = IndividualApplicationForm()
-    form.programs.choices = [(r.program.slug, r.program.name) for r in options]
+    form.programs.choices = select_choices((r.program.slug, r.program.name) for r in options)
     if request.method == "GET":
         form.form_token.data = secrets.token_urlsafe(24)
         if chosen in {r.program.slug for r in options}:

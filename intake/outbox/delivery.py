@@ -21,7 +21,7 @@ from flask import current_app
 from flask_mail import Connection, Message
 from sqlalchemy import select
 
-from intake.extensions import db, mail
+from intake.extensions import db
 from intake.models import ManageToken, OutboxMessage
 from intake.outbox.services import MANAGE_URL_PLACEHOLDER
 
@@ -108,7 +108,7 @@ def _build_message(row: OutboxMessage, now: datetime) -> Message:
 def _transmit(message: Message, row: OutboxMessage) -> None:
     config = current_app.config
     if config["MAIL_SERVER"]:
-        with TimeoutConnection(mail.state) as connection:
+        with TimeoutConnection(current_app.extensions["mail"]) as connection:
             connection.send(message)
         return
     # No SMTP configured: deliver to a folder of .eml files a person can open.

@@ -1,0 +1,30 @@
+import re
+
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.models import Application
+from intake.outbox.delivery import deliver_due
+from tests.helpers import submit_application
+
+
+def test_manage_link_from_the_email_shows_the_status(smtp, client, ctx, clock):
+    submit_application(client)
+    deliver_due(clock())
+    text = smtp.messages[0].get_body(("plain",)).get_content()
+    path = re.search(r"https://intake\.example\.org(/manage/\S+)", text).group(1)
+
+    response = client.get(path)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert db.session.scalars(select(Application.reference)).one() in page
+    assert "On the waitlist" in page
+    assert "Rosa Example" in page
+
+
+def test_unknown_or_mangled_link_gets_a_clear_page(client):
+    response = client.get("/manage/not-a-real-token")
+    assert response.status_code == 404
+    assert "This link does not work" in response.get_data(as_text=True)
+    assert client.get("/manage/" + "x" * 500).status_code == 404

@@ -1,0 +1,137 @@
+import hashlib
+import re
+from email import message_from_bytes, policy
+from pathlib import Path
+
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.models import Application, ManageToken, OutboxMessage
+from intake.outbox.delivery import deliver_due
+from intake.outbox.services import MANAGE_URL_PLACEHOLDER, enqueue
+from tests.helpers import submit_application
+
+MANAGE_LINK = re.compile(r"https://intake\.example\.org/manage/([A-Za-z0-9_-]+)")
+
+
+def test_received_email_arrives_by_smtp_with_text_and_html(smtp, client, ctx, clock):
+    submit_application(client)
+    report = deliver_due(clock())
+    assert (report.sent, report.retried, report.failed) == (1, 0, 0)
+
+    [message] = smtp.messages
+    reference = db.session.scalars(select(Application.reference)).one()
+    assert message["To"] == "rosa@example.org"
+    assert message["Reply-To"] == "coordinators@localhost"
+    assert reference in message["Subject"]
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert reference in text and reference in html
+    assert "Introductory reflective practice" in text
+    assert MANAGE_URL_PLACEHOLDER not in text + html
+    [token] = MANAGE_LINK.findall(text)
+    assert f'href="https://intake.example.org/manage/{token}"' in html
+
+    row = db.session.scalars(select(OutboxMessage)).one()
+    assert (row.status, row.attempts, row.sent_at) == ("sent", 1, clock())
+    # Nothing is sent twice.
+    assert deliver_due(clock()).attempted == 0
+    assert len(smtp.messages) == 1
+
+
+def test_only_the_hash_of_the_manage_token_is_stored(smtp, client, ctx, clock):
+    submit_application(client)
+    deliver_due(clock())
+    text = smtp.messages[0].get_body(("plain",)).get_content()
+    [token] = MANAGE_LINK.findall(text)
+
+    stored = db.session.scalars(select(ManageToken)).one()
+    assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    row = db.session.scalars(select(OutboxMessage)).one()
+    assert token not in row.text_body + row.html_body
+    assert MANAGE_URL_PLACEHOLDER in row.text_body
+
+
+def test_server_down_at_submission_then_delivered_exactly_once(
+    smtp_down, client, ctx, clock
+):
+    response = submit_application(client)
+    assert response.status_code == 303
+    assert db.session.scalars(select(Application)).one().status == "waitlisted"
+
+    report = deliver_due(clock())
+    assert (report.sent, report.retried) == (0, 1)
+    row = db.session.scalars(select(OutboxMessage)).one()
+    assert row.status == "queued" and row.attempts == 1
+    assert "ConnectionRefusedError" in row.last_error
+    assert db.session.scalars(select(ManageToken)).all() == []  # rolled back with the send
+
+    smtp_down.start()
+    assert deliver_due(clock()).attempted == 0  # not due yet: back-off
+    clock.advance(seconds=61)
+    assert deliver_due(clock()).sent == 1
+    clock.advance(hours=1)
+    assert deliver_due(clock()).attempted == 0
+    assert len(smtp_down.messages) == 1
+    db.session.refresh(row)
+    assert (row.status, row.attempts, row.last_error) == ("sent", 2, None)
+
+
+def test_back_off_doubles_then_gives_up(smtp_down, app, client, ctx, clock):
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 3
+    submit_application(client)
+    row = db.session.scalars(select(OutboxMessage)).one()
+    start = clock()
+
+    assert deliver_due(clock()).retried == 1
+    db.session.refresh(row)
+    assert (row.next_attempt_at - start).total_seconds() == 60
+    clock.advance(seconds=60)
+    assert deliver_due(clock()).retried == 1
+    db.session.refresh(row)
+    assert (row.next_attempt_at - clock()).total_seconds() == 120
+    clock.advance(seconds=120)
+    assert deliver_due(clock()).failed == 1
+    db.session.refresh(row)
+    assert (row.status, row.attempts) == ("failed", 3)
+
+    assert client.get("/healthz").json["outbox"] == {"waiting": 0, "failed": 1}
+    clock.advance(days=1)
+    smtp_down.start()
+    assert deliver_due(clock()).attempted == 0
+    assert smtp_down.messages == []
+
+
+def test_without_smtp_mail_is_written_as_eml_files(app, client, ctx, clock):
+    submit_application(client)
+    assert client.get("/healthz").json["outbox"] == {"waiting": 1, "failed": 0}
+    assert deliver_due(clock()).sent == 1
+    [path] = Path(app.config["MAIL_FILE_DIR"]).glob("*.eml")
+    message = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert message["To"] == "rosa@example.org"
+    assert MANAGE_LINK.search(message.get_body(("plain",)).get_content())
+    assert client.get("/healthz").json["outbox"] == {"waiting": 0, "failed": 0}
+
+
+def test_same_dedup_key_queues_one_message(ctx, clock):
+    kwargs = {
+        "template": "application_received",
+        "to": "a@example.org",
+        "dedup_key": "received:test",
+        "locale": "en",
+        "now": clock(),
+        "context": {"applicant": {"name": "A"}, "applications": []},
+    }
+    first = enqueue(**kwargs)
+    second = enqueue(**kwargs)
+    db.session.commit()
+    assert first.id == second.id
+    assert len(db.session.scalars(select(OutboxMessage)).all()) == 1
+
+
+def test_cli_delivers_once(smtp, client, runner):
+    submit_application(client)
+    result = runner.invoke(args=["outbox", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert "sent 1" in result.output
+    assert len(smtp.messages) == 1
