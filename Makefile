@@ -7,7 +7,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 HTMX_VERSION := 2.0.11
 
-.PHONY: run test install install-test migrate seed serve lint i18n-extract refresh-htmx clean
+.PHONY: run test install install-test lint i18n-extract refresh-htmx clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,10 +42,17 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check intake tests
 
-# Refresh the vendored htmx from the npm registry (pinned exactly).
+# Refresh the vendored htmx from the npm registry (pinned exactly; needs npm).
+# Change HTMX_VERSION above, run this, and tests/test_static.py checks the result.
 refresh-htmx:
-	cd /tmp && npm pack htmx.org@$(HTMX_VERSION) && tar xzf htmx.org-$(HTMX_VERSION).tgz
-	cp /tmp/package/dist/htmx.min.js static/js/htmx-$(HTMX_VERSION).min.js
+	rm -rf .htmx-download && mkdir .htmx-download
+	cd .htmx-download && npm pack --silent htmx.org@$(HTMX_VERSION) && tar xzf htmx.org-$(HTMX_VERSION).tgz
+	cp .htmx-download/package/dist/htmx.min.js static/js/htmx.min.js
+	rm -rf .htmx-download
+
+# Collect every marked string into the catalogue template.
+i18n-extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -o intake/translations/messages.pot .
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intake import config as default_config
 from intake.extensions import babel, csrf, db, htmx, limiter, mail, migrate
@@ -34,6 +35,12 @@ def create_app(test_config: dict | None = None) -> Flask:
             f"sqlite:///{Path(app.instance_path) / 'intake.sqlite3'}"
         )
     configure_secret_key(app)
+    if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=app.config["PROXY_FIX_X_FOR"],
+            x_proto=app.config["PROXY_FIX_X_PROTO"],
+        )
 
     register_extensions(app)
     register_blueprints(app)

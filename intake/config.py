@@ -20,6 +20,13 @@ LOCAL = False
 # Links in e-mails are built from this, never from the request's Host header.
 PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
+# Behind a reverse proxy (nginx, a load balancer), how many proxies set
+# X-Forwarded-For/-Proto in front of the app. 0 trusts none: the right default
+# when the app is reached directly, and the only safe one, since the headers are
+# otherwise set by whoever sends the request. Rate limits count per client address.
+PROXY_FIX_X_FOR = 0
+PROXY_FIX_X_PROTO = 0
+
 # Largest request body accepted; anything bigger gets 413.
 MAX_CONTENT_LENGTH = 64 * 1024
 

@@ -1,4 +1,4 @@
-"""Database models. One module while it stays readable; see docs/data-model.md."""
+"""Database models. One module while it stays readable."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """The delivery worker: sends queued outbox messages, retries with back-off.
 
 Each message is claimed in its own transaction with ``SELECT … FOR UPDATE SKIP
-LOCKED`` (PostgreSQL; SQLite serialises writers anyway), so several workers never
-send the same message. It is marked sent in the transaction that claimed it.
+LOCKED`` and marked sent in that transaction, so on PostgreSQL several workers
+never send the same message. SQLite has no row locks (the clause is dropped):
+run a single worker there, as `make run` does.
 """
 
 from __future__ import annotations

@@ -108,6 +108,9 @@ def test_review_outcome_waits_for_a_coordinator(client, ctx):
         application.decision["rules"]
     )
     assert "retreat_unsure" in application.events[-1].reason
+    text = db.session.scalars(select(OutboxMessage.text_body)).one()
+    assert "A coordinator will look at your answers" in text
+    assert "we will e-mail you an offer" not in text
 
 
 def test_errors_sit_next_to_fields_and_keep_every_answer(client, ctx):
