@@ -3,18 +3,14 @@
   "use strict";
 
   // After htmx swaps in a form with errors, move focus to the error summary so a
-  // screen reader reads it and a keyboard user starts from there.
+  // screen reader reads it and a keyboard user starts from there. The event fires
+  // on what htmx swapped in; with hx-swap="outerHTML", event.detail.target is the
+  // old element, already out of the document.
   document.addEventListener("htmx:afterSwap", function (event) {
-    var summary = event.detail.target.querySelector
-      ? event.detail.target.querySelector("#error-summary")
-      : null;
-    if (!summary && event.detail.target.id === "error-summary") {
-      summary = event.detail.target;
-    }
-    if (!summary) {
-      summary = document.getElementById("error-summary");
-      if (summary && !event.detail.target.contains(summary)) summary = null;
-    }
+    var swapped = event.target;
+    var summary = swapped.id === "error-summary"
+      ? swapped
+      : swapped.querySelector && swapped.querySelector("#error-summary");
     if (summary) summary.focus();
   });
 

@@ -1,0 +1,154 @@
+"""A live server and a real Chromium (Debian's, never a downloaded one) for browser tests.
+
+Every page a test opens is watched: a console error, an uncaught script error, a
+Content Security Policy violation, a request to the live server that failed, or an
+HTTP error the test did not expect fails the test at teardown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Short enough that a broken flow fails in seconds instead of Playwright's 30.
+TIMEOUT_MS = 5_000
+FAILED_LOAD_RE = re.compile(r"Failed to load resource: the server responded with a status of (\d+)")
+
+
+@pytest.fixture
+def live_server(request, app_config):
+    """The test ``app`` served on a free loopback port; yields its base URL.
+
+    The port is chosen before the app is created so that PUBLIC_BASE_URL, which the
+    e-mailed manage link is built from, points at this server.
+    """
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    app_config["PUBLIC_BASE_URL"] = base_url
+    app = request.getfixturevalue("app")
+    assert app.config["PUBLIC_BASE_URL"] == base_url, (
+        "`app` was created before `live_server`: list live_server (or page_js/page_nojs) "
+        "before app in the test's arguments"
+    )
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield base_url
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        message = (
+            f"Chromium not found at {CHROMIUM}: apt-get install chromium to run the browser "
+            "tests (CI sets E2E_REQUIRED=1)"
+        )
+        if os.environ.get("E2E_REQUIRED") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+class Watchdog:
+    """Collects what went wrong on a page, as readable lines."""
+
+    def __init__(self, page, base_url: str):
+        self.base_url = base_url
+        self.problems: list[str] = []
+        # 422 is how the app answers a form with mistakes; a test may allow more.
+        self.allowed_statuses = {422}
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("requestfailed", self._on_request_failed)
+        page.on("response", self._on_response)
+
+    def _ours(self, url: str) -> bool:
+        return url.startswith(self.base_url)
+
+    def _on_console(self, message) -> None:
+        text = message.text
+        if "Content Security Policy" in text:
+            self.problems.append(f"CSP violation: {text}")
+            return
+        if message.type != "error":
+            return
+        failed_load = FAILED_LOAD_RE.search(text)
+        if failed_load:
+            url = message.location.get("url", "")
+            # HTTP errors from the live server are judged in _on_response.
+            if self._ours(url) and int(failed_load.group(1)) in self.allowed_statuses:
+                return
+        self.problems.append(f"console error: {text} ({message.location.get('url')})")
+
+    def _on_request_failed(self, req) -> None:
+        if self._ours(req.url):
+            self.problems.append(f"request failed: {req.method} {req.url}: {req.failure}")
+
+    def _on_response(self, response) -> None:
+        if (
+            self._ours(response.url)
+            and response.status >= 400
+            and response.status not in self.allowed_statuses
+        ):
+            self.problems.append(
+                f"HTTP {response.status}: {response.request.method} {response.url}"
+            )
+
+    def assert_clean(self) -> None:
+        assert not self.problems, "the browser reported problems:\n" + "\n".join(self.problems)
+
+
+def open_page(browser, base_url: str, *, javascript: bool):
+    context = browser.new_context(
+        base_url=base_url,
+        java_script_enabled=javascript,
+        locale="en-US",
+        service_workers="block",
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.watchdog = Watchdog(page, base_url)
+    return context, page
+
+
+@pytest.fixture
+def page_js(browser, live_server):
+    context, page = open_page(browser, live_server, javascript=True)
+    yield page
+    context.close()
+    page.watchdog.assert_clean()
+
+
+@pytest.fixture
+def page_nojs(browser, live_server):
+    context, page = open_page(browser, live_server, javascript=False)
+    yield page
+    context.close()
+    page.watchdog.assert_clean()
