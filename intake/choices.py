@@ -67,3 +67,24 @@ RETREAT = [
 
 def label_for(choices: list[tuple[str, str]], value: str) -> str:
     return dict(choices).get(value, value)
+
+
+YES_NO = [
+    ("yes", N_("Yes")),
+    ("no", N_("No")),
+]
+
+YES_NO_UNSURE = [
+    ("yes", N_("Yes")),
+    ("no", N_("No")),
+    ("unsure", N_("I am not sure")),
+]
+
+HEARD_ABOUT = [
+    ("best_starts", N_("Best Starts for Kids")),
+    ("colleague", N_("A colleague or another agency")),
+    ("newsletter", N_("An e-mail or newsletter")),
+    ("event", N_("A training, conference or event")),
+    ("social_media", N_("Social media")),
+    ("other", N_("Somewhere else")),
+]

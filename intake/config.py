@@ -62,6 +62,8 @@ RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
 RATELIMIT_SUBMIT = "10 per minute;50 per day"
 RATELIMIT_SCREENER = "120 per minute"
+# E-mails to a director on a staff member's request: few, so the form cannot spam.
+RATELIMIT_REFERRAL = "5 per hour;20 per day"
 
 LANGUAGES = ["en", "es", "zh"]
 BABEL_DEFAULT_LOCALE = "en"

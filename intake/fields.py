@@ -4,9 +4,15 @@ Choice labels are English msgids (intake.choices); macros/forms.html translates 
 when it renders the field.
 """
 
-from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
+import re
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+
+from intake.eligibility.king_county import parse_zip_list
 
 
 def select_choices(pairs) -> list[SelectChoice]:
@@ -73,3 +79,48 @@ class RequiredWhen:
         triggered = self.value in other if isinstance(other, list) else other == self.value
         if triggered and not field.data:
             raise ValidationError(self.message)
+
+
+class ZipListField(StrippedTextAreaField):
+    """ZIP codes typed with commas, spaces or new lines between them.
+
+    ``data`` stays what the person typed (so it is shown back as typed);
+    ``zip_codes`` is the parsed list.
+    """
+
+    max_zips = 200
+
+    @property
+    def zip_codes(self) -> list[str]:
+        return parse_zip_list(self.data or "")
+
+    def pre_validate(self, form):
+        from flask_babel import gettext
+
+        zips = self.zip_codes
+        bad = [z for z in zips if not re.fullmatch(r"[0-9]{5}", z)]
+        if bad:
+            raise ValidationError(
+                gettext("These are not five-digit ZIP codes: %(zips)s.", zips=", ".join(bad[:10]))
+            )
+        if len(zips) > self.max_zips:
+            raise ValidationError(
+                gettext("Please list at most %(num)d ZIP codes.", num=self.max_zips)
+            )
+
+
+class NormalisedEmailField(EmailField):
+    """An e-mail address checked and normalised by email-validator (no DNS look-up)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.strip()
+
+    def pre_validate(self, form):
+        if not self.data:
+            return
+        try:
+            self.data = validate_email(self.data, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise ValidationError(_l("Enter an e-mail address like name@example.org.")) from exc

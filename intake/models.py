@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -86,7 +87,9 @@ class Applicant(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(254), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    # The address lower-cased, to find the same person's other applications.
+    email_key: Mapped[str] = mapped_column(String(254), index=True)
     phone: Mapped[str | None] = mapped_column(String(40))
     organisation: Mapped[str | None] = mapped_column(String(200))
     work_zip: Mapped[str | None] = mapped_column(String(10))
@@ -113,6 +116,7 @@ class Applicant(db.Model):
     self_identification: Mapped[SelfIdentification | None] = relationship(
         cascade="all, delete-orphan"
     )
+    agency: Mapped[AgencyDetails | None] = relationship(cascade="all, delete-orphan")
 
     __table_args__ = (CheckConstraint("kind in ('individual', 'agency')", name="kind"),)
 
@@ -130,6 +134,30 @@ class ApplicantLanguage(db.Model):
         ForeignKey("applicants.id", ondelete="CASCADE"), primary_key=True
     )
     code: Mapped[str] = mapped_column(String(8), primary_key=True, index=True)
+
+
+class AgencyDetails(db.Model):
+    """What an agency's leader told us about the agency (kind == "agency")."""
+
+    __tablename__ = "agency_details"
+
+    applicant_id: Mapped[int] = mapped_column(
+        ForeignKey("applicants.id", ondelete="CASCADE"), primary_key=True
+    )
+    agency_name: Mapped[str] = mapped_column(String(200))
+    # The name reduced to lower-case letters and digits, to spot the same agency.
+    agency_key: Mapped[str] = mapped_column(String(200))
+    street: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(50))
+    zip: Mapped[str] = mapped_column(String(10))
+    service_zips: Mapped[list[str]] = mapped_column(JSON, default=list)
+    leader_title: Mapped[str] = mapped_column(String(200))
+    staff_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    heard_about: Mapped[str | None] = mapped_column(String(40))
+    heard_about_other: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_agency_details_agency", "agency_key", "zip"),)
 
 
 class SelfIdentification(db.Model):
@@ -164,11 +192,19 @@ class Application(db.Model):
     seats_requested: Mapped[int] = mapped_column(Integer, default=1)
     # When the person joined the waitlist: the tie-breaker after priority.
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when another open application for the same program looks like the same
+    # person or agency; a coordinator resolves it. Never merged silently.
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="SET NULL")
+    )
+    # "same_email" or "same_agency"
+    duplicate_reason: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     applicant: Mapped[Applicant] = relationship(back_populates="applications")
     program: Mapped[Program] = relationship()
+    duplicate_of: Mapped[Application | None] = relationship(remote_side="Application.id")
     events: Mapped[list[StatusEvent]] = relationship(
         back_populates="application", order_by="StatusEvent.id"
     )
@@ -234,6 +270,9 @@ class OutboxMessage(db.Model):
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
     locale: Mapped[str] = mapped_column(String(8))
+    # The recipient is not kept once the message is sent (a director's address
+    # given by a staff member, for one referral message).
+    forget_recipient: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Set when the body carries the manage-link placeholder to fill in at delivery.
     applicant_id: Mapped[int | None] = mapped_column(
         ForeignKey("applicants.id", ondelete="SET NULL"), index=True

@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
             "rules": RULES,
             "current_locale": str(get_locale() or "en"),
             "choice_label": choice_label,
+            "explain": explain,
         }
 
     # Program texts and rule messages are stored as English msgids: translate on show.
@@ -38,6 +39,10 @@ CHOICES_BY_QUESTION = {
     "languages": choices.LANGUAGES,
     "availability": choices.AVAILABILITY,
     "access_needs": choices.ACCESS_NEEDS,
+    "is_leader": choices.YES_NO,
+    "serves_king_county": choices.YES_NO_UNSURE,
+    "bsk_consultation": choices.YES_NO_UNSURE,
+    "heard_about": choices.HEARD_ABOUT,
 }
 
 
@@ -45,3 +50,10 @@ def choice_label(question: str, value: str | None) -> str:
     if value is None:
         return ""
     return gettext(choices.label_for(CHOICES_BY_QUESTION[question], value))
+
+
+def explain(result) -> str:
+    """A rule result's reason, in the reader's language, with its details filled in."""
+    if not result.message:
+        return ""
+    return gettext(result.message, **(result.details or {}))

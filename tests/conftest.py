@@ -117,9 +117,19 @@ def runner(app):
 
 
 @pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
+def ctx(app, app_config, _schema):
+    """An app context for the test's own queries and service calls.
+
+    It belongs to a second app on the same database and settings: Flask reuses an
+    app context that is already pushed for the same app, so pushing ``app``'s own
+    would make every request share ``g`` (and the CSRF token cached there) and the
+    database session with the test and with each other.
+    """
+    observer = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": _schema})
+    with observer.app_context():
+        yield observer
+        db.session.remove()
+        db.engine.dispose()
 
 
 # A real SMTP server on loopback --------------------------------------------------

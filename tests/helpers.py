@@ -60,3 +60,50 @@ def submit_application(client, screener=None, **details):
     _, csrf, token = open_application(client)
     data = {**APPLICATION_DETAILS, **details, "csrf_token": csrf, "form_token": token}
     return client.post("/apply", data=data)
+
+
+AGENCY_SCREENER_ANSWERS = {
+    "is_leader": "yes",
+    "serves_king_county": "yes",
+    "service_zips": "98104, 98118",
+    "bsk_consultation": "no",
+    "commit_one_year": "yes",
+    "commit_attendance": "yes",
+    "commit_virtual": "yes",
+    "commit_cases": "yes",
+}
+
+AGENCY_DETAILS = {
+    "programs": ["king-county-consultation"],
+    "agency_name": "Little Sprouts Family Center",
+    "street": "100 Example Way",
+    "city": "Seattle",
+    "state": "WA",
+    "zip": "98104",
+    "service_zips": "98104, 98118",
+    "leader_name": "Dana Example",
+    "leader_title": "Executive Director",
+    "email": "dana@sprouts.example.org",
+    "phone": "206 555 0100",
+    "seats": "6",
+    "staff_roles": ["home_visitor", "ece_teacher"],
+    "languages": ["en", "cmn"],
+    "availability": ["weekday_morning"],
+    "heard_about": "colleague",
+    "consent": "y",
+}
+
+
+def complete_agency_screener(client, **answers):
+    page = client.get("/screener/agency").get_data(as_text=True)
+    data = {**AGENCY_SCREENER_ANSWERS, **answers, "csrf_token": csrf_token(page)}
+    response = client.post("/screener/agency", data=data)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response
+
+
+def submit_agency_application(client, screener=None, **details):
+    complete_agency_screener(client, **(screener or {}))
+    _, csrf, token = open_application(client, "/apply/agency")
+    data = {**AGENCY_DETAILS, **details, "csrf_token": csrf, "form_token": token}
+    return client.post("/apply/agency", data=data)

@@ -48,3 +48,24 @@ def test_migrations_on_postgresql():
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_0002_gives_an_existing_king_county_program_its_rules(tmp_path):
+    """A database seeded before the agency rules existed gets them on upgrade."""
+    uri = f"sqlite:///{tmp_path / 'seeded.sqlite3'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri})
+    with app.app_context():
+        flask_migrate.upgrade(revision="0001")
+        db.session.execute(
+            text(
+                "INSERT INTO programs (slug, kind, name, audience, summary, shape, rule_keys,"
+                " is_open, position, offer_window_days, checkin_interval_days,"
+                " checkin_window_days, auto_offer, created_at) VALUES ('king-county-consultation',"
+                " 'agency', 'KC', '', '', '', '[]', 1, 30, 7, 90, 14, 0, '2026-01-01')"
+            )
+        )
+        db.session.commit()
+        flask_migrate.upgrade()
+        rule_keys = db.session.execute(text("SELECT rule_keys FROM programs")).scalar()
+        assert "king_county" in rule_keys and "leadership" in rule_keys
+        db.engine.dispose()

@@ -1,73 +1,44 @@
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField
+from wtforms import BooleanField, HiddenField, IntegerField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
     Regexp,
-    ValidationError,
 )
 
 from intake import choices
-from intake.fields import AtLeastOne, CheckboxGroupField, StrippedStringField, StrippedTextAreaField
+from intake.fields import (
+    AtLeastOne,
+    CheckboxGroupField,
+    ChoiceGroupField,
+    NormalisedEmailField,
+    RequiredWhen,
+    StrippedStringField,
+    StrippedTextAreaField,
+    ZipListField,
+)
+
+ZIP_PATTERN = r"^\d{5}(-\d{4})?$"
+PHONE_PATTERN = r"^[0-9+()\-.\s]{7,40}$"
+PHONE_MESSAGE = _l("Enter a phone number, like 206 555 0100.")
 
 
-class NormalisedEmailField(EmailField):
-    """An e-mail address checked and normalised by email-validator (no DNS look-up)."""
+class ApplicationForm(FlaskForm):
+    """What every application asks, whoever applies. Subclasses add who they are."""
 
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if isinstance(self.data, str):
-            self.data = self.data.strip()
-
-    def pre_validate(self, form):
-        if not self.data:
-            return
-        try:
-            self.data = validate_email(self.data, check_deliverability=False).normalized
-        except EmailNotValidError as exc:
-            raise ValidationError(_l("Enter an e-mail address like name@example.org.")) from exc
-
-
-class IndividualApplicationForm(FlaskForm):
     programs = CheckboxGroupField(
         _l("Which programs do you want to apply for?"),
         description=_l("You can choose more than one. Each has its own waitlist."),
         validators=[AtLeastOne(_l("Choose at least one program."))],
     )
-    name = StrippedStringField(
-        _l("Your name"),
-        validators=[InputRequired(_l("Enter your name.")), Length(max=200)],
-    )
     email = NormalisedEmailField(
         _l("E-mail address"),
         description=_l("We send your confirmation and every update here."),
         validators=[InputRequired(_l("Enter your e-mail address.")), Length(max=254)],
-    )
-    phone = StrippedStringField(
-        _l("Phone number"),
-        validators=[
-            Optional(),
-            Length(max=40),
-            Regexp(
-                r"^[0-9+()\-.\s]{7,40}$", message=_l("Enter a phone number, like 206 555 0100.")
-            ),
-        ],
-    )
-    organisation = StrippedStringField(
-        _l("Organization or program you work for"),
-        validators=[Optional(), Length(max=200)],
-    )
-    work_zip = StrippedStringField(
-        _l("ZIP code where you work"),
-        description=_l("Five digits, like 98104."),
-        validators=[
-            InputRequired(_l("Enter the ZIP code where you work.")),
-            Regexp(r"^\d{5}(-\d{4})?$", message=_l("Enter a five-digit ZIP code, like 98104.")),
-        ],
     )
     languages = CheckboxGroupField(
         _l("Languages you can take part in"),
@@ -102,14 +73,142 @@ class IndividualApplicationForm(FlaskForm):
     def details(self) -> dict:
         """The contact and participation details, as the submit service takes them."""
         return {
-            "name": self.name.data,
             "email": self.email.data,
-            "phone": self.phone.data or None,
-            "organisation": self.organisation.data or None,
-            "work_zip": self.work_zip.data,
             "languages": self.languages.data,
             "availability": self.availability.data,
             "access_needs": self.access_needs.data or [],
             "access_needs_other": self.access_needs_other.data or None,
             "consent_contact": bool(self.consent.data),
+        }
+
+
+class IndividualApplicationForm(ApplicationForm):
+    name = StrippedStringField(
+        _l("Your name"),
+        validators=[InputRequired(_l("Enter your name.")), Length(max=200)],
+    )
+    phone = StrippedStringField(
+        _l("Phone number"),
+        validators=[Optional(), Length(max=40), Regexp(PHONE_PATTERN, message=PHONE_MESSAGE)],
+    )
+    organisation = StrippedStringField(
+        _l("Organization or program you work for"),
+        validators=[Optional(), Length(max=200)],
+    )
+    work_zip = StrippedStringField(
+        _l("ZIP code where you work"),
+        description=_l("Five digits, like 98104."),
+        validators=[
+            InputRequired(_l("Enter the ZIP code where you work.")),
+            Regexp(ZIP_PATTERN, message=_l("Enter a five-digit ZIP code, like 98104.")),
+        ],
+    )
+
+    def details(self) -> dict:
+        return {
+            **super().details(),
+            "name": self.name.data,
+            "phone": self.phone.data or None,
+            "organisation": self.organisation.data or None,
+            "work_zip": self.work_zip.data,
+        }
+
+
+class AgencyApplicationForm(ApplicationForm):
+    agency_name = StrippedStringField(
+        _l("Agency name"),
+        validators=[InputRequired(_l("Enter your agency's name.")), Length(max=200)],
+    )
+    street = StrippedStringField(
+        _l("Street address"),
+        validators=[InputRequired(_l("Enter your agency's street address.")), Length(max=200)],
+    )
+    city = StrippedStringField(
+        _l("City"),
+        validators=[InputRequired(_l("Enter the city.")), Length(max=100)],
+    )
+    state = StrippedStringField(
+        _l("State"),
+        default="WA",
+        validators=[InputRequired(_l("Enter the state.")), Length(max=50)],
+    )
+    zip = StrippedStringField(
+        _l("ZIP code"),
+        validators=[
+            InputRequired(_l("Enter your agency's ZIP code.")),
+            Regexp(ZIP_PATTERN, message=_l("Enter a five-digit ZIP code, like 98104.")),
+        ],
+    )
+    service_zips = ZipListField(
+        _l("ZIP codes your agency serves"),
+        description=_l("Separate them with commas or spaces, for example: 98104, 98118."),
+        validators=[
+            InputRequired(_l("List the ZIP codes your agency serves.")),
+            Length(max=2000),
+        ],
+    )
+    leader_name = StrippedStringField(
+        _l("Your name"),
+        validators=[InputRequired(_l("Enter your name.")), Length(max=200)],
+    )
+    leader_title = StrippedStringField(
+        _l("Your title"),
+        description=_l("For example: Executive Director."),
+        validators=[InputRequired(_l("Enter your title.")), Length(max=200)],
+    )
+    phone = StrippedStringField(
+        _l("Phone number"),
+        validators=[
+            InputRequired(_l("Enter a phone number where we can reach you.")),
+            Length(max=40),
+            Regexp(PHONE_PATTERN, message=PHONE_MESSAGE),
+        ],
+    )
+    seats = IntegerField(
+        _l("How many staff would take part?"),
+        description=_l("Between 1 and 50. We offer your agency's seats together."),
+        validators=[
+            InputRequired(_l("Enter how many staff would take part, from 1 to 50.")),
+            NumberRange(min=1, max=50, message=_l("Enter a number from 1 to 50.")),
+        ],
+    )
+    staff_roles = CheckboxGroupField(
+        _l("Their roles"),
+        description=_l("Choose all that apply."),
+        choices=choices.ROLES,
+        validators=[AtLeastOne(_l("Choose at least one role."))],
+    )
+    heard_about = ChoiceGroupField(
+        _l("How did you hear about these groups?"),
+        choices=choices.HEARD_ABOUT,
+        validators=[Optional()],
+    )
+    heard_about_other = StrippedStringField(
+        _l("Where did you hear about them?"),
+        validators=[
+            RequiredWhen("heard_about", "other", _l("Tell us where, or choose another answer.")),
+            Length(max=200),
+        ],
+    )
+
+    def details(self) -> dict:
+        return {
+            **super().details(),
+            "name": self.leader_name.data,
+            "phone": self.phone.data,
+            "organisation": self.agency_name.data,
+            "work_zip": self.zip.data,
+            "seats_requested": self.seats.data,
+            "agency": {
+                "agency_name": self.agency_name.data,
+                "street": self.street.data,
+                "city": self.city.data,
+                "state": self.state.data,
+                "zip": self.zip.data,
+                "service_zips": self.service_zips.zip_codes,
+                "leader_title": self.leader_title.data,
+                "staff_roles": self.staff_roles.data,
+                "heard_about": self.heard_about.data,
+                "heard_about_other": self.heard_about_other.data or None,
+            },
         }

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from intake.eligibility.rules import FAIL, PASS, evaluate
 from intake.extensions import db
 from intake.models import (
+    AgencyDetails,
     Applicant,
     ApplicantLanguage,
     Application,
@@ -62,6 +63,7 @@ def submit_application(
         kind=kind,
         name=details["name"],
         email=details["email"],
+        email_key=details["email"].lower(),
         phone=details.get("phone"),
         organisation=details.get("organisation"),
         work_zip=details.get("work_zip"),
@@ -77,6 +79,10 @@ def submit_application(
         created_at=now,
         languages=[ApplicantLanguage(code=code) for code in details.get("languages") or []],
     )
+    if details.get("agency"):
+        applicant.agency = AgencyDetails(
+            **details["agency"], agency_key=agency_key(details["agency"]["agency_name"])
+        )
     if any(answers.get(k) is not None for k in SENSITIVE_ANSWERS):
         applicant.self_identification = SelfIdentification(bipoc=answers.get("bipoc"))
     db.session.add(applicant)
@@ -116,6 +122,8 @@ def submit_application(
                 + ", ".join(f"{r.key} ({r.reason})" for r in decision.problems),
             )
     db.session.flush()
+    for application in applicant.applications:
+        flag_possible_duplicate(application)
 
     enqueue(
         template="application_received",
@@ -128,6 +136,52 @@ def submit_application(
         context={"applicant": applicant, "applications": applicant.applications},
     )
     return applicant
+
+
+# Words that do not make two agency names different.
+_NAME_NOISE = {"the", "inc", "incorporated", "llc", "pllc", "corp", "corporation", "co", "ltd"}
+
+
+def agency_key(name: str) -> str:
+    """An agency's name reduced to what identifies it: "The Kids' Place, Inc." and
+    "kids place" are the same agency."""
+    words = "".join(ch if ch.isalnum() else " " for ch in name.casefold().replace("'", "")).split()
+    return "".join(w for w in words if w not in _NAME_NOISE)[:200]
+
+
+def flag_possible_duplicate(application: Application) -> None:
+    """Point a new application at an open one for the same program that looks like
+    the same person (same e-mail) or agency (same name and ZIP). Nothing is merged:
+    a coordinator decides."""
+    open_for_program = select(Application.id).where(
+        Application.program_id == application.program.id,
+        Application.status.in_(states.OPEN_STATUSES),
+    )
+    applicant = application.applicant
+    same_email = db.session.scalar(
+        open_for_program.join(Applicant)
+        .where(Applicant.email_key == applicant.email_key, Applicant.id != applicant.id)
+        .order_by(Application.id)
+        .limit(1)
+    )
+    if same_email is not None:
+        application.duplicate_of_id, application.duplicate_reason = same_email, "same_email"
+        return
+    if applicant.agency is not None:
+        same_agency = db.session.scalar(
+            open_for_program.join(Applicant)
+            .join(AgencyDetails)
+            .where(
+                AgencyDetails.agency_key == applicant.agency.agency_key,
+                AgencyDetails.zip == applicant.agency.zip,
+                Applicant.id != applicant.id,
+            )
+            .order_by(Application.id)
+            .limit(1)
+        )
+        if same_agency is not None:
+            application.duplicate_of_id = same_agency
+            application.duplicate_reason = "same_agency"
 
 
 def _unused_reference() -> str:

@@ -1,4 +1,5 @@
 import secrets
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -13,13 +14,14 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from htmx_flask import make_response
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from intake import clock
-from intake.applications.forms import IndividualApplicationForm
+from intake.applications.forms import AgencyApplicationForm, IndividualApplicationForm
 from intake.applications.services import find_by_form_token, submit_application
 from intake.extensions import db, limiter
 from intake.fields import select_choices
@@ -27,11 +29,28 @@ from intake.htmx_utils import is_htmx
 from intake.models import Applicant
 from intake.programs.services import get_open_program_by_slug, open_programs
 from intake.screener.services import applicable, screen
-from intake.screener.views import SESSION_KEY as SCREENER_KEY
+from intake.screener.views import AGENCY, INDIVIDUAL, Screener
 
 bp = Blueprint("applications", __name__, url_prefix="/apply")
 
 RECEIVED_KEY = "received_applicant_id"
+
+
+@dataclass(frozen=True)
+class Path:
+    """One way to apply: the screener before it, its form and its page."""
+
+    screener: Screener
+    form_class: type[FlaskForm]
+    template: str
+
+    @property
+    def kind(self) -> str:
+        return self.screener.kind
+
+
+INDIVIDUAL_PATH = Path(INDIVIDUAL, IndividualApplicationForm, "applications/individual.html")
+AGENCY_PATH = Path(AGENCY, AgencyApplicationForm, "applications/agency.html")
 
 
 def _submit_limit():
@@ -41,46 +60,70 @@ def _submit_limit():
 @bp.route("", methods=["GET", "POST"])
 @limiter.limit(_submit_limit, methods=["POST"])
 def individual():
+    return _apply(INDIVIDUAL_PATH)
+
+
+@bp.route("/agency", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def agency():
+    return _apply(AGENCY_PATH)
+
+
+def _apply(path: Path):
     chosen = request.args.get("program")
     if chosen and get_open_program_by_slug(chosen) is None:
         abort(404)
-    answers = session.get(SCREENER_KEY)
+    answers = session.get(path.screener.session_key)
     if answers is None:
         flash(_("Please answer a few short questions first, so we can show what fits you."))
-        return redirect(url_for("screener.individual", program=chosen))
+        return redirect(url_for(f"screener.{path.kind}", program=chosen))
 
-    results = screen(open_programs("individual"), answers)
-    options = applicable(results)
-    form = IndividualApplicationForm()
-    form.programs.choices = select_choices((r.program.slug, r.program.name) for r in options)
+    form = path.form_class()
     if request.method == "GET":
         form.form_token.data = secrets.token_urlsafe(24)
+        if path is AGENCY_PATH:
+            form.service_zips.data = ", ".join(answers.get("service_zips") or [])
+    results = screen(open_programs(path.kind), _answers_for(form, answers))
+    options = applicable(results)
+    form.programs.choices = select_choices((r.program.slug, r.program.name) for r in options)
+    if request.method == "GET":
         if chosen in {r.program.slug for r in options}:
             form.programs.data = [chosen]
         elif len(options) == 1:
             form.programs.data = [options[0].program.slug]
 
     if options and form.validate_on_submit():
-        return _submit(form, options, answers)
+        return _submit(path, form, options, _answers_for(form, answers))
 
     context = {"form": form, "options": options, "results": results, "answers": answers}
     status = 422 if request.method == "POST" else 200
     if request.method == "POST" and is_htmx():
-        return render_block("applications/individual.html", "application_form", **context), status
-    return render_template("applications/individual.html", **context), status
+        return render_block(path.template, "application_form", **context), status
+    return render_template(path.template, **context), status
 
 
-def _submit(form, options, answers):
+def _answers_for(form, answers: dict) -> dict:
+    """The screener's answers, updated with what the application form says again.
+
+    An agency's service ZIPs can be corrected on the form; the rules then read the
+    corrected list, so the stored decision matches what the agency told us last.
+    """
+    if isinstance(form, AgencyApplicationForm) and form.service_zips.data:
+        return {**answers, "service_zips": form.service_zips.zip_codes}
+    return answers
+
+
+def _submit(path: Path, form, options, answers):
     # The same form sent twice (double click, back-and-resubmit) is one application.
     token = form.form_token.data or ""
     if not token:
         abort(400)
-    existing = find_by_form_token(token)
-    if existing is None:
+    applicant = find_by_form_token(token)
+    if applicant is None:
         by_slug = {r.program.slug: r.program for r in options}
         try:
             applicant = submit_application(
-                kind="individual",
+                kind=path.kind,
                 programs=[by_slug[slug] for slug in form.programs.data],
                 answers=answers,
                 details=form.details(),
@@ -95,9 +138,7 @@ def _submit(form, options, answers):
             applicant = find_by_form_token(token)
             if applicant is None:
                 raise
-    else:
-        applicant = existing
-    session.pop(SCREENER_KEY, None)
+    session.pop(path.screener.session_key, None)
     session[RECEIVED_KEY] = applicant.id
     target = url_for("applications.received")
     if is_htmx():

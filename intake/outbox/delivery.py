@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import ManageToken, OutboxMessage
-from intake.outbox.services import MANAGE_URL_PLACEHOLDER
+from intake.outbox.services import FORGOTTEN_RECIPIENT, MANAGE_URL_PLACEHOLDER, public_url
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +66,6 @@ class DeliveryReport:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def public_url(path: str) -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
 def mint_manage_token(applicant_id: int, now: datetime) -> str:
@@ -147,6 +143,8 @@ def deliver_one(message_id: int, now: datetime) -> str | None:
     row.sent_at = now
     row.attempts += 1
     row.last_error = None
+    if row.forget_recipient:
+        row.to_addr = FORGOTTEN_RECIPIENT
     db.session.commit()
     return "sent"
 

@@ -23,6 +23,15 @@ from intake.models import OutboxMessage
 MANAGE_URL_PLACEHOLDER = "%%MANAGE_URL%%"
 
 
+# Stored in place of a recipient the app promised not to keep, once it is sent.
+FORGOTTEN_RECIPIENT = "(not kept)"
+
+
+def public_url(path: str) -> str:
+    """A link for an e-mail: from the configured base URL, never the request's Host."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
 def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
     """Render ``templates/email/<template>.txt`` and ``.html`` in ``locale``.
 
@@ -44,6 +53,7 @@ def enqueue(
     now: datetime,
     reply_to: str | None = None,
     applicant_id: int | None = None,
+    forget_recipient: bool = False,
     context: dict | None = None,
 ) -> OutboxMessage:
     """Queue one message; a second call with the same ``dedup_key`` returns the first."""
@@ -63,6 +73,7 @@ def enqueue(
         html_body=html,
         locale=locale,
         applicant_id=applicant_id,
+        forget_recipient=forget_recipient,
         status="queued",
         attempts=0,
         next_attempt_at=now,

@@ -5,6 +5,7 @@ these defaults appear in the reader's language, and a text an admin has edited
 appears as written.
 """
 
+from intake.eligibility.rules import AGENCY_RULE_KEYS
 from intake.i18n_markers import N_
 
 DEFAULT_PROGRAMS = [
@@ -58,7 +59,7 @@ DEFAULT_PROGRAMS = [
             "Virtual groups. Consultants speak English, Spanish, Mandarin and American Sign "
             "Language."
         ),
-        "rule_keys": [],
+        "rule_keys": AGENCY_RULE_KEYS,
         "position": 30,
     },
     {

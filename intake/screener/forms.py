@@ -1,14 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, Optional
 
 from intake import choices
 from intake.fields import (
     AtLeastOne,
     CheckboxGroupField,
     ChoiceGroupField,
+    NormalisedEmailField,
     RequiredWhen,
     StrippedStringField,
+    ZipListField,
 )
 
 
@@ -70,3 +72,90 @@ class IndividualScreenerForm(FlaskForm):
     @property
     def shows_role_other(self) -> bool:
         return "other" in (self.roles.data or [])
+
+
+class AgencyScreenerForm(FlaskForm):
+    """The questions the agency rules read, asked of the person applying for an agency."""
+
+    is_leader = ChoiceGroupField(
+        _l("Are you your agency's director, or part of its executive leadership?"),
+        description=_l("Applications must come from leadership, on behalf of the agency."),
+        choices=choices.YES_NO,
+        validators=[InputRequired(_l("Tell us whether you are part of your agency's leadership."))],
+    )
+    serves_king_county = ChoiceGroupField(
+        _l(
+            "Does your agency serve children prenatal to five and their families in King "
+            "County, Washington?"
+        ),
+        choices=choices.YES_NO_UNSURE,
+        validators=[InputRequired(_l("Tell us whether your agency serves King County."))],
+    )
+    service_zips = ZipListField(
+        _l("Which ZIP codes does your agency serve?"),
+        description=_l("Separate them with commas or spaces, for example: 98104, 98118."),
+        validators=[
+            RequiredWhen("serves_king_county", "yes", _l("List the ZIP codes your agency serves.")),
+            Length(max=2000),
+        ],
+    )
+    bsk_consultation = ChoiceGroupField(
+        _l("Is your agency receiving reflective consultation through Best Starts for Kids now?"),
+        choices=choices.YES_NO_UNSURE,
+        validators=[
+            InputRequired(
+                _l("Tell us whether your agency already receives reflective consultation.")
+            )
+        ],
+    )
+    commit_one_year = ChoiceGroupField(
+        _l("Can your agency take part for at least one year?"),
+        choices=choices.YES_NO,
+        validators=[InputRequired(_l("Answer yes or no."))],
+    )
+    commit_attendance = ChoiceGroupField(
+        _l("Can your staff attend consistently and take an active part?"),
+        choices=choices.YES_NO,
+        validators=[InputRequired(_l("Answer yes or no."))],
+    )
+    commit_virtual = ChoiceGroupField(
+        _l("Can your staff join the groups online (by video)?"),
+        choices=choices.YES_NO,
+        validators=[InputRequired(_l("Answer yes or no."))],
+    )
+    commit_cases = ChoiceGroupField(
+        _l("Are your staff open to discussing real-life cases from their work in the group?"),
+        choices=choices.YES_NO,
+        validators=[InputRequired(_l("Answer yes or no."))],
+    )
+
+    def answers(self) -> dict:
+        return {
+            "is_leader": self.is_leader.data,
+            "serves_king_county": self.serves_king_county.data,
+            "service_zips": self.service_zips.zip_codes if self.shows_zips else [],
+            "bsk_consultation": self.bsk_consultation.data,
+            "commit_one_year": self.commit_one_year.data,
+            "commit_attendance": self.commit_attendance.data,
+            "commit_virtual": self.commit_virtual.data,
+            "commit_cases": self.commit_cases.data,
+        }
+
+    @property
+    def shows_zips(self) -> bool:
+        return self.serves_king_county.data in ("yes", "unsure")
+
+
+class DirectorReferralForm(FlaskForm):
+    """A staff member asks us to e-mail their director a link to apply."""
+
+    director_email = NormalisedEmailField(
+        _l("Your director's e-mail address"),
+        description=_l("We send one message and do not keep the address."),
+        validators=[InputRequired(_l("Enter your director's e-mail address.")), Length(max=254)],
+    )
+    your_name = StrippedStringField(
+        _l("Your name"),
+        description=_l("So your director knows who asked us to write."),
+        validators=[Optional(), Length(max=200)],
+    )

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from flask import current_app, url_for
+
 from intake.eligibility.rules import FAIL, PASS, REVIEW, UNANSWERED, Decision, evaluate
-from intake.models import Program
+from intake.models import OutboxMessage, Program
+from intake.outbox.services import enqueue, public_url
+from intake.programs.services import open_programs
 
 
 @dataclass(frozen=True)
@@ -44,3 +51,32 @@ def screen(programs: Sequence[Program], answers: Mapping[str, Any]) -> list[Prog
 def applicable(results: Sequence[ProgramResult]) -> list[ProgramResult]:
     """The programs a person may apply to: eligible, or to be reviewed."""
     return [r for r in results if r.can_apply]
+
+
+def refer_director(
+    *, director_email: str, from_name: str | None, locale: str, now: datetime
+) -> OutboxMessage:
+    """Queue one e-mail inviting an agency's director to apply.
+
+    The address is used for this message only: the outbox forgets it once sent, and
+    the de-duplication key (one message per address per day) holds a keyed hash,
+    not the address.
+    """
+    digest = hmac.new(
+        current_app.config["SECRET_KEY"].encode(),
+        director_email.lower().encode(),
+        hashlib.sha256,
+    ).hexdigest()[:32]
+    return enqueue(
+        template="director_referral",
+        to=director_email,
+        dedup_key=f"referral:{digest}:{now.date().isoformat()}",
+        locale=locale,
+        now=now,
+        forget_recipient=True,
+        context={
+            "from_name": from_name,
+            "apply_url": public_url(url_for("screener.agency")),
+            "programs": open_programs("agency"),
+        },
+    )

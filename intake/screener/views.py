@@ -1,66 +1,133 @@
-from flask import Blueprint, abort, render_template, request, session
-from jinja2_fragments.flask import render_blocks
+from dataclasses import dataclass
 
-from intake.extensions import limiter
+from flask import Blueprint, abort, current_app, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_wtf import FlaskForm
+from jinja2_fragments.flask import render_block, render_blocks
+
+from intake import clock
+from intake.extensions import db, limiter
 from intake.htmx_utils import is_htmx
 from intake.programs.services import get_open_program_by_slug, open_programs
-from intake.screener.forms import IndividualScreenerForm
-from intake.screener.services import applicable, screen
+from intake.screener.forms import AgencyScreenerForm, DirectorReferralForm, IndividualScreenerForm
+from intake.screener.services import applicable, refer_director, screen
 
 bp = Blueprint("screener", __name__, url_prefix="/screener")
 
-# The answers of a completed screener wait here until the application is sent.
-SESSION_KEY = "screener"
+
+@dataclass(frozen=True)
+class Screener:
+    """One applicant path's screener: its questions, page and follow-up blocks."""
+
+    kind: str
+    form_class: type[FlaskForm]
+    template: str
+    # The answers of a completed screener wait in the session under this key until
+    # the application is sent.
+    session_key: str
+    followups: tuple[str, ...]
+
+
+INDIVIDUAL = Screener(
+    kind="individual",
+    form_class=IndividualScreenerForm,
+    template="screener/individual.html",
+    session_key="screener",
+    followups=("followup_role_other", "followup_retreat"),
+)
+AGENCY = Screener(
+    kind="agency",
+    form_class=AgencyScreenerForm,
+    template="screener/agency.html",
+    session_key="agency_screener",
+    followups=("followup_zips",),
+)
+SCREENERS = {s.kind: s for s in (INDIVIDUAL, AGENCY)}
 
 
 def _screener_limit():
-    from flask import current_app
-
     return current_app.config["RATELIMIT_SCREENER"]
+
+
+def _referral_limit():
+    return current_app.config["RATELIMIT_REFERRAL"]
 
 
 @bp.route("", methods=["GET", "POST"])
 @limiter.limit(_screener_limit, methods=["POST"])
 def individual():
+    return _screen(INDIVIDUAL)
+
+
+@bp.route("/agency", methods=["GET", "POST"])
+@limiter.limit(_screener_limit, methods=["POST"])
+def agency():
+    return _screen(AGENCY)
+
+
+def _screen(screener: Screener):
     chosen = request.args.get("program")
     if chosen and get_open_program_by_slug(chosen) is None:
         abort(404)
 
     if request.method == "POST":
-        form = IndividualScreenerForm()
+        form = screener.form_class()
         complete = form.validate_on_submit()
         if complete:
-            session[SESSION_KEY] = form.answers()
+            session[screener.session_key] = form.answers()
         else:
-            session.pop(SESSION_KEY, None)
+            session.pop(screener.session_key, None)
     else:
-        form = IndividualScreenerForm(data=session.get(SESSION_KEY))
-        complete = SESSION_KEY in session
+        form = screener.form_class(data=session.get(screener.session_key))
+        complete = screener.session_key in session
 
     programs = open_programs()
-    individual_programs = [p for p in programs if p.kind == "individual"]
     answers = form.answers()
-    answered = any(answers.get(k) for k in ("works_with_young_children", "bipoc", "roles"))
-    results = screen(individual_programs, answers) if answered else []
+    results = (
+        screen([p for p in programs if p.kind == screener.kind], answers)
+        if any(answers.values())
+        else []
+    )
     context = {
         "form": form,
         "results": results,
         "can_apply": complete and bool(applicable(results)),
         "complete": complete,
-        "agency_programs": [p for p in programs if p.kind == "agency"],
+        "other_programs": [p for p in programs if p.kind != screener.kind],
         "chosen": chosen,
+        "apply_url": url_for(f"applications.{screener.kind}", program=chosen),
+        "referral_form": DirectorReferralForm(formdata=None),
     }
 
     if request.method == "POST" and is_htmx():
         # Answering a question: refresh the results, the follow-up questions and the
         # announcement for screen readers; leave the rest of the form alone. Errors wait
         # for the real submit, so nobody is scolded for a question not reached yet.
+        fragment = {"oob": True, "show_errors": False, **context}
         return render_blocks(
-            "screener/individual.html",
-            ["results", "followup_role_other", "followup_retreat", "announcement"],
-            oob=True,
-            show_errors=False,
-            **context,
-        )
+            "screener/_results.html", ["results", "announcement"], **fragment
+        ) + render_blocks(screener.template, list(screener.followups), **fragment)
     status = 422 if request.method == "POST" and not complete else 200
-    return render_template("screener/individual.html", show_errors=True, **context), status
+    return render_template(screener.template, show_errors=True, **context), status
+
+
+@bp.route("/agency/refer", methods=["GET", "POST"])
+@limiter.limit(_referral_limit, methods=["POST"])
+def refer():
+    """E-mail an agency's director a link to apply, on a staff member's request."""
+    form = DirectorReferralForm()
+    sent = False
+    if form.validate_on_submit():
+        refer_director(
+            director_email=form.director_email.data,
+            from_name=form.your_name.data or None,
+            locale=str(get_locale()),
+            now=clock.now(),
+        )
+        db.session.commit()
+        sent = True
+    status = 422 if request.method == "POST" and not sent else 200
+    context = {"referral_form": form, "referral_sent": sent}
+    if is_htmx():
+        return render_block("screener/refer.html", "referral", **context), status
+    return render_template("screener/refer.html", **context), status

@@ -77,8 +77,10 @@ def test_server_down_at_submission_then_delivered_exactly_once(
     assert (row.status, row.attempts, row.last_error) == ("sent", 2, None)
 
 
-def test_back_off_doubles_then_gives_up(smtp_down, app, client, ctx, clock):
-    app.config["OUTBOX_MAX_ATTEMPTS"] = 3
+def test_back_off_doubles_then_gives_up(smtp_down, app_config, request, clock):
+    app_config["OUTBOX_MAX_ATTEMPTS"] = 3
+    client = request.getfixturevalue("client")
+    request.getfixturevalue("ctx")
     submit_application(client)
     row = db.session.scalars(select(OutboxMessage)).one()
     start = clock()
