@@ -30,6 +30,7 @@ run: export INTAKE_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed
+	$(FLASK) demo-admin
 	@echo "Serving on http://$(HOST):$(PORT)  (e-mail: instance/mail/ unless INTAKE_MAIL_SERVER is set)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(FLASK) outbox deliver --loop & \

@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intake import config as default_config
-from intake.extensions import babel, csrf, db, htmx, limiter, mail, migrate
+from intake.extensions import babel, csrf, db, htmx, limiter, login, mail, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -93,21 +93,44 @@ def register_extensions(app: Flask) -> None:
 
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    login.init_app(app)
+    import intake.auth.access  # noqa: F401 - registers the user loader
 
 
 def register_blueprints(app: Flask) -> None:
+    from intake.admin.views import bp as admin_bp
     from intake.applications.views import bp as applications_bp
+    from intake.auth.views import bp as auth_bp
+    from intake.casefile.views import bp as casefile_bp
+    from intake.cohorts.views import bp as cohorts_bp
     from intake.health.views import bp as health_bp
     from intake.home.views import bp as home_bp
     from intake.manage.views import bp as manage_bp
+    from intake.reports.views import bp as reports_bp
+    from intake.review.views import bp as review_bp
     from intake.screener.views import bp as screener_bp
+    from intake.waitlist.views import bp as waitlist_bp
 
-    for bp in (home_bp, screener_bp, applications_bp, manage_bp, health_bp):
+    for bp in (
+        home_bp,
+        screener_bp,
+        applications_bp,
+        manage_bp,
+        health_bp,
+        auth_bp,
+        waitlist_bp,
+        review_bp,
+        casefile_bp,
+        cohorts_bp,
+        reports_bp,
+        admin_bp,
+    ):
         app.register_blueprint(bp)
 
 
 def register_commands(app: Flask) -> None:
+    from intake.auth.cli import create_coordinator_command, demo_admin_command
     from intake.cli import outbox_cli, seed_command
 
-    app.cli.add_command(seed_command)
-    app.cli.add_command(outbox_cli)
+    for command in (seed_command, outbox_cli, create_coordinator_command, demo_admin_command):
+        app.cli.add_command(command)

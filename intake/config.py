@@ -65,6 +65,14 @@ RATELIMIT_SCREENER = "120 per minute"
 # E-mails to a director on a staff member's request: few, so the form cannot spam.
 RATELIMIT_REFERRAL = "5 per hour;20 per day"
 
+# Coordinator sessions end after this many minutes without a request.
+COORDINATOR_IDLE_MINUTES = 30
+# Password reset links work once, for this long.
+PASSWORD_RESET_MAX_AGE_SECONDS = 3600
+RATELIMIT_LOGIN = "10 per minute;50 per hour"
+# Name shown in one-time-password apps.
+TOTP_ISSUER = "Reflective practice intake"
+
 LANGUAGES = ["en", "es", "zh"]
 BABEL_DEFAULT_LOCALE = "en"
 BABEL_DEFAULT_TIMEZONE = "America/Los_Angeles"

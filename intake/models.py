@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -199,6 +200,10 @@ class Application(db.Model):
     )
     # "same_email" or "same_agency"
     duplicate_reason: Mapped[str | None] = mapped_column(String(20))
+    # How a coordinator resolved the flag, once: "keep_both" or "merged" (this one
+    # withdrawn in favour of the other).
+    duplicate_resolution: Mapped[str | None] = mapped_column(String(20))
+    duplicate_resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -229,10 +234,12 @@ class StatusEvent(db.Model):
     to_status: Mapped[str] = mapped_column(String(20))
     # "applicant", "system" or "coordinator"
     actor: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id", ondelete="SET NULL"))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     application: Mapped[Application] = relationship(back_populates="events")
+    actor_user: Mapped[Coordinator | None] = relationship()
 
 
 class ManageToken(db.Model):
@@ -277,6 +284,10 @@ class OutboxMessage(db.Model):
     applicant_id: Mapped[int | None] = mapped_column(
         ForeignKey("applicants.id", ondelete="SET NULL"), index=True
     )
+    # Set when the body carries a password-reset link to mint at delivery.
+    coordinator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinators.id", ondelete="SET NULL"), index=True
+    )
     # "queued", "sent" or "failed"
     status: Mapped[str] = mapped_column(String(10), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -289,3 +300,145 @@ class OutboxMessage(db.Model):
         Index("ix_outbox_messages_due", "status", "next_attempt_at"),
         CheckConstraint("status in ('queued', 'sent', 'failed')", name="status"),
     )
+
+
+class Coordinator(db.Model):
+    """A person who runs the programs: role "coordinator" or "admin"."""
+
+    __tablename__ = "coordinators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="coordinator")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the login cookie; a new value ends every session (password change,
+    # deactivation).
+    session_token: Mapped[str] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last one-time-password time step accepted: a code is good once.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    programs: Mapped[list[Program]] = relationship(secondary="coordinator_programs")
+
+    __table_args__ = (CheckConstraint("role in ('coordinator', 'admin')", name="role"),)
+
+    # Flask-Login
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_confirmed_at is not None
+
+    def coordinates(self, program_id: int) -> bool:
+        """Is this person a coordinator of that program (and so may see its
+        self-identification answers)?"""
+        return any(p.id == program_id for p in self.programs)
+
+
+class CoordinatorProgram(db.Model):
+    __tablename__ = "coordinator_programs"
+
+    coordinator_id: Mapped[int] = mapped_column(
+        ForeignKey("coordinators.id", ondelete="CASCADE"), primary_key=True
+    )
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Note(db.Model):
+    """A coordinator's note on an application."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinators.id", ondelete="SET NULL")
+    )
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    author: Mapped[Coordinator | None] = relationship()
+
+
+class AuditEvent(db.Model):
+    """A move in the queue that is not a status change (priority, duplicate
+    resolution, a rule decision overridden), with its required reason."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id", ondelete="SET NULL"))
+    # "priority", "duplicate", "override"
+    kind: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    actor: Mapped[Coordinator | None] = relationship()
+
+
+class Cohort(db.Model):
+    """A group: a program's cohort with a language, a schedule and a number of seats."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # One of intake.choices.LANGUAGES
+    language: Mapped[str] = mapped_column(String(8))
+    facilitator: Mapped[str] = mapped_column(String(200))
+    # e.g. "First Tuesday of the month, 6-8 pm", and the slot it falls in
+    # (intake.choices.AVAILABILITY) for matching applicants' days/times.
+    schedule: Mapped[str] = mapped_column(String(200))
+    time_slot: Mapped[str | None] = mapped_column(String(32))
+    start_date: Mapped[date] = mapped_column(Date)
+    seats: Mapped[int] = mapped_column(Integer, default=8)
+    # Counters kept by conditional UPDATEs, so the last seat is never given twice.
+    seats_offered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    seats_enrolled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    program: Mapped[Program] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("seats >= 2 AND seats <= 12", name="seats_range"),
+        CheckConstraint(
+            "seats_offered >= 0 AND seats_enrolled >= 0"
+            " AND seats_offered + seats_enrolled <= seats",
+            name="seats_not_overbooked",
+        ),
+    )
+
+    @property
+    def seats_free(self) -> int:
+        return self.seats - self.seats_offered - self.seats_enrolled

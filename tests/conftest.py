@@ -211,3 +211,81 @@ def table_names(engine) -> set[str]:
 
 def fresh_engine(uri):
     return create_engine(uri)
+
+
+# Coordinators ---------------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_coordinator(ctx, clock):
+    """Create a coordinator (or admin); admins get a confirmed one-time-password app."""
+    import pyotp
+    from sqlalchemy import select
+
+    from intake.auth.services import create_coordinator
+    from intake.models import Program
+
+    def make(email="coordinator@example.org", admin=False, programs=None, totp=None):
+        chosen = list(
+            db.session.scalars(select(Program).where(Program.slug.in_(programs or [])))
+            if programs
+            else db.session.scalars(select(Program))
+        )
+        user = create_coordinator(
+            email=email,
+            name=email.split("@")[0].title(),
+            password=PASSWORD,
+            now=clock(),
+            admin=admin,
+            programs=chosen,
+        )
+        if totp if totp is not None else admin:
+            user.totp_secret = pyotp.random_base32()
+            user.totp_confirmed_at = clock()
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(clock):
+    """Sign a client in through the real pages (password, then code when needed)."""
+    import pyotp
+
+    from tests.helpers import csrf_token
+
+    def sign_in(client, user):
+        page = client.get("/coord/login").get_data(as_text=True)
+        response = client.post(
+            "/coord/login",
+            data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(page)},
+        )
+        if user.totp_secret:
+            assert response.headers["Location"] == "/coord/login/code"
+            page = client.get("/coord/login/code").get_data(as_text=True)
+            code = pyotp.TOTP(user.totp_secret).at(clock())
+            response = client.post(
+                "/coord/login/code", data={"code": code, "csrf_token": csrf_token(page)}
+            )
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def coordinator_client(app, make_coordinator, login):
+    """A client signed in as a coordinator of every program."""
+    client = app.test_client()
+    client.user = make_coordinator()
+    return login(client, client.user)
+
+
+@pytest.fixture
+def admin_client(app, make_coordinator, login):
+    client = app.test_client()
+    client.user = make_coordinator(email="admin@example.org", admin=True)
+    return login(client, client.user)

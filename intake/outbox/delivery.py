@@ -22,8 +22,9 @@ from flask import current_app
 from flask_mail import Connection, Message
 from sqlalchemy import select
 
+from intake.auth.services import RESET_URL_PLACEHOLDER, make_reset_token
 from intake.extensions import db
-from intake.models import ManageToken, OutboxMessage
+from intake.models import Coordinator, ManageToken, OutboxMessage
 from intake.outbox.services import FORGOTTEN_RECIPIENT, MANAGE_URL_PLACEHOLDER, public_url
 
 log = logging.getLogger(__name__)
@@ -83,12 +84,23 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, config["OUTBOX_BACKOFF_MAX_SECONDS"]))
 
 
+def _links(row: OutboxMessage, body: str, now: datetime) -> dict[str, str]:
+    """The secret links a message carries, minted now so the outbox never holds one."""
+    links = {}
+    if row.applicant_id is not None and MANAGE_URL_PLACEHOLDER in body:
+        token = mint_manage_token(row.applicant_id, now)
+        links[MANAGE_URL_PLACEHOLDER] = public_url(f"/manage/{token}")
+    if row.coordinator_id is not None and RESET_URL_PLACEHOLDER in body:
+        coordinator = db.session.get(Coordinator, row.coordinator_id)
+        links[RESET_URL_PLACEHOLDER] = public_url(f"/coord/reset/{make_reset_token(coordinator)}")
+    return links
+
+
 def _build_message(row: OutboxMessage, now: datetime) -> Message:
     text, html = row.text_body, row.html_body
-    if row.applicant_id is not None and MANAGE_URL_PLACEHOLDER in text + html:
-        url = public_url(f"/manage/{mint_manage_token(row.applicant_id, now)}")
-        text = text.replace(MANAGE_URL_PLACEHOLDER, url)
-        html = html.replace(MANAGE_URL_PLACEHOLDER, url)
+    for placeholder, url in _links(row, text + html, now).items():
+        text = text.replace(placeholder, url)
+        html = html.replace(placeholder, url)
     message = Message(
         subject=row.subject,
         recipients=[row.to_addr],

@@ -53,6 +53,7 @@ def enqueue(
     now: datetime,
     reply_to: str | None = None,
     applicant_id: int | None = None,
+    coordinator_id: int | None = None,
     forget_recipient: bool = False,
     context: dict | None = None,
 ) -> OutboxMessage:
@@ -73,6 +74,7 @@ def enqueue(
         html_body=html,
         locale=locale,
         applicant_id=applicant_id,
+        coordinator_id=coordinator_id,
         forget_recipient=forget_recipient,
         status="queued",
         attempts=0,

@@ -1,0 +1,89 @@
+"""Who may see the coordinator workspace: login, roles, second factor, idle timeout.
+
+Every workspace blueprint is made by ``workspace_blueprint``, whose guard runs
+before each of its views, so no route can forget to check.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from sqlalchemy import select
+
+from intake import clock
+from intake.extensions import db, login
+from intake.models import Coordinator
+
+SEEN_KEY = "coord_seen"
+
+# Blueprints made by workspace_blueprint, by name: the url_map test reads this.
+WORKSPACE_BLUEPRINTS: dict[str, bool] = {}
+
+
+@login.user_loader
+def load_coordinator(user_id: str) -> Coordinator | None:
+    """The cookie holds "<id>:<session token>": a rotated token ends the session."""
+    ident, _, token = user_id.partition(":")
+    if not ident.isdigit() or not token:
+        return None
+    coordinator = db.session.scalar(select(Coordinator).where(Coordinator.id == int(ident)))
+    if coordinator is None or not coordinator.active or coordinator.session_token != token:
+        return None
+    return coordinator
+
+
+def safe_next(target: str | None) -> str | None:
+    """A ``next`` URL only if it stays on this site (a path, not //host or a scheme)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target
+
+
+def mark_seen(now: datetime) -> None:
+    session[SEEN_KEY] = now.timestamp()
+
+
+def _idle_too_long(now: datetime) -> bool:
+    seen = session.get(SEEN_KEY)
+    limit = timedelta(minutes=current_app.config["COORDINATOR_IDLE_MINUTES"])
+    return seen is None or now - datetime.fromtimestamp(seen, now.tzinfo) > limit
+
+
+def workspace_blueprint(name: str, import_name: str, url_prefix: str, admin: bool = False):
+    """A blueprint whose every view needs a signed-in coordinator (or admin)."""
+    bp = Blueprint(name, import_name, url_prefix=url_prefix)
+    WORKSPACE_BLUEPRINTS[name] = admin
+
+    @bp.before_request
+    def guard():
+        return require_coordinator(admin=admin)
+
+    return bp
+
+
+def require_coordinator(admin: bool = False, enforce_totp: bool = True):
+    """None if the current user may go on; otherwise the response that stops them."""
+    now = clock.now()
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if _idle_too_long(now):
+        logout_user()
+        session.clear()
+        flash(_("You were signed out after a while without activity. Please sign in again."))
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    mark_seen(now)
+    if enforce_totp and current_user.is_admin and not current_user.has_totp:
+        # Admins must set up a second factor before anything else.
+        return redirect(url_for("auth.totp_setup"))
+    if admin and not current_user.is_admin:
+        abort(403)
+    return None

@@ -1,0 +1,55 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import EqualTo, InputRequired, Length
+
+from intake.auth.services import MIN_PASSWORD_LENGTH
+from intake.fields import NormalisedEmailField, StrippedStringField
+
+
+class LoginForm(FlaskForm):
+    email = NormalisedEmailField(
+        _l("E-mail address"),
+        validators=[InputRequired(_l("Enter your e-mail address.")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(_l("Enter your password.")), Length(max=200)],
+    )
+
+
+class CodeForm(FlaskForm):
+    code = StrippedStringField(
+        _l("Code from your authenticator app"),
+        description=_l("Six digits. A new code appears every 30 seconds."),
+        validators=[InputRequired(_l("Enter the six-digit code.")), Length(max=12)],
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = NormalisedEmailField(
+        _l("E-mail address"),
+        validators=[InputRequired(_l("Enter your e-mail address.")), Length(max=254)],
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 12 characters. A few unrelated words work well."),
+        validators=[
+            InputRequired(_l("Enter a new password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=_l("Use at least 12 characters."),
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            InputRequired(_l("Enter the new password again.")),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
+    )

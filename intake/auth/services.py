@@ -1,0 +1,188 @@
+"""Coordinator accounts: passwords (argon2), one-time passwords (TOTP), resets."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.models import Coordinator, Program
+from intake.outbox.services import enqueue
+
+hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 12
+# Verified against when the e-mail is unknown, so a wrong address takes as long as
+# a wrong password and the timing does not tell which addresses have accounts.
+_DUMMY_HASH = hasher.hash("not a real password, only for timing")
+RESET_URL_PLACEHOLDER = "%%RESET_URL%%"
+
+
+class AccountError(Exception):
+    pass
+
+
+def find_by_email(email: str) -> Coordinator | None:
+    return db.session.scalar(select(Coordinator).where(Coordinator.email == email.lower()))
+
+
+def create_coordinator(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    now: datetime,
+    admin: bool = False,
+    programs: list[Program] | None = None,
+) -> Coordinator:
+    email = email.strip().lower()
+    if find_by_email(email) is not None:
+        raise AccountError(f"an account for {email} already exists")
+    check_password_strength(password)
+    coordinator = Coordinator(
+        email=email,
+        name=name.strip(),
+        password_hash=hasher.hash(password),
+        role="admin" if admin else "coordinator",
+        active=True,
+        session_token=secrets.token_hex(16),
+        created_at=now,
+        programs=list(programs or []),
+    )
+    db.session.add(coordinator)
+    db.session.flush()
+    return coordinator
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def authenticate(email: str, password: str) -> Coordinator | None:
+    """The active coordinator with this e-mail and password, or None."""
+    coordinator = find_by_email(email)
+    try:
+        hasher.verify(coordinator.password_hash if coordinator else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if coordinator is None or not coordinator.active:
+        return None
+    if hasher.check_needs_rehash(coordinator.password_hash):
+        coordinator.password_hash = hasher.hash(password)
+    return coordinator
+
+
+def set_password(coordinator: Coordinator, password: str) -> None:
+    """Change the password and end every session of this account."""
+    check_password_strength(password)
+    coordinator.password_hash = hasher.hash(password)
+    coordinator.session_token = secrets.token_hex(16)
+
+
+def deactivate(coordinator: Coordinator) -> None:
+    coordinator.active = False
+    coordinator.session_token = secrets.token_hex(16)
+
+
+# One-time passwords ---------------------------------------------------------------
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(coordinator: Coordinator, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(
+        name=coordinator.email, issuer_name=current_app.config["TOTP_ISSUER"]
+    )
+
+
+def _matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step a code belongs to (this one, or one either side), or None."""
+    code = "".join(ch for ch in code if ch.isdigit())
+    totp = pyotp.TOTP(secret)
+    for offset in (0, -1, 1):
+        moment = now.timestamp() + offset * totp.interval
+        if secrets.compare_digest(totp.at(moment), code):
+            return int(moment // totp.interval)
+    return None
+
+
+def confirm_totp(coordinator: Coordinator, secret: str, code: str, now: datetime) -> bool:
+    step = _matching_step(secret, code, now)
+    if step is None:
+        return False
+    coordinator.totp_secret = secret
+    coordinator.totp_confirmed_at = now
+    coordinator.totp_last_step = step
+    return True
+
+
+def verify_totp(coordinator: Coordinator, code: str, now: datetime) -> bool:
+    """Check a code at login. Each code is accepted once (no replay)."""
+    if not coordinator.totp_secret:
+        return False
+    step = _matching_step(coordinator.totp_secret, code, now)
+    if step is None or (
+        coordinator.totp_last_step is not None and step <= coordinator.totp_last_step
+    ):
+        return False
+    coordinator.totp_last_step = step
+    return True
+
+
+# Password reset -------------------------------------------------------------------
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _password_fingerprint(coordinator: Coordinator) -> str:
+    # Changes when the password does, so a reset link works once.
+    return hashlib.sha256(coordinator.password_hash.encode()).hexdigest()[:16]
+
+
+def make_reset_token(coordinator: Coordinator) -> str:
+    return _reset_serializer().dumps([coordinator.id, _password_fingerprint(coordinator)])
+
+
+def load_reset_token(token: str) -> Coordinator | None:
+    """The coordinator a reset link is for, or None if it is expired, used or forged."""
+    try:
+        coordinator_id, fingerprint = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"]
+        )
+    except (BadSignature, SignatureExpired, ValueError, TypeError):
+        return None
+    coordinator = db.session.get(Coordinator, coordinator_id)
+    if coordinator is None or not coordinator.active:
+        return None
+    if not secrets.compare_digest(_password_fingerprint(coordinator), str(fingerprint)):
+        return None
+    return coordinator
+
+
+def request_password_reset(email: str, now: datetime) -> None:
+    """Queue a reset e-mail if the address belongs to an active account; otherwise
+    do nothing (the page says the same either way)."""
+    coordinator = find_by_email(email)
+    if coordinator is None or not coordinator.active:
+        return
+    enqueue(
+        template="password_reset",
+        to=coordinator.email,
+        dedup_key=f"reset:{coordinator.id}:{int(now.timestamp())}",
+        locale="en",
+        now=now,
+        coordinator_id=coordinator.id,
+        context={"coordinator": coordinator, "reset_url": RESET_URL_PLACEHOLDER},
+    )
