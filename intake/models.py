@@ -96,7 +96,6 @@ class Applicant(db.Model):
     work_zip: Mapped[str | None] = mapped_column(String(10))
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     role_other: Mapped[str | None] = mapped_column(String(200))
-    availability: Mapped[list[str]] = mapped_column(JSON, default=list)
     access_needs: Mapped[list[str]] = mapped_column(JSON, default=list)
     access_needs_other: Mapped[str | None] = mapped_column(Text)
     consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -114,6 +113,9 @@ class Applicant(db.Model):
     languages: Mapped[list[ApplicantLanguage]] = relationship(
         cascade="all, delete-orphan", order_by="ApplicantLanguage.code"
     )
+    availability_slots: Mapped[list[ApplicantAvailability]] = relationship(
+        cascade="all, delete-orphan", order_by="ApplicantAvailability.slot"
+    )
     self_identification: Mapped[SelfIdentification | None] = relationship(
         cascade="all, delete-orphan"
     )
@@ -124,6 +126,10 @@ class Applicant(db.Model):
     @property
     def language_codes(self) -> list[str]:
         return [language.code for language in self.languages]
+
+    @property
+    def availability(self) -> list[str]:
+        return [slot.slot for slot in self.availability_slots]
 
 
 class ApplicantLanguage(db.Model):
@@ -159,6 +165,18 @@ class AgencyDetails(db.Model):
     heard_about_other: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_agency_details_agency", "agency_key", "zip"),)
+
+
+class ApplicantAvailability(db.Model):
+    """A day/time slot that works for the applicant (intake.choices.AVAILABILITY); a
+    table so the waitlist can be filtered by cohort fit with an index."""
+
+    __tablename__ = "applicant_availability"
+
+    applicant_id: Mapped[int] = mapped_column(
+        ForeignKey("applicants.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
 
 
 class SelfIdentification(db.Model):

@@ -14,6 +14,7 @@ from intake.extensions import db
 from intake.models import (
     AgencyDetails,
     Applicant,
+    ApplicantAvailability,
     ApplicantLanguage,
     Application,
     Program,
@@ -69,7 +70,9 @@ def submit_application(
         work_zip=details.get("work_zip"),
         roles=list(answers.get("roles") or []),
         role_other=answers.get("role_other"),
-        availability=list(details.get("availability") or []),
+        availability_slots=[
+            ApplicantAvailability(slot=slot) for slot in details.get("availability") or []
+        ],
         access_needs=list(details.get("access_needs") or []),
         access_needs_other=details.get("access_needs_other"),
         consent_contact=bool(details.get("consent_contact")),
