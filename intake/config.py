@@ -65,6 +65,10 @@ RATELIMIT_SCREENER = "120 per minute"
 # E-mails to a director on a staff member's request: few, so the form cannot spam.
 RATELIMIT_REFERRAL = "5 per hour;20 per day"
 
+# Cost of argon2id password hashing (argon2-cffi's defaults: 3 passes, 64 MiB).
+ARGON2_TIME_COST = 3
+ARGON2_MEMORY_COST = 65536
+
 # Coordinator sessions end after this many minutes without a request.
 COORDINATOR_IDLE_MINUTES = 30
 # Password reset links work once, for this long.

@@ -81,6 +81,9 @@ def app_config(tmp_path, clock):
         "MAIL_SUPPRESS_SEND": False,
         "PUBLIC_BASE_URL": "https://intake.example.org",
         "RATELIMIT_ENABLED": False,
+        # Cheap password hashing: the tests are about behaviour, not hashing cost.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
         "SERVER_NAME": None,
     }
 
@@ -124,6 +127,9 @@ def ctx(app, app_config, _schema):
     app context that is already pushed for the same app, so pushing ``app``'s own
     would make every request share ``g`` (and the CSRF token cached there) and the
     database session with the test and with each other.
+
+    Settings are copied when it is made: a test that needs ``smtp`` must ask for
+    it before anything that needs ``ctx``.
     """
     observer = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": _schema})
     with observer.app_context():

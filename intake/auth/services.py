@@ -5,23 +5,39 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from functools import cache
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import Coordinator, Program
 from intake.outbox.services import enqueue
 
-hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
-# Verified against when the e-mail is unknown, so a wrong address takes as long as
-# a wrong password and the timing does not tell which addresses have accounts.
-_DUMMY_HASH = hasher.hash("not a real password, only for timing")
+
+
+@cache
+def _hasher(time_cost: int, memory_cost: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+
+
+def hasher() -> PasswordHasher:
+    """argon2id with the configured cost (argon2-cffi's defaults unless the tests
+    lower it)."""
+    config = current_app.config
+    return _hasher(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"])
+
+
+@cache
+def _dummy_hash(ph: PasswordHasher) -> str:
+    # Verified against when the e-mail is unknown, so a wrong address takes as long
+    # as a wrong password and the timing does not tell which addresses have accounts.
+    return ph.hash("not a real password, only for timing")
 RESET_URL_PLACEHOLDER = "%%RESET_URL%%"
 
 
@@ -49,7 +65,7 @@ def create_coordinator(
     coordinator = Coordinator(
         email=email,
         name=name.strip(),
-        password_hash=hasher.hash(password),
+        password_hash=hasher().hash(password),
         role="admin" if admin else "coordinator",
         active=True,
         session_token=secrets.token_hex(16),
@@ -69,21 +85,22 @@ def check_password_strength(password: str) -> None:
 def authenticate(email: str, password: str) -> Coordinator | None:
     """The active coordinator with this e-mail and password, or None."""
     coordinator = find_by_email(email)
+    ph = hasher()
     try:
-        hasher.verify(coordinator.password_hash if coordinator else _DUMMY_HASH, password)
+        ph.verify(coordinator.password_hash if coordinator else _dummy_hash(ph), password)
     except (VerificationError, InvalidHashError):
         return None
     if coordinator is None or not coordinator.active:
         return None
-    if hasher.check_needs_rehash(coordinator.password_hash):
-        coordinator.password_hash = hasher.hash(password)
+    if ph.check_needs_rehash(coordinator.password_hash):
+        coordinator.password_hash = ph.hash(password)
     return coordinator
 
 
 def set_password(coordinator: Coordinator, password: str) -> None:
     """Change the password and end every session of this account."""
     check_password_strength(password)
-    coordinator.password_hash = hasher.hash(password)
+    coordinator.password_hash = hasher().hash(password)
     coordinator.session_token = secrets.token_hex(16)
 
 
@@ -142,8 +159,17 @@ def verify_totp(coordinator: Coordinator, code: str, now: datetime) -> bool:
 # Password reset -------------------------------------------------------------------
 
 
+class _ClockSigner(TimestampSigner):
+    """Reads time from the app's clock (intake.clock), so expiry can be tested."""
+
+    def get_timestamp(self) -> int:
+        return int(current_app.config["CLOCK"]().timestamp())
+
+
 def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt="password-reset", signer=_ClockSigner
+    )
 
 
 def _password_fingerprint(coordinator: Coordinator) -> str:
