@@ -73,6 +73,8 @@ ARGON2_MEMORY_COST = 65536
 COORDINATOR_IDLE_MINUTES = 30
 # Password reset links work once, for this long.
 PASSWORD_RESET_MAX_AGE_SECONDS = 3600
+# A new coordinator's link to choose their first password works once, this long.
+WELCOME_LINK_MAX_AGE_SECONDS = 7 * 24 * 3600
 RATELIMIT_LOGIN = "10 per minute;50 per hour"
 # Name shown in one-time-password apps.
 TOTP_ISSUER = "Reflective practice intake"

@@ -121,7 +121,16 @@ class Applicant(db.Model):
     )
     agency: Mapped[AgencyDetails | None] = relationship(cascade="all, delete-orphan")
 
-    __table_args__ = (CheckConstraint("kind in ('individual', 'agency')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind in ('individual', 'agency')", name="kind"),
+        # E-mail prefix search (LIKE 'x%') on PostgreSQL uses an index only with
+        # pattern ops when the database collation is not C.
+        Index(
+            "ix_applicants_email_key_prefix",
+            "email_key",
+            postgresql_ops={"email_key": "varchar_pattern_ops"},
+        ),
+    )
 
     @property
     def language_codes(self) -> list[str]:
@@ -298,7 +307,8 @@ class OutboxMessage(db.Model):
     # The recipient is not kept once the message is sent (a director's address
     # given by a staff member, for one referral message).
     forget_recipient: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # Set when the body carries the manage-link placeholder to fill in at delivery.
+    # The applicant it is for (shown in their timeline); a manage-link placeholder
+    # in the body is filled in for them at delivery.
     applicant_id: Mapped[int | None] = mapped_column(
         ForeignKey("applicants.id", ondelete="SET NULL"), index=True
     )

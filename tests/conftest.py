@@ -21,6 +21,9 @@ from intake.programs.services import seed_default_programs
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
+# The browser fixtures (live_server, browser, page_js, page_nojs) for every folder.
+pytest_plugins = ["tests.browser.plugin"]
+
 
 class Clock:
     """A clock the app takes: tests move time instead of sleeping."""

@@ -38,6 +38,8 @@ def _dummy_hash(ph: PasswordHasher) -> str:
     # Verified against when the e-mail is unknown, so a wrong address takes as long
     # as a wrong password and the timing does not tell which addresses have accounts.
     return ph.hash("not a real password, only for timing")
+
+
 RESET_URL_PLACEHOLDER = "%%RESET_URL%%"
 
 
@@ -177,16 +179,30 @@ def _password_fingerprint(coordinator: Coordinator) -> str:
     return hashlib.sha256(coordinator.password_hash.encode()).hexdigest()[:16]
 
 
-def make_reset_token(coordinator: Coordinator) -> str:
-    return _reset_serializer().dumps([coordinator.id, _password_fingerprint(coordinator)])
+# A welcome link (a new account choosing its first password) lasts longer than a
+# reset link: the person may not read their e-mail within the hour.
+WELCOME = "welcome"
+RESET = "reset"
+
+
+def _max_age(kind: str) -> int:
+    config = current_app.config
+    if kind == WELCOME:
+        return config["WELCOME_LINK_MAX_AGE_SECONDS"]
+    return config["PASSWORD_RESET_MAX_AGE_SECONDS"]
+
+
+def make_reset_token(coordinator: Coordinator, kind: str = RESET) -> str:
+    return _reset_serializer().dumps([coordinator.id, _password_fingerprint(coordinator), kind])
 
 
 def load_reset_token(token: str) -> Coordinator | None:
     """The coordinator a reset link is for, or None if it is expired, used or forged."""
+    serializer = _reset_serializer()
     try:
-        coordinator_id, fingerprint = _reset_serializer().loads(
-            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"]
-        )
+        payload = serializer.loads(token, max_age=_max_age(WELCOME))
+        coordinator_id, fingerprint, kind = payload
+        serializer.loads(token, max_age=_max_age(kind))
     except (BadSignature, SignatureExpired, ValueError, TypeError):
         return None
     coordinator = db.session.get(Coordinator, coordinator_id)
@@ -197,14 +213,15 @@ def load_reset_token(token: str) -> Coordinator | None:
     return coordinator
 
 
-def request_password_reset(email: str, now: datetime) -> None:
+def request_password_reset(email: str, now: datetime, welcome: bool = False) -> None:
     """Queue a reset e-mail if the address belongs to an active account; otherwise
-    do nothing (the page says the same either way)."""
+    do nothing (the page says the same either way). ``welcome`` sends a new account
+    its first-password e-mail instead, with a longer-lived link."""
     coordinator = find_by_email(email)
     if coordinator is None or not coordinator.active:
         return
     enqueue(
-        template="password_reset",
+        template="coordinator_welcome" if welcome else "password_reset",
         to=coordinator.email,
         dedup_key=f"reset:{coordinator.id}:{int(now.timestamp())}",
         locale="en",

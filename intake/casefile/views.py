@@ -1,10 +1,349 @@
-from flask import render_template
+"""The application page: answers, decision, timeline, notes, and the actions the
+application's status allows."""
 
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from jinja2_fragments.flask import render_blocks
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from intake import clock
 from intake.auth.access import workspace_blueprint
+from intake.casefile import services
+from intake.casefile.actions import (
+    APPROVE,
+    CHANGE_PRIORITY,
+    DECLINE,
+    KEEP_BOTH,
+    MERGE,
+    WITHDRAW,
+    available_actions,
+)
+from intake.casefile.answers import screener_answers
+from intake.casefile.forms import (
+    ApproveForm,
+    DeclineForm,
+    DuplicateForm,
+    NoteForm,
+    PriorityForm,
+    WithdrawForm,
+)
+from intake.casefile.timeline import timeline
+from intake.eligibility.rules import Decision
+from intake.extensions import db
+from intake.htmx_utils import is_htmx
+from intake.models import Applicant, Application
+from intake.outbox.services import MANAGE_URL_PLACEHOLDER
+from intake.review import services as review
+from intake.waitlist.states import LABELS, TransitionNotAllowed
 
 bp = workspace_blueprint("casefile", __name__, url_prefix="/coord/applications", admin=False)
 
+TEMPLATE = "casefile/show.html"
+# The parts of the page a change can alter; each form swaps its own part and these.
+CHANGING_BLOCKS = ["summary", "duplicate", "actions", "timeline"]
 
-@bp.route("/<int:application_id>")
+
+def _load(application_id: int) -> Application:
+    application = db.session.scalar(
+        select(Application)
+        .where(Application.id == application_id)
+        .options(
+            joinedload(Application.program),
+            joinedload(Application.applicant).options(
+                selectinload(Applicant.languages),
+                selectinload(Applicant.availability_slots),
+                joinedload(Applicant.agency),
+            ),
+            joinedload(Application.duplicate_of).options(
+                joinedload(Application.applicant), joinedload(Application.program)
+            ),
+        )
+    )
+    if application is None:
+        abort(404)
+    return application
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _duplicate_open(application: Application) -> bool:
+    return application.duplicate_of_id is not None and application.duplicate_resolution is None
+
+
+def _actions(application: Application) -> frozenset[str]:
+    return available_actions(application.status, duplicate_open=_duplicate_open(application))
+
+
+def _forms(application: Application, actions: frozenset[str], given: dict) -> dict:
+    """Every form the page shows: the one just sent as sent, the others fresh."""
+    forms = {"note": given.get("note") or NoteForm(formdata=None)}
+    if CHANGE_PRIORITY in actions:
+        forms["priority"] = given.get("priority") or PriorityForm(
+            formdata=None, data={"priority": application.priority}
+        )
+    if WITHDRAW in actions:
+        forms["withdraw"] = given.get("withdraw") or WithdrawForm(formdata=None)
+    if APPROVE in actions:
+        forms["approve"] = given.get("approve") or ApproveForm(formdata=None)
+    if DECLINE in actions:
+        forms["decline"] = given.get("decline") or DeclineForm(
+            formdata=None, data={"message": review.decline_message(application)}
+        )
+    if KEEP_BOTH in actions:
+        form = given.get("duplicate") or DuplicateForm(formdata=None)
+        if MERGE not in actions:
+            form.resolution.choices = [c for c in form.resolution.choices if c[0] != "merged"]
+        forms["duplicate"] = form
+    return forms
+
+
+def _context(application: Application, given: dict | None = None, notice: str | None = None):
+    actions = _actions(application)
+    may_see_self_id = current_user.coordinates(application.program_id)
+    pointing_here = list(
+        db.session.scalars(
+            select(Application)
+            .where(
+                Application.duplicate_of_id == application.id,
+                Application.duplicate_resolution.is_(None),
+            )
+            .options(joinedload(Application.applicant))
+            .order_by(Application.id)
+        )
+    )
+    return {
+        "application": application,
+        "applicant": application.applicant,
+        "actions": actions,
+        "can_change": bool(actions - {KEEP_BOTH, MERGE}),
+        "manage_placeholder": MANAGE_URL_PLACEHOLDER,
+        "forms": _forms(application, actions, given or {}),
+        "results": review.shown_results(
+            Decision.from_dict(application.decision),
+            may_see_self_identification=may_see_self_id,
+        ),
+        "decision": Decision.from_dict(application.decision),
+        "answers": screener_answers(application),
+        "may_see_self_id": may_see_self_id,
+        "pointing_here": pointing_here,
+        "timeline": timeline(application),
+        "notice": notice,
+        "oob": (),
+    }
+
+
+@bp.get("/<int:application_id>")
 def show(application_id: int):
-    return render_template("casefile/show.html")
+    return render_template(TEMPLATE, **_context(_load(application_id)))
+
+
+def _respond(
+    application_id: int,
+    part: str,
+    *,
+    given: dict | None = None,
+    notice: str | None = None,
+    status: int = 200,
+    others: list[str] | None = None,
+):
+    """The answer to a form on this page.
+
+    With htmx: the form's part of the page and, unless the form was refused (422),
+    the other parts that may have changed (``others``), swapped out of band, with
+    the notice. Without: the page with errors (422), or a 303 back to it with the
+    notice flashed.
+    """
+    if not is_htmx() and status == 200:
+        if notice:
+            flash(notice)
+        return redirect(url_for("casefile.show", application_id=application_id), code=303)
+    context = _context(_load(application_id), given, notice)
+    if not is_htmx():
+        return render_template(TEMPLATE, **context), status
+    if status == 422:
+        others = []
+    elif others is None:
+        others = [b for b in CHANGING_BLOCKS if b != part]
+    oob = {*others, "notice"}
+    return render_blocks(TEMPLATE, [part, *others, "notice"], **{**context, "oob": oob}), status
+
+
+def _not_now(application: Application) -> str:
+    return (
+        "That is not possible now: this application is "
+        f"{LABELS.get(application.status, application.status)}. Nothing was changed."
+    )
+
+
+def _refused(application_id: int, part: str, application: Application):
+    db.session.rollback()
+    db.session.refresh(application)
+    return _respond(application_id, part, notice=_not_now(application))
+
+
+@bp.post("/<int:application_id>/notes")
+def add_note(application_id: int):
+    application = _load(application_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _respond(application_id, "note_form", given={"note": form}, status=422)
+    services.add_note(application, author=_me(), body=form.body.data, now=clock.now())
+    db.session.commit()
+    # Only the timeline changes; the note form comes back empty.
+    return _respond(application_id, "note_form", notice="Note added.", others=["timeline"])
+
+
+@bp.post("/<int:application_id>/priority")
+def change_priority(application_id: int):
+    application = _load(application_id)
+    if CHANGE_PRIORITY not in _actions(application):
+        return _respond(application_id, "actions", notice=_not_now(application))
+    form = PriorityForm()
+    valid = form.validate_on_submit()
+    if valid and form.priority.data == application.priority:
+        form.priority.errors = [f"The priority is already {application.priority}."]
+        valid = False
+    if not valid:
+        return _respond(application_id, "actions", given={"priority": form}, status=422)
+    old = application.priority
+    try:
+        services.change_priority(
+            application,
+            actor=_me(),
+            priority=form.priority.data,
+            reason=form.reason.data,
+            now=clock.now(),
+        )
+    except services.NotOpen:
+        return _refused(application_id, "actions", application)
+    db.session.commit()
+    return _respond(
+        application_id, "actions", notice=f"Priority changed from {old} to {form.priority.data}."
+    )
+
+
+@bp.post("/<int:application_id>/withdraw")
+def withdraw(application_id: int):
+    application = _load(application_id)
+    if WITHDRAW not in _actions(application):
+        return _respond(application_id, "actions", notice=_not_now(application))
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return _respond(application_id, "actions", given={"withdraw": form}, status=422)
+    try:
+        services.withdraw(application, actor=_me(), reason=form.reason.data, now=clock.now())
+    except TransitionNotAllowed:
+        return _refused(application_id, "actions", application)
+    db.session.commit()
+    return _respond(
+        application_id, "actions", notice="Withdrawn. The applicant's e-mail is on its way."
+    )
+
+
+@bp.post("/<int:application_id>/approve")
+def approve(application_id: int):
+    application = _load(application_id)
+    if APPROVE not in _actions(application):
+        return _respond(application_id, "actions", notice=_already_decided(application))
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        return _respond(application_id, "actions", given={"approve": form}, status=422)
+    try:
+        review.approve(application, actor=_me(), reason=form.reason.data, now=clock.now())
+    except TransitionNotAllowed:
+        db.session.rollback()
+        db.session.refresh(application)
+        return _respond(application_id, "actions", notice=_already_decided(application))
+    db.session.commit()
+    return _respond(
+        application_id,
+        "actions",
+        notice="Approved and added to the waitlist. The applicant's e-mail is on its way.",
+    )
+
+
+@bp.post("/<int:application_id>/decline")
+def decline(application_id: int):
+    application = _load(application_id)
+    if DECLINE not in _actions(application):
+        return _respond(application_id, "actions", notice=_already_decided(application))
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        return _respond(application_id, "actions", given={"decline": form}, status=422)
+    try:
+        review.decline(
+            application,
+            actor=_me(),
+            reason=form.reason.data,
+            message_text=form.message.data,
+            now=clock.now(),
+        )
+    except TransitionNotAllowed:
+        db.session.rollback()
+        db.session.refresh(application)
+        return _respond(application_id, "actions", notice=_already_decided(application))
+    db.session.commit()
+    return _respond(
+        application_id, "actions", notice="Declined. Your message to the applicant is on its way."
+    )
+
+
+def _already_decided(application: Application) -> str:
+    return (
+        "This application is no longer waiting for review (now "
+        f"{LABELS.get(application.status, application.status)}): someone decided it "
+        "already. Nothing was changed."
+    )
+
+
+@bp.post("/<int:application_id>/duplicate")
+def resolve_duplicate(application_id: int):
+    application = _load(application_id)
+    if application.duplicate_of_id is not None and application.duplicate_resolution is not None:
+        return _respond(application_id, "duplicate", notice=_resolved_before(application))
+    actions = _actions(application)
+    if KEEP_BOTH not in actions:
+        return _respond(
+            application_id,
+            "duplicate",
+            notice="This application is not flagged as a possible duplicate. Nothing was changed.",
+        )
+    form = DuplicateForm()
+    if MERGE not in actions:
+        form.resolution.choices = [c for c in form.resolution.choices if c[0] != "merged"]
+    if not form.validate_on_submit():
+        return _respond(application_id, "duplicate", given={"duplicate": form}, status=422)
+    try:
+        services.resolve_duplicate(
+            application,
+            actor=_me(),
+            resolution=form.resolution.data,
+            reason=form.reason.data,
+            now=clock.now(),
+        )
+    except services.AlreadyResolved:
+        db.session.rollback()
+        db.session.refresh(application)
+        return _respond(application_id, "duplicate", notice=_resolved_before(application))
+    except TransitionNotAllowed:
+        return _refused(application_id, "duplicate", application)
+    db.session.commit()
+    if form.resolution.data == services.MERGED:
+        notice = "Merged: this application is withdrawn and the other keeps its place."
+    else:
+        notice = "Resolved: both applications stay."
+    return _respond(application_id, "duplicate", notice=notice)
+
+
+def _resolved_before(application: Application) -> str:
+    how = {"keep_both": "both were kept", "merged": "this one was merged into the other"}
+    return (
+        "This possible duplicate was already resolved ("
+        f"{how.get(application.duplicate_resolution, application.duplicate_resolution)}). "
+        "Nothing was changed."
+    )

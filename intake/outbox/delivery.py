@@ -22,7 +22,7 @@ from flask import current_app
 from flask_mail import Connection, Message
 from sqlalchemy import select
 
-from intake.auth.services import RESET_URL_PLACEHOLDER, make_reset_token
+from intake.auth.services import RESET, RESET_URL_PLACEHOLDER, WELCOME, make_reset_token
 from intake.extensions import db
 from intake.models import Coordinator, ManageToken, OutboxMessage
 from intake.outbox.services import FORGOTTEN_RECIPIENT, MANAGE_URL_PLACEHOLDER, public_url
@@ -92,7 +92,9 @@ def _links(row: OutboxMessage, body: str, now: datetime) -> dict[str, str]:
         links[MANAGE_URL_PLACEHOLDER] = public_url(f"/manage/{token}")
     if row.coordinator_id is not None and RESET_URL_PLACEHOLDER in body:
         coordinator = db.session.get(Coordinator, row.coordinator_id)
-        links[RESET_URL_PLACEHOLDER] = public_url(f"/coord/reset/{make_reset_token(coordinator)}")
+        kind = WELCOME if row.template == "coordinator_welcome" else RESET
+        token = make_reset_token(coordinator, kind)
+        links[RESET_URL_PLACEHOLDER] = public_url(f"/coord/reset/{token}")
     return links
 
 

@@ -1,10 +1,102 @@
-from flask import render_template
+"""The reports page: what a program lead would show a funder."""
 
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template, request
+from flask_babel import gettext
+from jinja2_fragments.flask import render_block
+from sqlalchemy import select
+
+from intake import clock
 from intake.auth.access import workspace_blueprint
+from intake.choices import LANGUAGES
+from intake.eligibility.rules import RULES
+from intake.extensions import db
+from intake.htmx_utils import is_htmx
+from intake.models import Program
+from intake.reports import services
+from intake.reports.chart import day_label, weekly_chart
+from intake.reports.forms import ReportFilterForm
+from intake.reports.suppression import small_count
 
 bp = workspace_blueprint("reports", __name__, url_prefix="/coord/reports", admin=False)
+
+TEMPLATE = "reports/index.html"
+LANGUAGE_LABELS = dict(LANGUAGES)
+
+
+@bp.app_template_filter("small_count")
+def small_count_filter(count: int | None) -> str:
+    return small_count(count)
+
+
+@bp.context_processor
+def report_helpers():
+    return {
+        "language_label": language_label,
+        "reason_message": reason_message,
+        "day_label": day_label,
+    }
+
+
+def language_label(code: str | None) -> str:
+    if code is None:
+        return "No language given"
+    return LANGUAGE_LABELS.get(code, code)
+
+
+def reason_message(rule_key: str, reason: str | None) -> str:
+    """A rule reason's message for many applications at once: the details one person
+    gave (their ZIP codes) are not in an aggregate, so their place shows "…"."""
+    message = RULES[rule_key].messages.get(reason) if reason else None
+    if not message:
+        return ""
+    return re.sub(r"%\(\w+\)s", "…", gettext(message))
 
 
 @bp.route("")
 def index():
-    return render_template("reports/index.html")
+    now = clock.now()
+    tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    programs = list(db.session.scalars(select(Program).order_by(Program.position, Program.id)))
+    form = ReportFilterForm(
+        formdata=request.args or None, programs=programs, today=now.astimezone(tz).date()
+    )
+    context = {"form": form, "report": None}
+    status = 200
+    if form.validate():
+        context["report"] = build_report(form, programs, now, tz)
+    else:
+        status = 422
+    form.fill_defaults()
+    if is_htmx():
+        return render_block(TEMPLATE, "report", **context), status
+    return render_template(TEMPLATE, **context), status
+
+
+def build_report(form: ReportFilterForm, programs: list[Program], now: datetime, tz) -> dict:
+    """Every number on the page, for the chosen program (or all) and days."""
+    program = next((p for p in programs if p.slug == form.program.data), None)
+    program_id = program.id if program else None
+    first_day, last_day = form.period()
+    start = datetime.combine(first_day, time.min, tzinfo=tz)
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz)
+    args = (program_id, start, end, now)
+    weeks = services.applications_per_week(*args, tz=tz)
+    return {
+        "program": program,
+        "programs": [program] if program else programs,
+        "first_day": first_day,
+        "last_day": last_day,
+        "timezone": str(tz),
+        "waitlist": services.waitlist_by_language(*args),
+        "demand": services.demand_vs_seats(*args, tz=tz),
+        "median_days": services.median_days_waiting(*args),
+        "funnel": services.funnel(*args),
+        "weeks": weeks,
+        "weeks_total": sum(w.applications for w in weeks),
+        "chart": weekly_chart(weeks),
+        "reasons": services.ineligibility_reasons(*args),
+    }

@@ -1,10 +1,30 @@
 """The waitlist table (filters, search, sort, pages) and its CSV export."""
 
-from flask import redirect, render_template, url_for
+from dataclasses import replace
 
+from flask import Response, redirect, render_template, request, stream_with_context, url_for
+from htmx_flask import make_response
+from jinja2_fragments.flask import render_blocks
+
+from intake import choices, clock
 from intake.auth.access import workspace_blueprint
+from intake.htmx_utils import is_htmx
+from intake.waitlist import queries
+from intake.waitlist.export import csv_chunks, export_query, local_date
+from intake.waitlist.states import LABELS
 
 bp = workspace_blueprint("waitlist", __name__, url_prefix="/coord")
+
+TEMPLATE = "waitlist/index.html"
+
+SORT_CHOICES = [
+    ("queue", "Queue order (priority, then joined)"),
+    ("joined", "Joined"),
+    ("name", "Name"),
+    ("program", "Program"),
+    ("status", "Status"),
+    ("waiting", "Days waiting"),
+]
 
 
 @bp.route("/")
@@ -12,6 +32,70 @@ def home():
     return redirect(url_for("waitlist.index"))
 
 
+def _filters():
+    """The filter options, the filters the query string asks for (only valid values)
+    with a note for each value ignored, and the cohort chosen for "fits cohort"."""
+    programs, cohorts = queries.filter_options()
+    filters, notes = queries.parse_filters(
+        request.args,
+        program_ids={p.id for p in programs},
+        cohort_ids={c.id for c in cohorts},
+    )
+    cohort = next((c for c in cohorts if c.id == filters.cohort_id), None)
+    return programs, cohorts, filters, notes, cohort
+
+
 @bp.route("/waitlist")
 def index():
-    return render_template("waitlist/index.html")
+    programs, cohorts, filters, notes, cohort = _filters()
+    page = queries.find_page(filters, cohort)
+    # What the page shows is what was used: a page number beyond the end is clamped.
+    used = replace(filters, page=page.number)
+    status_choices = [
+        (queries.WAITING, "Waiting (on the waitlist or being reviewed)"),
+        (queries.ALL, "All statuses"),
+        *LABELS.items(),
+    ]
+    context = {
+        "filters": used,
+        "notes": notes + page.notes,
+        "page": page,
+        "programs": programs,
+        "program_names": {p.id: p.name for p in programs},
+        "cohorts": cohorts,
+        "cohort": cohort,
+        "now": clock.now(),
+        "status_choices": status_choices,
+        "status_labels": dict(status_choices),
+        "language_choices": choices.LANGUAGES,
+        "language_labels": dict(choices.LANGUAGES),
+        "availability_labels": dict(choices.AVAILABILITY),
+        "sort_choices": SORT_CHOICES,
+        "sort_labels": dict(SORT_CHOICES),
+        "days_waiting": queries.days_waiting,
+        "is_flagged_duplicate": queries.is_flagged_duplicate,
+        "local_date": local_date,
+    }
+    canonical = url_for("waitlist.index", **used.query_args())
+    if is_htmx():
+        # The results, and the sort controls of the form (a heading click changes
+        # them) out of band; the address bar gets the canonical URL of what was used.
+        html = render_blocks(TEMPLATE, ["results", "sort_controls"], oob=True, **context)
+        return make_response(html, push_url=canonical)
+    return render_template(TEMPLATE, oob=False, **context)
+
+
+@bp.route("/waitlist/export.csv")
+def export():
+    """The current filtered list, every page, in the same order, as a CSV file."""
+    _, _, filters, _, cohort = _filters()
+    now = clock.now()
+    filename = f"waitlist-{local_date(now).isoformat()}.csv"
+    return Response(
+        stream_with_context(csv_chunks(export_query(filters, cohort), now)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

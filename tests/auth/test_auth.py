@@ -287,3 +287,15 @@ def test_demo_admin_only_in_local_mode_and_only_once(runner, ctx):
     second = runner.invoke(args=["demo-admin"])
     assert second.output == ""
     assert len(db.session.scalars(select(Coordinator)).all()) == 1
+
+
+def test_a_welcome_link_lasts_a_week_a_reset_link_an_hour(app, make_coordinator, clock, ctx):
+    from intake.auth.services import RESET, WELCOME, load_reset_token, make_reset_token
+
+    user = make_coordinator()
+    welcome, reset = make_reset_token(user, WELCOME), make_reset_token(user, RESET)
+    clock.advance(hours=2)
+    assert load_reset_token(welcome).id == user.id
+    assert load_reset_token(reset) is None
+    clock.advance(days=7)
+    assert load_reset_token(welcome) is None

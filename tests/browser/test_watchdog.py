@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import open_page
+from tests.browser.plugin import open_page
 
 pytestmark = pytest.mark.browser
 

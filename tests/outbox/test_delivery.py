@@ -52,9 +52,7 @@ def test_only_the_hash_of_the_manage_token_is_stored(smtp, client, ctx, clock):
     assert MANAGE_URL_PLACEHOLDER in row.text_body
 
 
-def test_server_down_at_submission_then_delivered_exactly_once(
-    smtp_down, client, ctx, clock
-):
+def test_server_down_at_submission_then_delivered_exactly_once(smtp_down, client, ctx, clock):
     response = submit_application(client)
     assert response.status_code == 303
     assert db.session.scalars(select(Application)).one().status == "waitlisted"

@@ -1,0 +1,209 @@
+"""Admin forms: programs and coordinator accounts. Coordinator pages stay English."""
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from intake.admin import services
+from intake.eligibility.rules import RULES
+from intake.fields import (
+    CheckboxGroupField,
+    ChoiceGroupField,
+    NormalisedEmailField,
+    StrippedStringField,
+    StrippedTextAreaField,
+    select_choices,
+)
+
+KIND_CHOICES = [
+    ("individual", "Individual: a practitioner applies for themself"),
+    ("agency", "Agency: a director applies for several staff seats"),
+]
+OPEN_CHOICES = [
+    ("open", "Open: shown to applicants, who can apply"),
+    ("closed", "Closed: hidden from applicants; people already waiting stay"),
+]
+AUTO_OFFER_CHOICES = [
+    ("on", "On: a freed seat is offered to the next matching person automatically"),
+    ("off", "Off: a coordinator makes every offer"),
+]
+ROLE_CHOICES = [
+    ("coordinator", "Coordinator: runs the waitlist and cohorts"),
+    ("admin", "Admin: also manages programs, cohorts and accounts (needs two-step sign-in)"),
+]
+
+
+def rule_choices(kind: str | None) -> list:
+    """Checkbox choices for a program's rules: that kind's, or all of them (labelled
+    with the screener they read) while the kind is still being chosen."""
+    if kind is not None:
+        pairs = [(key, RULES[key].label) for key in services.RULE_KEYS_BY_KIND[kind]]
+    else:
+        pairs = [
+            (key, f"{RULES[key].label} ({kind_name} screener)")
+            for kind_name, keys in services.RULE_KEYS_BY_KIND.items()
+            for key in keys
+        ]
+    return select_choices(pairs)
+
+
+def _days(label: str, bounds: tuple[int, int], description: str) -> IntegerField:
+    low, high = bounds
+    return IntegerField(
+        label,
+        description=description,
+        validators=[
+            InputRequired(f"Enter a number of days from {low} to {high}."),
+            NumberRange(low, high, f"Enter a number of days from {low} to {high}."),
+        ],
+    )
+
+
+class ProgramForm(FlaskForm):
+    name = StrippedStringField(
+        "Name",
+        validators=[DataRequired("Enter the program's name."), Length(max=200)],
+    )
+    audience = StrippedTextAreaField(
+        "Who it is for",
+        validators=[DataRequired("Say who the program is for."), Length(max=2000)],
+    )
+    summary = StrippedTextAreaField(
+        "Summary",
+        validators=[DataRequired("Enter a short summary."), Length(max=2000)],
+    )
+    shape = StrippedTextAreaField(
+        "Shape",
+        description="How it runs: number of sessions, online or in person, a retreat.",
+        validators=[DataRequired("Say how the program runs."), Length(max=1000)],
+    )
+    rule_keys = CheckboxGroupField(
+        "Eligibility rules",
+        description="Every rule ticked must pass. With none ticked, everyone who applies "
+        "is eligible.",
+        choices=[],
+    )
+    is_open = ChoiceGroupField(
+        "Applications",
+        choices=OPEN_CHOICES,
+        validators=[InputRequired("Choose open or closed.")],
+    )
+    offer_window_days = _days(
+        "Days to answer an offer",
+        services.OFFER_WINDOW_DAYS,
+        "An offer holds its seats this long, then expires.",
+    )
+    checkin_interval_days = _days(
+        "Days between check-ins",
+        services.CHECKIN_INTERVAL_DAYS,
+        "People waiting this long are asked whether they are still interested.",
+    )
+    checkin_window_days = _days(
+        "Days to answer a check-in",
+        services.CHECKIN_WINDOW_DAYS,
+        "No answer in this time marks the person inactive (they can come back).",
+    )
+    auto_offer = ChoiceGroupField(
+        "Automatic offers",
+        choices=AUTO_OFFER_CHOICES,
+        validators=[InputRequired("Choose on or off.")],
+    )
+    coordinator_email = NormalisedEmailField(
+        "Coordinators' e-mail address",
+        description="Applicants' replies to our e-mails go here. Leave empty to use the "
+        "general address.",
+        validators=[Optional(), Length(max=254)],
+    )
+    position = IntegerField(
+        "Position",
+        description="Programs are listed from the lowest number up.",
+        validators=[
+            InputRequired("Enter a number."),
+            NumberRange(*services.POSITION, "Enter a number from 0 to 9999."),
+        ],
+    )
+
+    def fields(self) -> services.ProgramFields:
+        return services.ProgramFields(
+            name=self.name.data,
+            audience=self.audience.data,
+            summary=self.summary.data,
+            shape=self.shape.data,
+            rule_keys=list(self.rule_keys.data or []),
+            is_open=self.is_open.data == "open",
+            offer_window_days=self.offer_window_days.data,
+            checkin_interval_days=self.checkin_interval_days.data,
+            checkin_window_days=self.checkin_window_days.data,
+            auto_offer=self.auto_offer.data == "on",
+            coordinator_email=self.coordinator_email.data or None,
+            position=self.position.data,
+        )
+
+    @classmethod
+    def for_program(cls, program):
+        """The form filled with a program's values (request data wins on POST)."""
+        form = cls(
+            data={
+                "name": program.name,
+                "audience": program.audience,
+                "summary": program.summary,
+                "shape": program.shape,
+                "rule_keys": program.rule_keys,
+                "is_open": "open" if program.is_open else "closed",
+                "offer_window_days": program.offer_window_days,
+                "checkin_interval_days": program.checkin_interval_days,
+                "checkin_window_days": program.checkin_window_days,
+                "auto_offer": "on" if program.auto_offer else "off",
+                "coordinator_email": program.coordinator_email,
+                "position": program.position,
+            }
+        )
+        form.rule_keys.choices = rule_choices(program.kind)
+        return form
+
+
+class NewProgramForm(ProgramForm):
+    kind = ChoiceGroupField(
+        "Who applies",
+        description="Decides which screener and form people use. It cannot change later.",
+        choices=KIND_CHOICES,
+        validators=[InputRequired("Choose who applies.")],
+    )
+
+    @classmethod
+    def blank(cls):
+        form = cls(
+            data={
+                "is_open": "open",
+                "offer_window_days": 7,
+                "checkin_interval_days": 90,
+                "checkin_window_days": 14,
+                "auto_offer": "off",
+                "position": 100,
+            }
+        )
+        form.rule_keys.choices = rule_choices(None)
+        return form
+
+
+class CoordinatorForm(FlaskForm):
+    name = StrippedStringField(
+        "Name", validators=[DataRequired("Enter the person's name."), Length(max=200)]
+    )
+    role = ChoiceGroupField(
+        "Role", choices=ROLE_CHOICES, validators=[InputRequired("Choose a role.")]
+    )
+    programs = CheckboxGroupField(
+        "Programs they coordinate",
+        description="Coordinators see self-identification answers only for these programs.",
+        choices=[],
+        coerce=int,
+    )
+
+
+class NewCoordinatorForm(CoordinatorForm):
+    email = NormalisedEmailField(
+        "E-mail address",
+        description="They get an e-mail with a link to choose their own password.",
+        validators=[DataRequired("Enter the person's e-mail address."), Length(max=254)],
+    )

@@ -1,0 +1,177 @@
+"""Changes a coordinator makes on the application page: notes, priority,
+withdrawal and the resolution of a duplicate flag. Each leaves a record with who,
+when and why; functions flush and never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+
+from intake.extensions import db
+from intake.models import Application, AuditEvent, Coordinator, Note, StatusEvent
+from intake.outbox.services import enqueue
+from intake.review.services import ReasonRequired, claim, reply_to
+from intake.waitlist.services import move
+from intake.waitlist.states import OPEN_STATUSES, WITHDRAWN, TransitionNotAllowed, can_transition
+
+KEEP_BOTH = "keep_both"
+MERGED = "merged"
+RESOLUTIONS = (KEEP_BOTH, MERGED)
+
+
+class NotOpen(Exception):
+    """The application is closed (withdrawn, ineligible, completed…): its place in the
+    queue no longer means anything."""
+
+    def __init__(self, status: str):
+        super().__init__(f"the application is {status}")
+        self.status = status
+
+
+class AlreadyResolved(Exception):
+    """The duplicate flag was resolved before (perhaps a moment ago, by someone else)."""
+
+    def __init__(self, resolution: str | None):
+        super().__init__(f"already resolved: {resolution}")
+        self.resolution = resolution
+
+
+class NoDuplicateFlag(Exception):
+    """The application is not flagged as a possible duplicate."""
+
+
+def _reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired("this change needs a reason")
+    return reason
+
+
+def add_note(application: Application, *, author: Coordinator, body: str, now: datetime) -> Note:
+    body = body.strip()
+    if not body:
+        raise ValueError("an empty note")
+    note = Note(application_id=application.id, author_id=author.id, body=body, created_at=now)
+    db.session.add(note)
+    db.session.flush()
+    return note
+
+
+def change_priority(
+    application: Application,
+    *,
+    actor: Coordinator,
+    priority: int,
+    reason: str,
+    now: datetime,
+) -> AuditEvent:
+    """Set an open application's priority; the old and new values and the reason go
+    into the timeline (AuditEvent kind "priority")."""
+    reason = _reason(reason)
+    if application.status not in OPEN_STATUSES:
+        raise NotOpen(application.status)
+    if priority == application.priority:
+        raise ValueError("the priority is already that")
+    event = AuditEvent(
+        application_id=application.id,
+        actor_id=actor.id,
+        kind="priority",
+        detail={"from": application.priority, "to": priority},
+        reason=reason,
+        created_at=now,
+    )
+    application.priority = priority
+    application.updated_at = now
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def withdraw(
+    application: Application,
+    *,
+    actor: Coordinator,
+    reason: str,
+    now: datetime,
+    merged: bool = False,
+) -> StatusEvent:
+    """Withdraw an open application for the applicant and tell them by e-mail.
+
+    Raises TransitionNotAllowed when the status no longer allows it (closed, or
+    changed by someone else a moment ago).
+    """
+    reason = _reason(reason)
+    current = application.status
+    if not can_transition(current, WITHDRAWN):
+        raise TransitionNotAllowed(current, WITHDRAWN)
+    claim(application, current, WITHDRAWN, now)
+    event = move(application, WITHDRAWN, actor="coordinator", now=now, reason=reason)
+    event.actor_id = actor.id
+    applicant = application.applicant
+    enqueue(
+        template="withdrawn_by_coordinator",
+        to=applicant.email,
+        dedup_key=f"withdrawn-by-coordinator:{application.id}",
+        locale=applicant.locale,
+        now=now,
+        reply_to=reply_to(application),
+        applicant_id=applicant.id,
+        context={"applicant": applicant, "application": application, "merged": merged},
+    )
+    db.session.flush()
+    return event
+
+
+def resolve_duplicate(
+    application: Application,
+    *,
+    actor: Coordinator,
+    resolution: str,
+    reason: str,
+    now: datetime,
+) -> AuditEvent:
+    """Resolve the possible-duplicate flag, once: keep both applications, or merge
+    (withdraw this one, the other keeps its place).
+
+    The database decides "once": a conditional UPDATE on an unresolved flag, so a
+    second attempt (a double click, or another coordinator) raises AlreadyResolved.
+    """
+    reason = _reason(reason)
+    if resolution not in RESOLUTIONS:
+        raise ValueError(f"unknown resolution {resolution!r}")
+    if application.duplicate_of_id is None:
+        raise NoDuplicateFlag()
+    if application.duplicate_resolution is not None:
+        raise AlreadyResolved(application.duplicate_resolution)
+    if resolution == MERGED and not can_transition(application.status, WITHDRAWN):
+        raise TransitionNotAllowed(application.status, WITHDRAWN)
+    result = db.session.execute(
+        update(Application)
+        .where(Application.id == application.id, Application.duplicate_resolution.is_(None))
+        .values(duplicate_resolution=resolution, duplicate_resolved_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(application)
+        raise AlreadyResolved(application.duplicate_resolution)
+    db.session.refresh(application, ["duplicate_resolution", "duplicate_resolved_at"])
+    other = application.duplicate_of
+    event = AuditEvent(
+        application_id=application.id,
+        actor_id=actor.id,
+        kind="duplicate",
+        detail={
+            "resolution": resolution,
+            "flag": application.duplicate_reason,
+            "other_id": other.id if other else application.duplicate_of_id,
+            "other_reference": other.reference if other else None,
+        },
+        reason=reason,
+        created_at=now,
+    )
+    db.session.add(event)
+    if resolution == MERGED:
+        withdraw(application, actor=actor, reason=reason, now=now, merged=True)
+    db.session.flush()
+    return event

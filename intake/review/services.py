@@ -1,0 +1,232 @@
+"""Deciding the applications the rules sent to review: approve or decline.
+
+Each decision moves the status through ``move()`` (so it leaves events with who and
+why) and queues the applicant's e-mail in the same transaction. Functions flush and
+never commit; the view commits once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import force_locale
+from jinja2_fragments.flask import render_block
+from sqlalchemy import update
+
+from intake.applications.services import SENSITIVE_ANSWERS
+from intake.eligibility.rules import Decision, RuleResult
+from intake.extensions import db
+from intake.models import Application, Coordinator, StatusEvent
+from intake.outbox.services import enqueue, public_url
+from intake.waitlist.services import move
+from intake.waitlist.states import (
+    ELIGIBLE,
+    INELIGIBLE,
+    NEEDS_REVIEW,
+    WAITLISTED,
+    TransitionNotAllowed,
+)
+
+APPROVED = "approved"
+DECLINED = "declined"
+
+
+class ReasonRequired(ValueError):
+    """Every coordinator decision needs a reason for the record."""
+
+
+@dataclass
+class BulkResult:
+    """What a bulk decision did: the applications it decided, and those it left
+    alone because someone had decided them first."""
+
+    done: list[Application] = field(default_factory=list)
+    skipped: list[Application] = field(default_factory=list)
+
+
+def claim(application: Application, expected: str, target: str, now: datetime) -> None:
+    """Take ``application`` for one change if it is still in ``expected`` status.
+
+    The database decides, with a conditional UPDATE: of two coordinators acting on
+    the same application at once, the second waits for the first to commit and then
+    matches no row. Raises TransitionNotAllowed (with the status found) otherwise.
+    """
+    if application.status == expected:
+        result = db.session.execute(
+            update(Application)
+            .where(Application.id == application.id, Application.status == expected)
+            .values(updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            return
+        db.session.refresh(application)
+    raise TransitionNotAllowed(application.status, target)
+
+
+def _require_reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired("a coordinator's decision needs a reason")
+    return reason
+
+
+def _record(event: StatusEvent, actor: Coordinator) -> None:
+    event.actor_id = actor.id
+
+
+def reply_to(application: Application) -> str:
+    return application.program.coordinator_email or current_app.config["COORDINATOR_EMAIL"]
+
+
+def approve(
+    application: Application, *, actor: Coordinator, reason: str, now: datetime
+) -> Application:
+    """Approve an application in review: eligible, then onto the waitlist.
+
+    Queues the "you are on the waitlist" e-mail. Raises TransitionNotAllowed when
+    the application is no longer in review (another coordinator was first).
+    """
+    reason = _require_reason(reason)
+    claim(application, NEEDS_REVIEW, ELIGIBLE, now)
+    for target in (ELIGIBLE, WAITLISTED):
+        _record(move(application, target, actor="coordinator", now=now, reason=reason), actor)
+    applicant = application.applicant
+    enqueue(
+        template="review_approved",
+        to=applicant.email,
+        dedup_key=f"review:{application.id}:{APPROVED}",
+        locale=applicant.locale,
+        now=now,
+        reply_to=reply_to(application),
+        applicant_id=applicant.id,
+        context={"applicant": applicant, "application": application},
+    )
+    db.session.flush()
+    return application
+
+
+def decline(
+    application: Application,
+    *,
+    actor: Coordinator,
+    reason: str,
+    message_text: str,
+    now: datetime,
+) -> Application:
+    """Decline an application in review; ``message_text`` is the e-mail the
+    applicant gets, as the coordinator wrote (or kept) it.
+
+    Raises TransitionNotAllowed when the application is no longer in review.
+    """
+    reason = _require_reason(reason)
+    message_text = normalise_text(message_text)
+    if not message_text:
+        raise ValueError("a decline needs a message to the applicant")
+    claim(application, NEEDS_REVIEW, INELIGIBLE, now)
+    _record(move(application, INELIGIBLE, actor="coordinator", now=now, reason=reason), actor)
+    applicant = application.applicant
+    enqueue(
+        template="review_declined",
+        to=applicant.email,
+        dedup_key=f"review:{application.id}:{DECLINED}",
+        locale=applicant.locale,
+        now=now,
+        reply_to=reply_to(application),
+        applicant_id=applicant.id,
+        context={
+            "applicant": applicant,
+            "application": application,
+            "message_text": message_text,
+            "message_paragraphs": paragraphs(message_text),
+        },
+    )
+    db.session.flush()
+    return application
+
+
+def bulk_approve(
+    applications: Iterable[Application], *, actor: Coordinator, reason: str, now: datetime
+) -> BulkResult:
+    """Approve each application still in review; leave the others as they are."""
+    _require_reason(reason)
+    result = BulkResult()
+    for application in applications:
+        try:
+            approve(application, actor=actor, reason=reason, now=now)
+        except TransitionNotAllowed:
+            result.skipped.append(application)
+        else:
+            result.done.append(application)
+    return result
+
+
+def bulk_decline(
+    items: Sequence[tuple[Application, str]],
+    *,
+    actor: Coordinator,
+    reason: str,
+    now: datetime,
+) -> BulkResult:
+    """Decline each (application, message) still in review; leave the others."""
+    _require_reason(reason)
+    result = BulkResult()
+    for application, message_text in items:
+        try:
+            decline(application, actor=actor, reason=reason, message_text=message_text, now=now)
+        except TransitionNotAllowed:
+            result.skipped.append(application)
+        else:
+            result.done.append(application)
+    return result
+
+
+def shown_results(decision: Decision, *, may_see_self_identification: bool) -> list[RuleResult]:
+    """The rule results a reader may see. A rule that reads a self-identification
+    answer gives that answer away, so it shows only on the application page, to
+    the program's coordinators, never in a list."""
+    if may_see_self_identification:
+        return list(decision.results)
+    return [r for r in decision.results if not set(r.rule.reads) & set(SENSITIVE_ANSWERS)]
+
+
+def decline_message(application: Application) -> str:
+    """The default decline message for the coordinator to edit, in the applicant's
+    language: the rules' reasons in plain words and what the person could do
+    instead (the ``message`` block of templates/email/review_declined.txt)."""
+    applicant = application.applicant
+    problems = [
+        result
+        for result in Decision.from_dict(application.decision).problems
+        if result.message  # a rule with nothing to say adds nothing to the letter
+    ]
+    with force_locale(applicant.locale):
+        text = render_block(
+            "email/review_declined.txt",
+            "message",
+            applicant=applicant,
+            application=application,
+            problems=problems,
+            site_url=public_url("/"),
+        )
+    return normalise_text(text)
+
+
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def normalise_text(text: str | None) -> str:
+    """Unix line ends, no trailing spaces, at most one blank line in a row."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def paragraphs(text: str) -> list[list[str]]:
+    """Plain text as paragraphs of lines, for an HTML part that autoescapes each
+    line: a blank line starts a paragraph, a single line break stays a break."""
+    return [block.split("\n") for block in normalise_text(text).split("\n\n") if block.strip()]

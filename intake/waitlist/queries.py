@@ -1,0 +1,397 @@
+"""The waitlist query: filters, search, sort and pages, shared by the table and the export.
+
+Reading the query string is a pure function (``parse_filters``) that never fails: an
+unknown value is dropped and said so, so a hand-edited URL gets the list it can have
+and a note, never an error page. Every filter reads an indexed column (see the
+indexes on Application, ApplicantLanguage, ApplicantAvailability and Applicant).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sqlalchemy import Select, case, exists, func, or_, select
+from sqlalchemy.orm import contains_eager, raiseload
+
+from intake.choices import LANGUAGES
+from intake.extensions import db
+from intake.models import (
+    AgencyDetails,
+    Applicant,
+    ApplicantAvailability,
+    ApplicantLanguage,
+    Application,
+    Cohort,
+    Program,
+)
+from intake.references import ALPHABET
+from intake.waitlist import states
+
+PAGE_SIZE = 50
+
+# The default list: people waiting for a seat, and people waiting for a decision.
+WAITING = "waiting"
+ALL = "all"
+WAITING_STATUSES = (states.WAITLISTED, states.NEEDS_REVIEW)
+STATUS_CHOICES = (WAITING, ALL, *states.LABELS)
+
+KINDS = ("individual", "agency")
+LANGUAGE_CODES = tuple(code for code, _ in LANGUAGES)
+
+# Sort keys and the direction each starts in when its column is chosen.
+SORTS = {
+    "queue": "asc",  # the fair order: priority, then who joined first
+    "joined": "asc",
+    "name": "asc",
+    "program": "asc",
+    "status": "asc",
+    "waiting": "desc",  # longest wait first
+}
+DIRECTIONS = ("asc", "desc")
+
+# Statuses in the order of the process, for sorting by status.
+_STATUS_ORDER = {status: position for position, status in enumerate(states.LABELS)}
+
+_REFERENCE_RE = re.compile(f"^([{ALPHABET}]{{4}})(-?)([{ALPHABET}]{{4}})$")
+MAX_SEARCH_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the list shows: every value here is known to be valid."""
+
+    program_id: int | None = None
+    status: str = WAITING
+    language: str | None = None
+    kind: str | None = None
+    cohort_id: int | None = None
+    q: str = ""
+    sort: str = "queue"
+    direction: str = "asc"
+    page: int = 1
+
+    def query_args(self, **changes) -> dict[str, str | int]:
+        """The query string for these filters (with ``changes``), defaults left out,
+        so links and the pushed URL stay short and canonical."""
+        filters = replace(self, **changes)
+        args: dict[str, str | int | None] = {
+            "q": filters.q or None,
+            "program": filters.program_id,
+            "status": filters.status if filters.status != WAITING else None,
+            "language": filters.language,
+            "kind": filters.kind,
+            "cohort": filters.cohort_id,
+            "sort": filters.sort if filters.sort != "queue" else None,
+            "dir": filters.direction if filters.direction != SORTS[filters.sort] else None,
+            "page": filters.page if filters.page > 1 else None,
+        }
+        return {key: value for key, value in args.items() if value is not None}
+
+    def sorted_by(self, sort: str) -> Filters:
+        """The filters after a click on a column heading: the same column flips its
+        direction, another starts in its own; back to the first page either way."""
+        if sort == self.sort:
+            direction = "desc" if self.direction == "asc" else "asc"
+        else:
+            direction = SORTS[sort]
+        return replace(self, sort=sort, direction=direction, page=1)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def parse_filters(
+    args: Mapping[str, str],
+    *,
+    program_ids: Collection[int],
+    cohort_ids: Collection[int],
+) -> tuple[Filters, list[str]]:
+    """Filters from a query string, and a note for each value that was ignored.
+
+    Empty values mean "any". ``page`` is only parsed here; ``find_page`` clamps it to
+    the pages there are.
+    """
+    notes: list[str] = []
+
+    def choose(name: str, valid: Collection, convert=lambda v: v, default=None):
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            return default
+        value = convert(raw)
+        if value in valid:
+            return value
+        notes.append(f"Ignored an unknown {name.replace('_', ' ')}: “{raw[:40]}”.")
+        return default
+
+    program_id = choose("program", program_ids, _int)
+    status = choose("status", STATUS_CHOICES, default=WAITING)
+    language = choose("language", LANGUAGE_CODES)
+    kind = choose("kind", KINDS)
+    cohort_id = choose("cohort", cohort_ids, _int)
+    sort = choose("sort", SORTS, default="queue")
+    direction = choose("dir", DIRECTIONS, default=SORTS[sort])
+
+    # PostgreSQL refuses NUL characters in text; nobody types one on purpose.
+    q = " ".join((args.get("q") or "").replace("\x00", "").split())[:MAX_SEARCH_LENGTH]
+
+    raw_page = (args.get("page") or "").strip()
+    page = _int(raw_page) if raw_page else 1
+    if page is None:
+        notes.append(f"Ignored a page number that is not a number: “{raw_page[:20]}”.")
+        page = 1
+    page = max(page, 1)
+
+    filters = Filters(
+        program_id=program_id,
+        status=status,
+        language=language,
+        kind=kind,
+        cohort_id=cohort_id,
+        q=q,
+        sort=sort,
+        direction=direction,
+        page=page,
+    )
+    return filters, notes
+
+
+# The query ---------------------------------------------------------------------------
+
+
+def normalise_reference(text: str) -> tuple[str, bool] | None:
+    """("K7MX-3QRH", typed with its hyphen) when ``text`` could be a reference."""
+    match = _REFERENCE_RE.match(text.upper())
+    if match is None:
+        return None
+    return f"{match.group(1)}-{match.group(3)}", bool(match.group(2))
+
+
+def _search_condition(q: str):
+    """A reference typed with its hyphen or an e-mail address typed with its "@"
+    can only mean that, and each has its own index; anything else may be part of a
+    name, of an agency's name, the start of an e-mail address, or a reference typed
+    without its hyphen ("Samantha" is eight reference letters too)."""
+    reference = normalise_reference(q)
+    if reference is not None and reference[1]:
+        return Application.reference == reference[0]
+    email_prefix = Applicant.email_key.startswith(q.lower(), autoescape=True)
+    if "@" in q:
+        return email_prefix
+    conditions = [
+        Applicant.name.icontains(q, autoescape=True),
+        AgencyDetails.agency_name.icontains(q, autoescape=True),
+        email_prefix,
+    ]
+    if reference is not None:
+        conditions.append(Application.reference == reference[0])
+    return or_(*conditions)
+
+
+def _speaks(code: str):
+    return exists().where(
+        ApplicantLanguage.applicant_id == Application.applicant_id,
+        ApplicantLanguage.code == code,
+    )
+
+
+def _available(slot: str):
+    return exists().where(
+        ApplicantAvailability.applicant_id == Application.applicant_id,
+        ApplicantAvailability.slot == slot,
+    )
+
+
+def _filtered(stmt: Select, filters: Filters, cohort: Cohort | None, *, joined=False) -> Select:
+    """``stmt`` (selecting from Application) narrowed by ``filters``, with the joins its
+    filters and sort need (all of them when ``joined``: the rows query shows them).
+    Left out otherwise, so a count or a page of ids reads as little as it can."""
+    needs_applicant = joined or filters.kind or filters.q or filters.sort == "name"
+    needs_agency = joined or filters.q or filters.sort == "name"
+    if joined or filters.sort == "program":
+        stmt = stmt.join(Application.program)
+    if needs_applicant:
+        stmt = stmt.join(Application.applicant)
+    if needs_agency:
+        stmt = stmt.outerjoin(AgencyDetails, AgencyDetails.applicant_id == Applicant.id)
+    if filters.status == WAITING:
+        stmt = stmt.where(Application.status.in_(WAITING_STATUSES))
+    elif filters.status != ALL:
+        stmt = stmt.where(Application.status == filters.status)
+    if filters.program_id is not None:
+        stmt = stmt.where(Application.program_id == filters.program_id)
+    if filters.language is not None:
+        stmt = stmt.where(_speaks(filters.language))
+    if filters.kind is not None:
+        stmt = stmt.where(Applicant.kind == filters.kind)
+    if cohort is not None:
+        stmt = stmt.where(Application.program_id == cohort.program_id, _speaks(cohort.language))
+        if cohort.time_slot:
+            stmt = stmt.where(_available(cohort.time_slot))
+    if filters.q:
+        stmt = stmt.where(_search_condition(filters.q))
+    return stmt
+
+
+def waiting_since():
+    """When the wait started: joining the waitlist, or applying while not yet on it."""
+    return func.coalesce(Application.joined_at, Application.created_at)
+
+
+def _order(filters: Filters) -> list:
+    ascending = filters.direction == "asc"
+
+    def direct(column):
+        return column.asc() if ascending else column.desc()
+
+    if filters.sort == "queue":
+        # Reversed as a whole when descending, people not yet on the list included.
+        if ascending:
+            return [
+                Application.priority.desc(),
+                Application.joined_at.asc().nulls_last(),
+                Application.id.asc(),
+            ]
+        return [
+            Application.priority.asc(),
+            Application.joined_at.desc().nulls_first(),
+            Application.id.desc(),
+        ]
+    if filters.sort == "joined":
+        return [direct(Application.joined_at).nulls_last(), direct(Application.id)]
+    if filters.sort == "waiting":
+        # Fewer days waiting is a later start.
+        start = waiting_since()
+        return [start.desc() if ascending else start.asc(), direct(Application.id)]
+    if filters.sort == "name":
+        name = func.lower(func.coalesce(AgencyDetails.agency_name, Applicant.name))
+        return [direct(name), direct(Application.id)]
+    if filters.sort == "program":
+        return [
+            direct(Program.position),
+            direct(Program.name),
+            Application.priority.desc(),
+            Application.joined_at.asc().nulls_last(),
+            Application.id.asc(),
+        ]
+    status_order = case(_STATUS_ORDER, value=Application.status, else_=len(_STATUS_ORDER))
+    return [
+        direct(status_order),
+        Application.priority.desc(),
+        Application.joined_at.asc().nulls_last(),
+        Application.id.asc(),
+    ]
+
+
+def ordered(stmt: Select, filters: Filters, cohort: Cohort | None = None) -> Select:
+    """``stmt`` (selecting from Application, with any columns) filtered, joined to
+    the applicant, agency and program, and in the chosen order: the export's rows."""
+    return _filtered(stmt, filters, cohort, joined=True).order_by(*_order(filters))
+
+
+def _eager(stmt: Select) -> Select:
+    """Everything the table shows loaded alongside the rows (a fixed number of
+    queries however many rows); anything else raises rather than quietly loading row
+    by row. Nothing sensitive (SelfIdentification) is loaded."""
+    applicant = contains_eager(Application.applicant)
+    return stmt.options(
+        contains_eager(Application.program),
+        applicant.contains_eager(Applicant.agency),
+        applicant.selectinload(Applicant.languages),
+        applicant.selectinload(Applicant.availability_slots),
+        raiseload("*"),
+    )
+
+
+def count(filters: Filters, cohort: Cohort | None = None) -> int:
+    stmt = select(func.count()).select_from(Application)
+    return db.session.scalar(_filtered(stmt, filters, cohort)) or 0
+
+
+@dataclass
+class Page:
+    rows: list[Application]
+    total: int
+    number: int
+    size: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first(self) -> int:
+        """The position of the first row shown (1-based), 0 when there are none."""
+        return (self.number - 1) * self.size + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return (self.number - 1) * self.size + len(self.rows)
+
+    def numbers(self, around: int = 2) -> list[int | None]:
+        """Page numbers to link to: the first, the last and a few around this one,
+        with None where pages are skipped."""
+        wanted = {1, self.pages, *range(self.number - around, self.number + around + 1)}
+        shown: list[int | None] = []
+        for number in sorted(n for n in wanted if 1 <= n <= self.pages):
+            if shown and shown[-1] is not None and number > shown[-1] + 1:
+                shown.append(None)
+            shown.append(number)
+        return shown
+
+
+def find_page(filters: Filters, cohort: Cohort | None = None, size: int = PAGE_SIZE) -> Page:
+    """One page of the list: a count, then the page of rows (clamped to the last
+    page, with a note, when the page asked for is beyond it)."""
+    total = count(filters, cohort)
+    page = Page(rows=[], total=total, number=filters.page, size=size)
+    if page.number > page.pages:
+        page.notes.append(f"There is no page {page.number}; showing page {page.pages}, the last.")
+        page.number = page.pages
+    if total:
+        # The page's ids first, sorted on narrow rows with only the joins the filters
+        # and sort need; then those fifty rows in full. Sorting the full rows of a
+        # long list would spill to disk.
+        ids = (
+            _filtered(select(Application.id), filters, cohort)
+            .order_by(*_order(filters))
+            .limit(size)
+            .offset((page.number - 1) * size)
+        )
+        unfiltered = Filters(status=ALL, sort=filters.sort, direction=filters.direction)
+        stmt = ordered(select(Application), unfiltered).where(
+            Application.id.in_(ids.scalar_subquery())
+        )
+        page.rows = list(db.session.scalars(_eager(stmt)))
+    return page
+
+
+def filter_options() -> tuple[list[Program], list[Cohort]]:
+    """The programs and cohorts to choose from (two queries)."""
+    programs = list(db.session.scalars(select(Program).order_by(Program.position, Program.id)))
+    cohorts = list(
+        db.session.scalars(
+            select(Cohort).order_by(Cohort.program_id, Cohort.start_date, Cohort.name)
+        )
+    )
+    return programs, cohorts
+
+
+# Per row --------------------------------------------------------------------------
+
+
+def days_waiting(application: Application, now: datetime) -> int:
+    start = application.joined_at or application.created_at
+    return max(0, (now - start).days)
+
+
+def is_flagged_duplicate(application: Application) -> bool:
+    """Flagged as a possible duplicate and not yet resolved by a coordinator."""
+    return application.duplicate_of_id is not None and application.duplicate_resolution is None

@@ -1,0 +1,1 @@
+from tests.cohorts.conftest import statements  # noqa: F401 - shared fixture
