@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -231,6 +232,10 @@ class Application(db.Model):
     # withdrawn in favour of the other).
     duplicate_resolution: Mapped[str | None] = mapped_column(String(20))
     duplicate_resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Check-ins: when the person last said they are still interested (or joined),
+    # and when we last asked.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checkin_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -303,6 +308,8 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
+    # An iCalendar invitation sent as an attachment (invite.ics), if any.
+    ics: Mapped[str | None] = mapped_column(Text)
     locale: Mapped[str] = mapped_column(String(8))
     # The recipient is not kept once the message is sent (a director's address
     # given by a staff member, for one referral message).
@@ -470,3 +477,47 @@ class Cohort(db.Model):
     @property
     def seats_free(self) -> int:
         return self.seats - self.seats_offered - self.seats_enrolled
+
+
+class Offer(db.Model):
+    """Seats of a cohort held for one application until the offer is answered or
+    expires. An agency's request is offered whole: ``seats`` is all of it."""
+
+    __tablename__ = "offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    seats: Mapped[int] = mapped_column(Integer)
+    # "open", "accepted", "declined", "expired" or "rescinded"
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinators.id", ondelete="SET NULL")
+    )
+    # Why this person was offered a seat out of queue order (required then).
+    out_of_order_reason: Mapped[str | None] = mapped_column(Text)
+
+    application: Mapped[Application] = relationship()
+    cohort: Mapped[Cohort] = relationship()
+
+    __table_args__ = (
+        Index("ix_offers_due", "status", "expires_at"),
+        # One open offer per application, decided by the database.
+        Index(
+            "uq_offers_one_open_per_application",
+            "application_id",
+            unique=True,
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+        CheckConstraint("seats >= 1", name="seats_positive"),
+        CheckConstraint(
+            "status in ('open', 'accepted', 'declined', 'expired', 'rescinded')", name="status"
+        ),
+    )

@@ -11,8 +11,8 @@ from sqlalchemy import update
 from intake.extensions import db
 from intake.models import Application, AuditEvent, Coordinator, Note, StatusEvent
 from intake.outbox.services import enqueue
-from intake.review.services import ReasonRequired, claim, reply_to
-from intake.waitlist.services import move
+from intake.review.services import ReasonRequired, reply_to
+from intake.waitlist.services import claim, move
 from intake.waitlist.states import OPEN_STATUSES, WITHDRAWN, TransitionNotAllowed, can_transition
 
 KEEP_BOTH = "keep_both"

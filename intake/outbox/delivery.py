@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from intake.auth.services import RESET, RESET_URL_PLACEHOLDER, WELCOME, make_reset_token
 from intake.extensions import db
+from intake.links import fill_action_links
 from intake.models import Coordinator, ManageToken, OutboxMessage
 from intake.outbox.services import FORGOTTEN_RECIPIENT, MANAGE_URL_PLACEHOLDER, public_url
 
@@ -98,11 +99,17 @@ def _links(row: OutboxMessage, body: str, now: datetime) -> dict[str, str]:
     return links
 
 
+def _action_url(purpose: str, token: str) -> str:
+    return public_url(f"/respond/{purpose}/{token}")
+
+
 def _build_message(row: OutboxMessage, now: datetime) -> Message:
     text, html = row.text_body, row.html_body
     for placeholder, url in _links(row, text + html, now).items():
         text = text.replace(placeholder, url)
         html = html.replace(placeholder, url)
+    text = fill_action_links(text, _action_url)
+    html = fill_action_links(html, _action_url)
     message = Message(
         subject=row.subject,
         recipients=[row.to_addr],
@@ -111,6 +118,10 @@ def _build_message(row: OutboxMessage, now: datetime) -> Message:
         reply_to=row.reply_to,
         extra_headers={"Auto-Submitted": "auto-generated"},
     )
+    if row.ics:
+        message.attach(
+            "invite.ics", "text/calendar; method=REQUEST; charset=utf-8", row.ics.encode()
+        )
     domain = current_app.config["PUBLIC_BASE_URL"].split("//")[-1].split("/")[0].split(":")[0]
     message.msgId = make_msgid(idstring=f"outbox-{row.id}", domain=domain or "localhost")
     return message

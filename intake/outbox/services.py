@@ -55,6 +55,7 @@ def enqueue(
     applicant_id: int | None = None,
     coordinator_id: int | None = None,
     forget_recipient: bool = False,
+    ics: str | None = None,
     context: dict | None = None,
 ) -> OutboxMessage:
     """Queue one message; a second call with the same ``dedup_key`` returns the first."""
@@ -76,6 +77,7 @@ def enqueue(
         applicant_id=applicant_id,
         coordinator_id=coordinator_id,
         forget_recipient=forget_recipient,
+        ics=ics,
         status="queued",
         attempts=0,
         next_attempt_at=now,

@@ -15,14 +15,13 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import force_locale
 from jinja2_fragments.flask import render_block
-from sqlalchemy import update
 
 from intake.applications.services import SENSITIVE_ANSWERS
 from intake.eligibility.rules import Decision, RuleResult
 from intake.extensions import db
 from intake.models import Application, Coordinator, StatusEvent
 from intake.outbox.services import enqueue, public_url
-from intake.waitlist.services import move
+from intake.waitlist.services import claim, move
 from intake.waitlist.states import (
     ELIGIBLE,
     INELIGIBLE,
@@ -46,26 +45,6 @@ class BulkResult:
 
     done: list[Application] = field(default_factory=list)
     skipped: list[Application] = field(default_factory=list)
-
-
-def claim(application: Application, expected: str, target: str, now: datetime) -> None:
-    """Take ``application`` for one change if it is still in ``expected`` status.
-
-    The database decides, with a conditional UPDATE: of two coordinators acting on
-    the same application at once, the second waits for the first to commit and then
-    matches no row. Raises TransitionNotAllowed (with the status found) otherwise.
-    """
-    if application.status == expected:
-        result = db.session.execute(
-            update(Application)
-            .where(Application.id == application.id, Application.status == expected)
-            .values(updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:
-            return
-        db.session.refresh(application)
-    raise TransitionNotAllowed(application.status, target)
 
 
 def _require_reason(reason: str | None) -> str:

@@ -2,9 +2,11 @@
 
 from datetime import datetime
 
+from sqlalchemy import update
+
 from intake.extensions import db
 from intake.models import Application, StatusEvent
-from intake.waitlist.states import WAITLISTED, check_transition
+from intake.waitlist.states import WAITLISTED, TransitionNotAllowed, check_transition
 
 
 def move(
@@ -36,3 +38,23 @@ def move(
     )
     db.session.add(event)
     return event
+
+
+def claim(application: Application, expected: str, target: str, now: datetime) -> None:
+    """Take ``application`` for one change if it is still in ``expected`` status.
+
+    The database decides, with a conditional UPDATE: of two coordinators acting on
+    the same application at once, the second waits for the first to commit and then
+    matches no row. Raises TransitionNotAllowed (with the status found) otherwise.
+    """
+    if application.status == expected:
+        result = db.session.execute(
+            update(Application)
+            .where(Application.id == application.id, Application.status == expected)
+            .values(updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            return
+        db.session.refresh(application)
+    raise TransitionNotAllowed(application.status, target)

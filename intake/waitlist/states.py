@@ -27,7 +27,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     NEEDS_REVIEW: frozenset({ELIGIBLE, INELIGIBLE, WITHDRAWN}),
     ELIGIBLE: frozenset({WAITLISTED, WITHDRAWN}),
     WAITLISTED: frozenset({OFFERED, INACTIVE, WITHDRAWN}),
-    OFFERED: frozenset({ENROLLED, DECLINED, EXPIRED, WITHDRAWN}),
+    # → waitlisted: a coordinator took the offer back; the person keeps their place.
+    OFFERED: frozenset({ENROLLED, DECLINED, EXPIRED, WAITLISTED, WITHDRAWN}),
     DECLINED: frozenset({WAITLISTED, CLOSED, WITHDRAWN}),
     EXPIRED: frozenset({WAITLISTED, CLOSED, WITHDRAWN}),
     INACTIVE: frozenset({WAITLISTED, WITHDRAWN}),

@@ -30,6 +30,7 @@ OPEN = {
 }
 TERMINAL = {"ineligible", "completed", "withdrawn", "closed"}
 DESIGN_EDGES = {
+    ("offered", "waitlisted"),  # an offer rescinded by a coordinator
     ("submitted", "eligible"),
     ("eligible", "waitlisted"),
     ("waitlisted", "offered"),
@@ -82,7 +83,6 @@ def test_design_transition_is_allowed(current, target):
         ("withdrawn", "waitlisted"),
         ("closed", "waitlisted"),
         ("enrolled", "waitlisted"),
-        ("offered", "waitlisted"),
         ("declined", "offered"),
         ("expired", "enrolled"),
         ("inactive", "offered"),

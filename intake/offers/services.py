@@ -1,0 +1,453 @@
+"""Seat offers: who is next, holding seats, accepting, declining, expiring.
+
+The last seat is never given twice: a cohort's counters only change through
+conditional UPDATEs whose row count is checked (``seats_offered + seats_enrolled
++ n <= seats``), and an offer only leaves "open" through a conditional UPDATE on
+its status, so of two racing requests exactly one wins, on SQLite and PostgreSQL.
+Functions flush and never commit; the caller commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import selectinload
+
+from intake.extensions import db
+from intake.links import action_placeholder
+from intake.models import (
+    ApplicantAvailability,
+    ApplicantLanguage,
+    Application,
+    Cohort,
+    Coordinator,
+    Offer,
+    Program,
+)
+from intake.outbox.services import enqueue
+from intake.waitlist import states
+from intake.waitlist.services import claim, move
+
+OPEN, ACCEPTED, DECLINED, EXPIRED, RESCINDED = (
+    "open",
+    "accepted",
+    "declined",
+    "expired",
+    "rescinded",
+)
+REMINDER_BEFORE = timedelta(hours=48)
+
+
+class SeatsTaken(Exception):
+    """Not enough free seats in the cohort (someone else took them first)."""
+
+
+class OfferClosed(Exception):
+    """The offer is no longer open: answered, expired or rescinded already."""
+
+    def __init__(self, offer: Offer):
+        super().__init__(f"offer {offer.id} is {offer.status}")
+        self.offer = offer
+
+
+class ReasonRequired(Exception):
+    """Out-of-order offers and taking an offer back need a reason."""
+
+
+class NotOfferable(Exception):
+    """The application is not waiting, or does not fit the cohort."""
+
+
+# Who is next -------------------------------------------------------------------------
+
+
+def matching_applications(cohort: Cohort):
+    """A select() of the applications that fit a cohort, in the fair queue order:
+    waiting in its program, taking part in its language, free at its time slot, and
+    not having already declined or let lapse an offer of this cohort (they deferred
+    to a later one)."""
+    query = (
+        select(Application)
+        .where(
+            Application.program_id == cohort.program_id,
+            Application.status == states.WAITLISTED,
+            exists().where(
+                ApplicantLanguage.applicant_id == Application.applicant_id,
+                ApplicantLanguage.code == cohort.language,
+            ),
+            ~exists().where(
+                Offer.application_id == Application.id,
+                Offer.cohort_id == cohort.id,
+                Offer.status.in_((DECLINED, EXPIRED)),
+            ),
+        )
+        .order_by(Application.priority.desc(), Application.joined_at, Application.id)
+    )
+    if cohort.time_slot:
+        query = query.where(
+            exists().where(
+                ApplicantAvailability.applicant_id == Application.applicant_id,
+                ApplicantAvailability.slot == cohort.time_slot,
+            )
+        )
+    return query
+
+
+def next_in_line(cohort: Cohort, free: int, limit: int = 500) -> list[Application]:
+    """The applications to offer ``free`` seats to, in queue order. An agency's request
+    is offered whole or not at all: one that does not fit the seats left is passed
+    over (it keeps its place for a later cohort) and the next that fits is taken."""
+    chosen, left = [], free
+    for application in db.session.scalars(matching_applications(cohort).limit(limit)):
+        if left <= 0:
+            break
+        if application.seats_requested <= left:
+            chosen.append(application)
+            left -= application.seats_requested
+    return chosen
+
+
+def fits(cohort: Cohort, application: Application) -> bool:
+    query = matching_applications(cohort).where(Application.id == application.id)
+    return db.session.scalar(query.with_only_columns(Application.id)) is not None
+
+
+# Seats ---------------------------------------------------------------------------------
+
+
+def _hold_seats(cohort_id: int, seats: int) -> None:
+    result = db.session.execute(
+        update(Cohort)
+        .where(
+            Cohort.id == cohort_id,
+            Cohort.seats_offered + Cohort.seats_enrolled + seats <= Cohort.seats,
+        )
+        .values(seats_offered=Cohort.seats_offered + seats)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise SeatsTaken(cohort_id)
+
+
+def _release_seats(cohort_id: int, seats: int) -> None:
+    db.session.execute(
+        update(Cohort)
+        .where(Cohort.id == cohort_id, Cohort.seats_offered >= seats)
+        .values(seats_offered=Cohort.seats_offered - seats)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _fill_seats(cohort_id: int, seats: int) -> None:
+    result = db.session.execute(
+        update(Cohort)
+        .where(Cohort.id == cohort_id, Cohort.seats_offered >= seats)
+        .values(
+            seats_offered=Cohort.seats_offered - seats,
+            seats_enrolled=Cohort.seats_enrolled + seats,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # the counters disagree with the offers: never guess
+        raise SeatsTaken(cohort_id)
+
+
+def _close_offer(offer: Offer, status: str, now: datetime, *, before: datetime | None = None):
+    """Move an open offer to ``status``; OfferClosed if someone else closed it first."""
+    conditions = [Offer.id == offer.id, Offer.status == OPEN]
+    if before is not None:
+        conditions.append(Offer.expires_at > before)
+    result = db.session.execute(
+        update(Offer)
+        .where(*conditions)
+        .values(status=status, answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(offer)
+    if result.rowcount != 1:
+        raise OfferClosed(offer)
+
+
+# Making offers ---------------------------------------------------------------------------
+
+
+def make_offer(
+    cohort: Cohort,
+    application: Application,
+    *,
+    now: datetime,
+    actor: Coordinator | None = None,
+    out_of_order_reason: str | None = None,
+) -> Offer:
+    """Hold the application's seats in the cohort and e-mail the offer.
+
+    Raises SeatsTaken if the seats are gone, NotOfferable if the application does
+    not fit the cohort or is not waiting any more.
+    """
+    if application.program_id != cohort.program_id or not fits(cohort, application):
+        raise NotOfferable(application.id)
+    claim(application, states.WAITLISTED, states.OFFERED, now)
+    _hold_seats(cohort.id, application.seats_requested)
+    offer = Offer(
+        application=application,
+        cohort=cohort,
+        seats=application.seats_requested,
+        status=OPEN,
+        created_at=now,
+        expires_at=now + timedelta(days=cohort.program.offer_window_days),
+        created_by_id=actor.id if actor else None,
+        out_of_order_reason=out_of_order_reason,
+    )
+    db.session.add(offer)
+    event = move(
+        application,
+        states.OFFERED,
+        actor="coordinator" if actor else "system",
+        now=now,
+        reason=out_of_order_reason or f"Seat offered in {cohort.name}.",
+    )
+    event.actor_id = actor.id if actor else None
+    db.session.flush()
+    _email_applicant(offer, "offer_made", now)
+    return offer
+
+
+def offer_next(cohort: Cohort, *, now: datetime, actor: Coordinator | None = None) -> list[Offer]:
+    """Offer every free seat of the cohort to the next matching people, in order."""
+    db.session.refresh(cohort)
+    offers = []
+    for application in next_in_line(cohort, cohort.seats_free):
+        try:
+            # A savepoint each: a seat taken meanwhile undoes only this one offer.
+            with db.session.begin_nested():
+                offers.append(make_offer(cohort, application, now=now, actor=actor))
+        except (SeatsTaken, NotOfferable, states.TransitionNotAllowed):
+            continue
+    return offers
+
+
+def offer_to(
+    cohort: Cohort,
+    application: Application,
+    *,
+    now: datetime,
+    actor: Coordinator,
+    reason: str | None,
+) -> Offer:
+    """Offer a seat to one chosen person. Out of queue order needs a reason."""
+    db.session.refresh(cohort)
+    first = next_in_line(cohort, cohort.seats_free, limit=50)
+    in_order = bool(first) and first[0].id == application.id
+    if not in_order and not (reason or "").strip():
+        raise ReasonRequired("an offer out of queue order needs a reason")
+    return make_offer(
+        cohort,
+        application,
+        now=now,
+        actor=actor,
+        out_of_order_reason=None if in_order else reason.strip(),
+    )
+
+
+# Answers ------------------------------------------------------------------------------------
+
+
+def accept(offer: Offer, *, now: datetime) -> Offer:
+    """Accept an open, unexpired offer: the seats become enrolled seats."""
+    _close_offer(offer, ACCEPTED, now, before=now)
+    _fill_seats(offer.cohort_id, offer.seats)
+    application = offer.application
+    claim(application, states.OFFERED, states.ENROLLED, now)
+    move(application, states.ENROLLED, actor="applicant", now=now, reason="Accepted the offer.")
+    _email_applicant(offer, "enrolled", now)
+    db.session.refresh(offer.cohort)
+    if offer.cohort.seats_enrolled >= offer.cohort.seats:
+        _notify_coordinators(offer.cohort, "cohort_full", now, offer=offer)
+    return offer
+
+
+def decline(offer: Offer, *, now: datetime, defer: bool) -> Offer:
+    """Decline an open offer. ``defer`` keeps the person's place for a later cohort;
+    otherwise they leave the list."""
+    _close_offer(offer, DECLINED, now)
+    _release_seats(offer.cohort_id, offer.seats)
+    application = offer.application
+    claim(application, states.OFFERED, states.DECLINED, now)
+    move(application, states.DECLINED, actor="applicant", now=now, reason="Declined the offer.")
+    if defer:
+        move(
+            application,
+            states.WAITLISTED,
+            actor="applicant",
+            now=now,
+            reason="Deferred to a later cohort, keeping their place.",
+        )
+    else:
+        move(application, states.CLOSED, actor="applicant", now=now, reason="Left the list.")
+    _email_applicant(offer, "offer_declined", now, defer=defer)
+    _seats_freed(offer, now, why="declined")
+    return offer
+
+
+def rescind(offer: Offer, *, now: datetime, actor: Coordinator, reason: str) -> Offer:
+    """A coordinator takes an offer back; the person keeps their place. Links in the
+    offer e-mail then show that the offer was withdrawn and change nothing."""
+    if not (reason or "").strip():
+        raise ReasonRequired("taking an offer back needs a reason")
+    _close_offer(offer, RESCINDED, now)
+    _release_seats(offer.cohort_id, offer.seats)
+    application = offer.application
+    claim(application, states.OFFERED, states.WAITLISTED, now)
+    event = move(application, states.WAITLISTED, actor="coordinator", now=now, reason=reason)
+    event.actor_id = actor.id
+    _email_applicant(offer, "offer_rescinded", now)
+    return offer
+
+
+def release_for_withdrawal(application: Application, now: datetime) -> Offer | None:
+    """When an offered application is withdrawn, its open offer ends and its seats
+    free. Call before moving the application to withdrawn."""
+    offer = open_offer(application)
+    if offer is None:
+        return None
+    _close_offer(offer, RESCINDED, now)
+    _release_seats(offer.cohort_id, offer.seats)
+    _seats_freed(offer, now, why="withdrawn")
+    return offer
+
+
+def open_offer(application: Application) -> Offer | None:
+    return db.session.scalar(
+        select(Offer).where(Offer.application_id == application.id, Offer.status == OPEN)
+    )
+
+
+# The clock: reminders and expiries ----------------------------------------------------------
+
+
+def remind_due(now: datetime) -> int:
+    """E-mail a reminder for every open offer within 48 hours of expiring (once)."""
+    sent = 0
+    due = db.session.scalars(
+        select(Offer).where(
+            Offer.status == OPEN,
+            Offer.reminded_at.is_(None),
+            Offer.expires_at <= now + REMINDER_BEFORE,
+            Offer.expires_at > now,
+        )
+    ).all()
+    for offer in due:
+        result = db.session.execute(
+            update(Offer)
+            .where(Offer.id == offer.id, Offer.reminded_at.is_(None), Offer.status == OPEN)
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            _email_applicant(offer, "offer_reminder", now)
+            sent += 1
+    return sent
+
+
+def expire_due(now: datetime) -> list[Offer]:
+    """Expire every open offer past its time: seats free, the person keeps their
+    place, both sides are told, and the next person is offered where the program
+    says so."""
+    expired = []
+    due = db.session.scalars(
+        select(Offer).where(Offer.status == OPEN, Offer.expires_at <= now).order_by(Offer.id)
+    ).all()
+    for offer in due:
+        try:
+            _close_offer(offer, EXPIRED, now)
+        except OfferClosed:
+            continue  # another machine's tick, or the person answered just now
+        _release_seats(offer.cohort_id, offer.seats)
+        application = offer.application
+        claim(application, states.OFFERED, states.EXPIRED, now)
+        move(application, states.EXPIRED, actor="system", now=now, reason="No answer in time.")
+        move(
+            application,
+            states.WAITLISTED,
+            actor="system",
+            now=now,
+            reason="Back on the waitlist, keeping their place.",
+        )
+        _email_applicant(offer, "offer_expired", now)
+        _seats_freed(offer, now, why="expired")
+        expired.append(offer)
+    return expired
+
+
+def _seats_freed(offer: Offer, now: datetime, why: str) -> None:
+    _notify_coordinators(offer.cohort, "seats_freed", now, offer=offer, why=why)
+    if offer.cohort.program.auto_offer:
+        offer_next(offer.cohort, now=now)
+
+
+# E-mail ---------------------------------------------------------------------------------------
+
+
+def _email_applicant(offer: Offer, template: str, now: datetime, **extra) -> None:
+    application = offer.application
+    applicant = application.applicant
+    links = {
+        "accept_url": action_placeholder(
+            "offer_accept", application.id, offer.id, offer.expires_at
+        ),
+        "decline_url": action_placeholder(
+            "offer_decline", application.id, offer.id, offer.expires_at
+        ),
+    }
+    enqueue(
+        template=template,
+        to=applicant.email,
+        dedup_key=f"{template}:{offer.id}",
+        locale=applicant.locale,
+        now=now,
+        reply_to=offer.cohort.program.coordinator_email or current_app.config["COORDINATOR_EMAIL"],
+        applicant_id=applicant.id,
+        context={
+            "applicant": applicant,
+            "application": application,
+            "offer": offer,
+            "cohort": offer.cohort,
+            **links,
+            **extra,
+        },
+    )
+
+
+def coordinator_addresses(program: Program) -> list[str]:
+    addresses = db.session.scalars(
+        select(Coordinator.email)
+        .join(Coordinator.programs)
+        .where(Program.id == program.id, Coordinator.active.is_(True))
+        .order_by(Coordinator.email)
+    ).all()
+    return list(addresses) or [program.coordinator_email or current_app.config["COORDINATOR_EMAIL"]]
+
+
+def _notify_coordinators(cohort: Cohort, template: str, now: datetime, **context) -> None:
+    offer = context.get("offer")
+    for address in coordinator_addresses(cohort.program):
+        enqueue(
+            template=f"coordinator_{template}",
+            to=address,
+            dedup_key=f"coordinator_{template}:{offer.id if offer else cohort.id}:{address}",
+            locale="en",
+            now=now,
+            context={"cohort": cohort, **context},
+        )
+
+
+def offers_for_cohort(cohort_id: int) -> Sequence[Offer]:
+    return db.session.scalars(
+        select(Offer)
+        .where(Offer.cohort_id == cohort_id, Offer.status.in_((OPEN, ACCEPTED)))
+        .options(selectinload(Offer.application).selectinload(Application.applicant))
+        .order_by(Offer.created_at)
+    ).all()
