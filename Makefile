@@ -7,7 +7,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 HTMX_VERSION := 2.0.11
 
-.PHONY: run test install install-test lint i18n-extract refresh-htmx clean
+.PHONY: run test install install-test lint translations i18n-extract i18n-update refresh-htmx clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,19 +24,32 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# Compile the Spanish and Chinese catalogues (.po -> .mo); the build does this, the
+# .mo files are not committed.
+translations: install
+	@$(BIN)/pybabel compile -d intake/translations --statistics 2>&1 | grep -v "^compiling"
+
 # Local mode: a random secret key kept in instance/, e-mail written to instance/mail/.
 run: export INTAKE_LOCAL ?= 1
 run: export INTAKE_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
-run: install
+run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) seed
 	$(FLASK) demo-admin
 	@echo "Serving on http://$(HOST):$(PORT)  (e-mail: instance/mail/ unless INTAKE_MAIL_SERVER is set)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(FLASK) outbox deliver --loop & \
+	  $(FLASK) waitlist tick --loop & \
 	  $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install-test
+# axe-core for the accessibility checks in the browser tests (test-only; not served).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/browser --no-audit --no-fund --silent; \
+	else echo "npm not found: the accessibility checks will be skipped"; fi
+
+test: install-test translations $(AXE)
 	$(BIN)/ruff check intake tests
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -51,9 +64,14 @@ refresh-htmx:
 	cp .htmx-download/package/dist/htmx.min.js static/js/htmx.min.js
 	rm -rf .htmx-download
 
-# Collect every marked string into the catalogue template.
+# Collect every marked string into the catalogue template, then merge it into the
+# Spanish and Chinese catalogues (new strings arrive untranslated: translate them).
 i18n-extract: install
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -o intake/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -o intake/translations/messages.pot \
+	  --sort-output --no-wrap .
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -i intake/translations/messages.pot -d intake/translations \
+	  --no-wrap --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -106,7 +106,9 @@ def register_blueprints(app: Flask) -> None:
     from intake.health.views import bp as health_bp
     from intake.home.views import bp as home_bp
     from intake.manage.views import bp as manage_bp
+    from intake.outbox.views import bp as outbox_bp
     from intake.reports.views import bp as reports_bp
+    from intake.respond.views import bp as respond_bp
     from intake.review.views import bp as review_bp
     from intake.screener.views import bp as screener_bp
     from intake.waitlist.views import bp as waitlist_bp
@@ -116,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
         screener_bp,
         applications_bp,
         manage_bp,
+        respond_bp,
         health_bp,
         auth_bp,
         waitlist_bp,
@@ -123,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
         casefile_bp,
         cohorts_bp,
         reports_bp,
+        outbox_bp,
         admin_bp,
     ):
         app.register_blueprint(bp)
@@ -130,7 +134,13 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from intake.auth.cli import create_coordinator_command, demo_admin_command
-    from intake.cli import outbox_cli, seed_command
+    from intake.cli import outbox_cli, seed_command, waitlist_cli
 
-    for command in (seed_command, outbox_cli, create_coordinator_command, demo_admin_command):
+    for command in (
+        seed_command,
+        outbox_cli,
+        waitlist_cli,
+        create_coordinator_command,
+        demo_admin_command,
+    ):
         app.cli.add_command(command)

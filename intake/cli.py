@@ -8,7 +8,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from intake import clock
+from intake.checkins import services as checkins
 from intake.extensions import db
+from intake.offers import services as offers
 from intake.outbox.delivery import deliver_due
 from intake.programs.services import seed_default_programs
 
@@ -40,6 +42,71 @@ def deliver_command(loop: bool, interval: float | None):
         if report.attempted or not loop:
             click.echo(f"sent {report.sent}, will retry {report.retried}, failed {report.failed}")
         if not loop:
+            return
+        db.session.remove()
+        time.sleep(interval)
+
+
+# The waitlist's clock ------------------------------------------------------------------
+
+log = logging.getLogger(__name__)
+
+# In this order: an offer past its time expires before anyone is reminded of it, and
+# a check-in that went unanswered pauses the application before new ones are sent.
+TICK_STEPS = (
+    ("expired offers", lambda now: len(offers.expire_due(now))),
+    ("offer reminders", offers.remind_due),
+    ("paused (no answer to a check-in)", checkins.inactivate_due),
+    ("check-ins sent", checkins.send_due),
+)
+
+
+def tick_once(now) -> dict[str, int | None]:
+    """Run every step once, committing after each, so one failing step (a lock
+    timeout, a deadlock another machine's tick caused) loses only itself; the next
+    tick retries it. Returns each step's count, None for a step that failed.
+
+    Safe to run on several machines at once: every step changes rows only through
+    conditional UPDATEs and queues e-mail with a deduplication key."""
+    done: dict[str, int | None] = {}
+    for name, step in TICK_STEPS:
+        try:
+            done[name] = step(now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("waitlist tick: %s failed", name)
+            done[name] = None
+    return done
+
+
+@click.group("waitlist")
+def waitlist_cli():
+    """The waitlist's clock: offer expiries and reminders, check-ins."""
+
+
+@waitlist_cli.command("tick")
+@click.option("--loop", is_flag=True, help="Keep ticking until stopped.")
+@click.option(
+    "--interval", type=float, default=60.0, show_default=True, help="Seconds between ticks."
+)
+@with_appcontext
+def tick_command(loop: bool, interval: float):
+    """Expire and remind offers, pause unanswered check-ins, send due check-ins."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s waitlist %(message)s")
+    while True:
+        done = tick_once(clock.now())
+        failed = [name for name, count in done.items() if count is None]
+        if any(done.values()) or failed or not loop:
+            click.echo(
+                ", ".join(
+                    f"{name}: {'failed' if count is None else count}"
+                    for name, count in done.items()
+                )
+            )
+        if not loop:
+            if failed:
+                raise SystemExit(1)
             return
         db.session.remove()
         time.sleep(interval)

@@ -64,6 +64,10 @@ RATELIMIT_SUBMIT = "10 per minute;50 per day"
 RATELIMIT_SCREENER = "120 per minute"
 # E-mails to a director on a staff member's request: few, so the form cannot spam.
 RATELIMIT_REFERRAL = "5 per hour;20 per day"
+# Answers to the action links in e-mails (accept, decline, still interested, …).
+RATELIMIT_RESPOND = "30 per minute"
+# "E-mail me my link again" (POST /manage/link), per client address.
+RATELIMIT_MANAGE_LINK = "5 per hour"
 
 # Cost of argon2id password hashing (argon2-cffi's defaults: 3 passes, 64 MiB).
 ARGON2_TIME_COST = 3

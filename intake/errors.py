@@ -56,5 +56,5 @@ def register(app: Flask) -> None:
         return _page(
             500,
             _("Something went wrong on our side"),
-            _("We are sorry. Nothing you sent was lost on purpose; please try again in a minute."),
+            _("We are sorry. Something went wrong on our side. Please try again in a minute."),
         )

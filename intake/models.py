@@ -491,7 +491,8 @@ class Offer(db.Model):
     )
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
     seats: Mapped[int] = mapped_column(Integer)
-    # "open", "accepted", "declined", "expired" or "rescinded"
+    # "open", "accepted", "declined", "expired", "rescinded" or "withdrawn" (accepted,
+    # then the person left the group)
     status: Mapped[str] = mapped_column(String(12), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -518,6 +519,7 @@ class Offer(db.Model):
         ),
         CheckConstraint("seats >= 1", name="seats_positive"),
         CheckConstraint(
-            "status in ('open', 'accepted', 'declined', 'expired', 'rescinded')", name="status"
+            "status in ('open', 'accepted', 'declined', 'expired', 'rescinded', 'withdrawn')",
+            name="status",
         ),
     )

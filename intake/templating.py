@@ -8,6 +8,8 @@ from intake.eligibility.rules import RULES
 from intake.i18n import LANGUAGE_NAMES
 from intake.waitlist.states import APPLICANT_DESCRIPTIONS, LABELS
 
+HTML_LANG = {"zh": "zh-Hans"}
+
 
 def register(app: Flask) -> None:
     @app.context_processor
@@ -18,6 +20,8 @@ def register(app: Flask) -> None:
             "status_description": lambda status: gettext(APPLICANT_DESCRIPTIONS.get(status, "")),
             "rules": RULES,
             "current_locale": str(get_locale() or "en"),
+            # BCP 47 for the html lang attribute: the Chinese is Simplified.
+            "html_lang": HTML_LANG.get(str(get_locale() or "en"), str(get_locale() or "en")),
             "choice_label": choice_label,
             "explain": explain,
         }

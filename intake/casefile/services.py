@@ -10,10 +10,18 @@ from sqlalchemy import update
 
 from intake.extensions import db
 from intake.models import Application, AuditEvent, Coordinator, Note, StatusEvent
+from intake.offers.services import OfferClosed, release_for_withdrawal
 from intake.outbox.services import enqueue
 from intake.review.services import ReasonRequired, reply_to
 from intake.waitlist.services import claim, move
-from intake.waitlist.states import OPEN_STATUSES, WITHDRAWN, TransitionNotAllowed, can_transition
+from intake.waitlist.states import (
+    ENROLLED,
+    OFFERED,
+    OPEN_STATUSES,
+    WITHDRAWN,
+    TransitionNotAllowed,
+    can_transition,
+)
 
 KEEP_BOTH = "keep_both"
 MERGED = "merged"
@@ -96,7 +104,9 @@ def withdraw(
     now: datetime,
     merged: bool = False,
 ) -> StatusEvent:
-    """Withdraw an open application for the applicant and tell them by e-mail.
+    """Withdraw an open application for the applicant and tell them by e-mail. An
+    offered application's open offer is taken back first, so its seats free (and the
+    program's coordinators are told).
 
     Raises TransitionNotAllowed when the status no longer allows it (closed, or
     changed by someone else a moment ago).
@@ -105,6 +115,15 @@ def withdraw(
     current = application.status
     if not can_transition(current, WITHDRAWN):
         raise TransitionNotAllowed(current, WITHDRAWN)
+    if current in (OFFERED, ENROLLED):
+        # The offer ends and its seats free first (offer, cohort, then application:
+        # the order every offer change takes its locks in). If the person answered
+        # it a moment ago, their status changed: refuse rather than guess.
+        try:
+            release_for_withdrawal(application, now)
+        except OfferClosed as exc:
+            db.session.refresh(application)
+            raise TransitionNotAllowed(application.status, WITHDRAWN) from exc
     claim(application, current, WITHDRAWN, now)
     event = move(application, WITHDRAWN, actor="coordinator", now=now, reason=reason)
     event.actor_id = actor.id

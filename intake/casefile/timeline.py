@@ -1,5 +1,5 @@
-"""One application's history: status changes, audit events, notes and e-mails,
-merged in time order."""
+"""One application's history: status changes, seat offers, audit events, notes and
+e-mails, merged in time order."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from intake.extensions import db
-from intake.models import Application, AuditEvent, Note, OutboxMessage, StatusEvent
+from intake.models import Application, AuditEvent, Note, Offer, OutboxMessage, StatusEvent
 
-STATUS, AUDIT, NOTE, EMAIL = "status", "audit", "note", "email"
+STATUS, OFFER, AUDIT, NOTE, EMAIL = "status", "offer", "audit", "note", "email"
 # Within the same instant: the change first, then what it caused and what was said.
-_KIND_ORDER = {STATUS: 0, AUDIT: 1, EMAIL: 2, NOTE: 3}
+_KIND_ORDER = {STATUS: 0, OFFER: 1, AUDIT: 2, EMAIL: 3, NOTE: 4}
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,13 @@ def merge(
     audit_events: Iterable[AuditEvent],
     notes: Iterable[Note],
     messages: Iterable[OutboxMessage],
+    offers: Iterable[Offer] = (),
 ) -> list[TimelineItem]:
+    """Everything in time order. An offer stands where it was made and says what
+    became of it (its answer or expiry), as its status events do too."""
     items = [
         *(TimelineItem(STATUS, e.created_at, e) for e in status_events),
+        *(TimelineItem(OFFER, o.created_at, o) for o in offers),
         *(TimelineItem(AUDIT, e.created_at, e) for e in audit_events),
         *(TimelineItem(NOTE, n.created_at, n) for n in notes),
         *(TimelineItem(EMAIL, m.created_at, m) for m in messages),
@@ -46,7 +50,7 @@ def merge(
 
 
 def timeline(application: Application) -> list[TimelineItem]:
-    """Four queries, whatever the length of the history."""
+    """Five queries, whatever the length of the history."""
     status_events = db.session.scalars(
         select(StatusEvent)
         .where(StatusEvent.application_id == application.id)
@@ -65,4 +69,9 @@ def timeline(application: Application) -> list[TimelineItem]:
     messages = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.applicant_id == application.applicant_id)
     )
-    return merge(status_events, audit_events, notes, messages)
+    offers = db.session.scalars(
+        select(Offer)
+        .where(Offer.application_id == application.id)
+        .options(joinedload(Offer.cohort))
+    )
+    return merge(status_events, audit_events, notes, messages, offers)

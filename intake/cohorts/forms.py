@@ -1,10 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import DateField, HiddenField, IntegerField, SelectField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from intake import choices
 from intake.cohorts.services import SEATS_DEFAULT, SEATS_MAX, SEATS_MIN
-from intake.fields import StrippedStringField, select_choices
+from intake.fields import StrippedStringField, StrippedTextAreaField, select_choices
 
 
 class CohortForm(FlaskForm):
@@ -66,3 +66,53 @@ class CohortForm(FlaskForm):
             "start_date": self.start_date.data,
             "seats": self.seats.data,
         }
+
+
+REASON_MAX = 2000
+
+
+class OfferNextForm(FlaskForm):
+    """Confirms the preview; ``previewed`` holds the ids the coordinator saw, so the
+    answer can say when fewer (or other) people were offered."""
+
+    previewed = HiddenField(id="offer-next-previewed")
+
+    def previewed_ids(self) -> list[int]:
+        return [int(part) for part in (self.previewed.data or "").split(",") if part.isdigit()]
+
+
+class OfferOneForm(FlaskForm):
+    application = IntegerField(
+        "Who to offer a seat to",
+        id="offer-application",
+        validators=[InputRequired("Choose the person to offer a seat to.")],
+    )
+    reason = StrippedTextAreaField(
+        "Reason, if they are not next in line",
+        id="offer-reason",
+        description=(
+            "Needed to offer a seat out of queue order; kept in their timeline and on the "
+            "offer. Not sent."
+        ),
+        validators=[Optional(), Length(max=REASON_MAX)],
+    )
+    # The search the list was narrowed by, kept when the form comes back with an error.
+    q = HiddenField(id="offer-one-q")
+
+
+class RescindForm(FlaskForm):
+    """Taking one open offer back; made with ``prefix=f"rescind-{offer.id}"`` so every
+    offer's form on the page has its own field ids."""
+
+    reason = StrippedTextAreaField(
+        "Reason for taking the offer back",
+        description="Kept in their timeline. They are e-mailed that the offer was withdrawn.",
+        validators=[
+            DataRequired("Give a reason for taking the offer back."),
+            Length(max=REASON_MAX),
+        ],
+    )
+
+
+def rescind_form(offer_id: int, **kwargs) -> RescindForm:
+    return RescindForm(prefix=f"rescind-{offer_id}", **kwargs)

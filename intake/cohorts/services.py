@@ -1,4 +1,8 @@
-"""Cohorts: creating and editing them, listing them by program, who holds their seats."""
+"""Cohorts: creating and editing them, listing them by program, who holds their
+seats, and what the cohort page needs to offer them (who is next, who matches).
+
+Offers themselves are made, answered and taken back in intake.offers.services; the
+functions here read, or take the cohort before handing over to it."""
 
 from __future__ import annotations
 
@@ -6,11 +10,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from intake.extensions import db
-from intake.models import Application, Cohort, Program
+from intake.models import (
+    AgencyDetails,
+    Applicant,
+    Application,
+    Cohort,
+    Coordinator,
+    Offer,
+    Program,
+)
+from intake.offers import services as offers
+from intake.waitlist.queries import normalise_reference
 
 SEATS_MIN = 2
 SEATS_MAX = 12
@@ -151,6 +165,9 @@ def cohorts_by_program(
     return [(program, by_program.get(program.id, [])) for program in programs]
 
 
+# Who holds the seats ------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class SeatHolder:
     """Someone holding seats of a cohort: an enrolled person or an open offer."""
@@ -160,6 +177,7 @@ class SeatHolder:
     since: datetime
     # An offer's expiry; None for the enrolled.
     until: datetime | None = None
+    offer: Offer | None = None
 
 
 @dataclass(frozen=True)
@@ -169,10 +187,241 @@ class SeatHolders:
 
 
 def seat_holders(cohort: Cohort) -> SeatHolders:
-    """The people in each of a cohort's seats, enrolled and offered.
+    """The people in each of a cohort's seats: accepted offers (enrolled, since they
+    answered) and open offers (since made, until they expire)."""
+    found = offers.offers_for_cohort(cohort.id)
+    # offers_for_cohort loads the applicants but not their agency's name, shown here.
+    load_people(offer.application_id for offer in found)
+    holders = SeatHolders()
+    for offer in found:
+        if offer.status == offers.ACCEPTED:
+            holders.enrolled.append(
+                SeatHolder(offer.application, offer.seats, offer.answered_at, offer=offer)
+            )
+        else:
+            holders.offered.append(
+                SeatHolder(
+                    offer.application, offer.seats, offer.created_at, offer.expires_at, offer
+                )
+            )
+    return holders
 
-    Offers are not recorded yet (the Offer model comes with the offers work), so
-    nobody can be listed: the cohort page already shows these lists and their empty
-    states, and this is the one function to fill in.
+
+def load_people(application_ids) -> dict[int, Application]:
+    """The applications by id, with everything the cohort page shows of them
+    (applicant, agency, languages, days/times), in a fixed number of queries whatever
+    their number. Rows already in the session (from next_in_line) are loaded again
+    with these parts: only a read-only page calls this."""
+    ids = list(set(application_ids))
+    if not ids:
+        return {}
+    loaded = db.session.scalars(
+        select(Application)
+        .where(Application.id.in_(ids))
+        .execution_options(populate_existing=True)
+        .options(
+            joinedload(Application.applicant).options(
+                joinedload(Applicant.agency),
+                selectinload(Applicant.languages),
+                selectinload(Applicant.availability_slots),
+            )
+        )
+    ).unique()
+    return {application.id: application for application in loaded}
+
+
+# Who is next ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    application: Application
+    # Place in this cohort's queue (1 is next), among the people it matches.
+    position: int
+
+    @property
+    def passed_over(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class PassedOver(QueueEntry):
+    """An agency whose seat request is larger than the seats left: it is not offered
+    part of its request, and keeps its place for a later cohort."""
+
+    seats_left: int = 0
+
+    @property
+    def passed_over(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class Preview:
+    free: int
+    chosen: list[QueueEntry]
+    passed_over: list[PassedOver]
+
+    @property
+    def considered(self) -> list[QueueEntry]:
+        """Everyone the fair order looked at, in queue order."""
+        return sorted([*self.chosen, *self.passed_over], key=lambda entry: entry.position)
+
+    @property
+    def seats(self) -> int:
+        return sum(entry.application.seats_requested for entry in self.chosen)
+
+    @property
+    def ids(self) -> list[int]:
+        return [entry.application.id for entry in self.chosen]
+
+
+def queue(cohort: Cohort) -> list[tuple[int, int]]:
+    """(application id, seats requested) of everyone the cohort matches, in queue order."""
+    query = offers.matching_applications(cohort).with_only_columns(
+        Application.id, Application.seats_requested
+    )
+    return [(row.id, row.seats_requested) for row in db.session.execute(query)]
+
+
+def offer_preview(cohort: Cohort, in_queue: list[tuple[int, int]] | None = None) -> Preview:
+    """Who "offer the free seats" would offer now: ``next_in_line`` decides; walking the
+    same queue shows who it passes over (an agency asking for more seats than are
+    left) on the way."""
+    free = max(cohort.seats_free, 0)
+    chosen = offers.next_in_line(cohort, free) if free else []
+    chosen_ids = {application.id for application in chosen}
+    in_queue = queue(cohort) if in_queue is None else in_queue
+    positions = {application_id: n for n, (application_id, _) in enumerate(in_queue, 1)}
+    passed, left = [], free
+    for application_id, seats in in_queue:
+        if left <= 0:
+            break
+        if application_id in chosen_ids:
+            left -= seats
+        elif seats > left:
+            passed.append((application_id, left))
+        else:
+            break  # beyond where next_in_line looked
+    people = load_people([*chosen_ids, *(application_id for application_id, _ in passed)])
+    return Preview(
+        free=free,
+        chosen=[QueueEntry(people[a.id], positions.get(a.id, 0)) for a in chosen],
+        passed_over=[
+            PassedOver(people[application_id], positions[application_id], left)
+            for application_id, left in passed
+        ],
+    )
+
+
+CANDIDATES_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The matching applications a coordinator can choose one from."""
+
+    rows: list[QueueEntry]
+    # How many the cohort matches, and how many of those the search found.
+    total: int
+    found: int
+    q: str = ""
+
+
+def _search(q: str):
+    reference = normalise_reference(q)
+    conditions = [
+        Applicant.name.icontains(q, autoescape=True),
+        AgencyDetails.agency_name.icontains(q, autoescape=True),
+    ]
+    if reference is not None:
+        conditions.append(Application.reference == reference[0])
+    return or_(*conditions)
+
+
+def candidates(
+    cohort: Cohort,
+    q: str = "",
+    *,
+    keep: int | None = None,
+    in_queue: list[tuple[int, int]] | None = None,
+    limit: int = CANDIDATES_SHOWN,
+) -> Candidates:
+    """The applications the cohort matches, in queue order with their place, narrowed
+    to a reference or (part of) a name by ``q``. ``keep`` (a chosen application) is
+    listed even beyond the first ``limit``, so a refused form keeps its choice."""
+    in_queue = queue(cohort) if in_queue is None else in_queue
+    positions = {application_id: n for n, (application_id, _) in enumerate(in_queue, 1)}
+    q = " ".join(q.replace("\x00", "").split())[:200]
+    if q:
+        found_ids = set(
+            db.session.scalars(
+                select(Application.id)
+                .join(Application.applicant)
+                .outerjoin(AgencyDetails, AgencyDetails.applicant_id == Applicant.id)
+                .where(
+                    Application.id.in_(
+                        offers.matching_applications(cohort)
+                        .with_only_columns(Application.id)
+                        .order_by(None)
+                        .scalar_subquery()
+                    ),
+                    _search(q),
+                )
+            )
+        )
+        ordered = [i for i, _ in in_queue if i in found_ids]
+    else:
+        ordered = [i for i, _ in in_queue]
+    shown = ordered[:limit]
+    if keep in positions and keep not in shown:
+        shown.append(keep)
+    people = load_people(shown)
+    rows = [QueueEntry(people[i], positions[i]) for i in shown]
+    return Candidates(rows=rows, total=len(in_queue), found=len(ordered), q=q)
+
+
+# Taking the cohort --------------------------------------------------------------------------
+
+
+def take_cohort(cohort: Cohort) -> None:
+    """Lock the cohort's row for the rest of the transaction, before anything else.
+
+    Offers from this page always take the cohort first and then the applications, the
+    same order as answering an offer (offer, cohort, application), so two coordinators
+    acting at once wait for each other instead of deadlocking on PostgreSQL. On
+    SQLite the write starts the transaction (waiting for the busy timeout), so no
+    read inside it can go stale before its first write ("database is locked").
     """
-    return SeatHolders()
+    db.session.execute(
+        update(Cohort)
+        .where(Cohort.id == cohort.id)
+        .values(seats=Cohort.seats)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(cohort)
+
+
+def offer_free_seats(cohort: Cohort, *, now: datetime, actor: Coordinator) -> list[Offer]:
+    """Offer every free seat to the next matching people (``offer_next``)."""
+    take_cohort(cohort)
+    return offers.offer_next(cohort, now=now, actor=actor)
+
+
+def offer_one(
+    cohort: Cohort,
+    application: Application,
+    *,
+    now: datetime,
+    actor: Coordinator,
+    reason: str | None,
+) -> Offer:
+    """Offer a seat to one chosen person (``offer_to``). Whether they can have one is
+    said before whether a reason is needed: NotOfferable when they no longer wait or
+    match, SeatsTaken when their seats are not free, then ReasonRequired."""
+    take_cohort(cohort)
+    if application.program_id != cohort.program_id or not offers.fits(cohort, application):
+        raise offers.NotOfferable(application.id)
+    if application.seats_requested > cohort.seats_free:
+        raise offers.SeatsTaken(cohort.id)
+    return offers.offer_to(cohort, application, now=now, actor=actor, reason=reason)

@@ -236,7 +236,7 @@ _register(
         messages={
             UNANSWERED: UNANSWERED_MESSAGE,
             "retreat_unsure": N_(
-                "You are not sure you can attend the in-person retreat. A coordinator will "
+                "You were not sure you can attend the in-person retreat. A coordinator will "
                 "talk with you about dates and support."
             ),
             "retreat_unable": N_(
@@ -348,7 +348,9 @@ _register(
     Rule(
         key="not_already_served",
         reads=("bsk_consultation",),
-        label=N_("Agency does not already receive reflective consultation from Best Starts"),
+        label=N_(
+            "Agency does not already receive reflective consultation from Best Starts for Kids"
+        ),
         check=_choice_rule(
             "bsk_consultation",
             {

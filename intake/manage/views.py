@@ -1,20 +1,310 @@
-from flask import Blueprint, abort, render_template
-from sqlalchemy import select
+"""The applicant's manage pages, reached by the secret link in every e-mail.
 
-from intake.extensions import db
-from intake.models import ManageToken
+Every page under /manage/<token> is shown in the applicant's language (or the one
+they pick with the language links), is never cached (``Cache-Control: no-store``),
+and works as plain links and forms; with htmx, forms swap themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale, get_locale, to_user_timezone
+from flask_babel import gettext as _
+from htmx_flask import make_response
+from jinja2_fragments.flask import render_block
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from intake import clock
+from intake.extensions import db, limiter
+from intake.htmx_utils import is_htmx
+from intake.manage import services
+from intake.manage.forms import DeleteForm, RequestLinkForm, WithdrawForm, details_form_class
+from intake.models import Applicant, Application, ManageToken
+from intake.offers.services import OfferClosed
 from intake.outbox.delivery import hash_token
+from intake.waitlist.states import WITHDRAWN, TransitionNotAllowed
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
+# The language a person picked with the language links on these pages; otherwise
+# the pages speak the language they applied in.
+LANG_KEY = "manage_lang"
+# The hash of the link a person just deleted their data with, so a second click on
+# the button shows the final page again instead of "this link does not work".
+DELETED_KEY = "manage_deleted"
+DELETED_LANG_KEY = "manage_deleted_lang"
+# Manage tokens are 43 characters; anything much longer is not one.
+MAX_TOKEN_LENGTH = 100
+
+
+@bp.after_request
+def no_store(response: Response) -> Response:
+    # Reached by a secret link, showing personal details: keep every page of it out
+    # of shared caches and the browser's history cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _link_limit():
+    return current_app.config["RATELIMIT_MANAGE_LINK"]
+
+
+def _find_applicant(token: str) -> Applicant | None:
+    if len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return db.session.scalar(
+        select(Applicant)
+        .join(ManageToken, ManageToken.applicant_id == Applicant.id)
+        .where(ManageToken.token_hash == hash_token(token))
+        .options(
+            selectinload(Applicant.applications).joinedload(Application.program),
+            selectinload(Applicant.languages),
+            selectinload(Applicant.availability_slots),
+        )
+    )
+
+
+def _locale_for(applicant: Applicant) -> str:
+    supported = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in supported:
+        session[LANG_KEY] = chosen
+        return chosen
+    if session.get(LANG_KEY) in supported:
+        return session[LANG_KEY]
+    return applicant.locale if applicant.locale in supported else supported[0]
+
+
+def _invalid():
+    return render_template("manage/invalid.html"), 404
+
+
+def with_applicant(view: Callable) -> Callable:
+    """Look the applicant up by the link's token (its SHA-256), and run the view in
+    their language; an unknown token gets the "this link does not work" page."""
+
+    @wraps(view)
+    def wrapper(token: str, **kwargs):
+        applicant = _find_applicant(token)
+        if applicant is None:
+            return _invalid()
+        with force_locale(_locale_for(applicant)):
+            return view(applicant, token, **kwargs)
+
+    return wrapper
+
+
+def _done(target: str):
+    """After a change: 303 to the next page, or HX-Redirect for htmx."""
+    if is_htmx():
+        return make_response("", redirect=target)
+    return redirect(target, code=303)
+
+
+def _form_page(template: str, block: str, status: int, **context):
+    if request.method == "POST" and is_htmx():
+        return render_block(template, block, **context), status
+    return render_template(template, **context), status
+
+
+# Status -------------------------------------------------------------------------------
+
 
 @bp.route("/<token>")
-def status(token: str):
-    if len(token) > 100:
-        abort(404)
-    link = db.session.scalar(select(ManageToken).where(ManageToken.token_hash == hash_token(token)))
-    if link is None:
-        return render_template("manage/invalid.html"), 404
-    response = render_template("manage/status.html", applicant=link.applicant)
-    # The page is reached by a secret link: keep it out of shared caches and history.
-    return response, 200, {"Cache-Control": "no-store"}
+@with_applicant
+def status(applicant: Applicant, token: str):
+    today = to_user_timezone(clock.now()).date()
+    return render_template(
+        "manage/status.html",
+        applicant=applicant,
+        token=token,
+        items=services.overview(applicant, today),
+    )
+
+
+# Details ------------------------------------------------------------------------------
+
+
+@bp.route("/<token>/details", methods=["GET", "POST"])
+@with_applicant
+def details(applicant: Applicant, token: str):
+    form_class = details_form_class(applicant.kind)
+    if request.method == "GET":
+        form = form_class(
+            data={
+                "name": applicant.name,
+                "phone": applicant.phone,
+                "languages": applicant.language_codes,
+                "availability": applicant.availability,
+            }
+        )
+    else:
+        form = form_class()
+    if form.validate_on_submit():
+        services.update_details(
+            applicant,
+            name=form.name.data,
+            phone=form.phone.data,
+            languages=form.languages.data,
+            availability=form.availability.data,
+        )
+        db.session.commit()
+        flash(_("Saved. Your details are up to date."))
+        return _done(url_for("manage.status", token=token))
+    status = 422 if request.method == "POST" else 200
+    return _form_page(
+        "manage/details.html", "details_form", status, applicant=applicant, token=token, form=form
+    )
+
+
+# Withdraw -----------------------------------------------------------------------------
+
+
+@bp.route("/<token>/withdraw/<reference>", methods=["GET", "POST"])
+@with_applicant
+def withdraw(applicant: Applicant, token: str, reference: str):
+    application = services.find_application(applicant, reference)
+    if application is None:
+        return _invalid()
+    back = url_for("manage.status", token=token)
+    form = WithdrawForm()
+    if not services.ApplicationOverview(application).can_withdraw:
+        # A second click, or a status that has no way out: show where it stands.
+        if application.status == WITHDRAWN:
+            flash(_("This application is withdrawn. Nothing more to do."))
+        else:
+            flash(_("This application is closed, so there is nothing to withdraw."))
+        return _done(back)
+    if form.validate_on_submit():
+        try:
+            services.withdraw(application, reason=form.reason.data, now=clock.now())
+            db.session.commit()
+            flash(
+                _(
+                    "Your application %(reference)s is withdrawn. We have sent you an e-mail "
+                    "to confirm.",
+                    reference=application.reference,
+                )
+            )
+        except services.AlreadyWithdrawn:
+            db.session.rollback()
+            flash(_("This application is withdrawn. Nothing more to do."))
+        except (TransitionNotAllowed, OfferClosed):
+            db.session.rollback()
+            flash(
+                _(
+                    "Your application changed a moment ago, so nothing was done. Please look "
+                    "at it below and try again if you still want to leave."
+                )
+            )
+        return _done(back)
+    status = 422 if request.method == "POST" else 200
+    return _form_page(
+        "manage/withdraw.html",
+        "withdraw_form",
+        status,
+        applicant=applicant,
+        token=token,
+        application=application,
+        form=form,
+    )
+
+
+# Download my data ---------------------------------------------------------------------
+
+
+@bp.route("/<token>/data.json")
+@with_applicant
+def download(applicant: Applicant, token: str):
+    data = services.export_data(applicant, clock.now())
+    body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
+    return Response(
+        body + "\n",
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": (f'attachment; filename="{services.export_filename(applicant)}"')
+        },
+    )
+
+
+# Delete my data -----------------------------------------------------------------------
+
+
+@bp.route("/<token>/delete", methods=["GET", "POST"])
+def delete(token: str):
+    if request.method == "POST" and session.get(DELETED_KEY) == hash_token(token):
+        # The second click of a double click: the first deleted the link already.
+        return _done(url_for("manage.deleted"))
+    return _delete(token)
+
+
+@with_applicant
+def _delete(applicant: Applicant, token: str):
+    form = DeleteForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_personal_data(applicant, clock.now())
+            db.session.commit()
+        except (TransitionNotAllowed, OfferClosed):
+            db.session.rollback()
+            flash(
+                _(
+                    "Your application changed a moment ago, so nothing was deleted. "
+                    "Please try again."
+                )
+            )
+            return _done(url_for("manage.delete", token=token))
+        session[DELETED_KEY] = hash_token(token)
+        session[DELETED_LANG_KEY] = str(get_locale())
+        return _done(url_for("manage.deleted"))
+    status = 422 if request.method == "POST" else 200
+    return _form_page(
+        "manage/delete.html", "delete_form", status, applicant=applicant, token=token, form=form
+    )
+
+
+@bp.route("/deleted")
+def deleted():
+    # In the language of the pages the person deleted their data from.
+    language = session.get(DELETED_LANG_KEY)
+    if language not in current_app.config["LANGUAGES"] or "lang" in request.args:
+        return render_template("manage/deleted.html")
+    with force_locale(language):
+        return render_template("manage/deleted.html")
+
+
+# "E-mail me my link again" ------------------------------------------------------------
+
+
+@bp.route("/link", methods=["GET", "POST"])
+@limiter.limit(_link_limit, methods=["POST"])
+def request_link():
+    form = RequestLinkForm()
+    if form.validate_on_submit():
+        # The same answer whether or not the address is known: nobody can use this
+        # page to learn who applied.
+        services.send_manage_link(form.email.data, clock.now())
+        db.session.commit()
+        return _done(url_for("manage.link_sent"))
+    status = 422 if request.method == "POST" else 200
+    return _form_page("manage/request_link.html", "link_form", status, form=form)
+
+
+@bp.route("/link/sent")
+def link_sent():
+    return render_template("manage/link_sent.html")

@@ -27,7 +27,8 @@ from intake.models import (
     Offer,
     Program,
 )
-from intake.outbox.services import enqueue
+from intake.offers.ics import enrollment_invite
+from intake.outbox.services import enqueue, public_url
 from intake.waitlist import states
 from intake.waitlist.services import claim, move
 
@@ -38,6 +39,8 @@ OPEN, ACCEPTED, DECLINED, EXPIRED, RESCINDED = (
     "expired",
     "rescinded",
 )
+# An accepted offer whose holder later left the group: the seat is free again.
+WITHDRAWN = "withdrawn"
 REMINDER_BEFORE = timedelta(hours=48)
 
 
@@ -189,8 +192,10 @@ def make_offer(
     """
     if application.program_id != cohort.program_id or not fits(cohort, application):
         raise NotOfferable(application.id)
-    claim(application, states.WAITLISTED, states.OFFERED, now)
+    # The cohort before the application: the order every offer change takes its row
+    # locks in (offer, cohort, application), so two at once wait instead of deadlocking.
     _hold_seats(cohort.id, application.seats_requested)
+    claim(application, states.WAITLISTED, states.OFFERED, now)
     offer = Offer(
         application=application,
         cohort=cohort,
@@ -217,6 +222,16 @@ def make_offer(
 
 def offer_next(cohort: Cohort, *, now: datetime, actor: Coordinator | None = None) -> list[Offer]:
     """Offer every free seat of the cohort to the next matching people, in order."""
+    # Take the cohort first: on PostgreSQL two batches for one cohort then run one
+    # after the other; on SQLite the write starts the transaction, so the reads in
+    # the savepoints below cannot go stale before their first write ("database is
+    # locked" otherwise, when two coordinators click at once).
+    db.session.execute(
+        update(Cohort)
+        .where(Cohort.id == cohort.id)
+        .values(seats=Cohort.seats)
+        .execution_options(synchronize_session=False)
+    )
     db.session.refresh(cohort)
     offers = []
     for application in next_in_line(cohort, cohort.seats_free):
@@ -308,13 +323,36 @@ def rescind(offer: Offer, *, now: datetime, actor: Coordinator, reason: str) -> 
 
 
 def release_for_withdrawal(application: Application, now: datetime) -> Offer | None:
-    """When an offered application is withdrawn, its open offer ends and its seats
-    free. Call before moving the application to withdrawn."""
+    """When an offered or enrolled application is withdrawn, its seats free: an open
+    offer is rescinded; an accepted one becomes "withdrawn". Call before moving the
+    application to withdrawn."""
     offer = open_offer(application)
-    if offer is None:
+    if offer is not None:
+        _close_offer(offer, RESCINDED, now)
+        _release_seats(offer.cohort_id, offer.seats)
+    elif application.status == states.ENROLLED:
+        offer = db.session.scalar(
+            select(Offer).where(Offer.application_id == application.id, Offer.status == ACCEPTED)
+        )
+        if offer is None:
+            return None
+        result = db.session.execute(
+            update(Offer)
+            .where(Offer.id == offer.id, Offer.status == ACCEPTED)
+            .values(status=WITHDRAWN, answered_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise OfferClosed(offer)
+        db.session.execute(
+            update(Cohort)
+            .where(Cohort.id == offer.cohort_id, Cohort.seats_enrolled >= offer.seats)
+            .values(seats_enrolled=Cohort.seats_enrolled - offer.seats)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.refresh(offer)
+    else:
         return None
-    _close_offer(offer, RESCINDED, now)
-    _release_seats(offer.cohort_id, offer.seats)
     _seats_freed(offer, now, why="withdrawn")
     return offer
 
@@ -332,12 +370,14 @@ def remind_due(now: datetime) -> int:
     """E-mail a reminder for every open offer within 48 hours of expiring (once)."""
     sent = 0
     due = db.session.scalars(
-        select(Offer).where(
+        select(Offer)
+        .where(
             Offer.status == OPEN,
             Offer.reminded_at.is_(None),
             Offer.expires_at <= now + REMINDER_BEFORE,
             Offer.expires_at > now,
         )
+        .order_by(Offer.id)  # the same lock order on every machine running the tick
     ).all()
     for offer in due:
         result = db.session.execute(
@@ -402,6 +442,12 @@ def _email_applicant(offer: Offer, template: str, now: datetime, **extra) -> Non
             "offer_decline", application.id, offer.id, offer.expires_at
         ),
     }
+    # The enrolled e-mail carries the first session as a calendar invitation.
+    ics = (
+        enrollment_invite(offer, now=now, locale=applicant.locale)
+        if template == "enrolled"
+        else None
+    )
     enqueue(
         template=template,
         to=applicant.email,
@@ -410,6 +456,7 @@ def _email_applicant(offer: Offer, template: str, now: datetime, **extra) -> Non
         now=now,
         reply_to=offer.cohort.program.coordinator_email or current_app.config["COORDINATOR_EMAIL"],
         applicant_id=applicant.id,
+        ics=ics,
         context={
             "applicant": applicant,
             "application": application,
@@ -431,8 +478,18 @@ def coordinator_addresses(program: Program) -> list[str]:
     return list(addresses) or [program.coordinator_email or current_app.config["COORDINATOR_EMAIL"]]
 
 
+def _path_for(endpoint: str, **values) -> str:
+    """url_for's path, also outside a request (the tick): e-mail links are built from
+    PUBLIC_BASE_URL, never from a request's Host."""
+    adapter = current_app.url_map.bind("localhost", script_name="/")
+    return adapter.build(endpoint, values)
+
+
 def _notify_coordinators(cohort: Cohort, template: str, now: datetime, **context) -> None:
     offer = context.get("offer")
+    # The seat counters moved by UPDATEs the session did not see: read them again.
+    db.session.refresh(cohort)
+    cohort_url = public_url(_path_for("cohorts.show", cohort_id=cohort.id))
     for address in coordinator_addresses(cohort.program):
         enqueue(
             template=f"coordinator_{template}",
@@ -440,7 +497,7 @@ def _notify_coordinators(cohort: Cohort, template: str, now: datetime, **context
             dedup_key=f"coordinator_{template}:{offer.id if offer else cohort.id}:{address}",
             locale="en",
             now=now,
-            context={"cohort": cohort, **context},
+            context={"cohort": cohort, "cohort_url": cohort_url, **context},
         )
 
 

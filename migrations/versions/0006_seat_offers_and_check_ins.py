@@ -30,7 +30,7 @@ def upgrade():
     sa.Column('answered_at', sa.DateTime(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('out_of_order_reason', sa.Text(), nullable=True),
-    sa.CheckConstraint("status in ('open', 'accepted', 'declined', 'expired', 'rescinded')", name=op.f('ck_offers_status')),
+    sa.CheckConstraint("status in ('open', 'accepted', 'declined', 'expired', 'rescinded', 'withdrawn')", name=op.f('ck_offers_status')),
     sa.CheckConstraint('seats >= 1', name=op.f('ck_offers_seats_positive')),
     sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_offers_application_id_applications'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_offers_cohort_id_cohorts')),

@@ -135,6 +135,8 @@ def open_page(browser, base_url: str, *, javascript: bool):
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.watchdog = Watchdog(page, base_url)
+    page.javascript = javascript
+    page.base_url = base_url
     return context, page
 
 
@@ -152,3 +154,59 @@ def page_nojs(browser, live_server):
     yield page
     context.close()
     page.watchdog.assert_clean()
+
+
+# Accessibility: axe-core from the npm registry (tests/browser/package.json, installed
+# by `make test`; never served by the app), run inside the page under test.
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    if not AXE.exists():
+        if os.environ.get("E2E_REQUIRED") == "1":
+            pytest.fail(f"axe-core missing at {AXE}: run `npm ci --prefix tests/browser`")
+        pytest.skip("axe-core not installed: run `npm ci --prefix tests/browser` (make test does)")
+    return AXE.read_text()
+
+
+@pytest.fixture
+def check_a11y(axe_source):
+    """Run axe on the page as it is now; fail on any serious or critical violation.
+
+    The script is evaluated through the DevTools protocol, which the page's
+    Content-Security-Policy does not govern, so the app's CSP stays strict.
+    """
+
+    def check(page, state: str = "") -> None:
+        if getattr(page, "javascript", True):
+            _run(page, state)
+            return
+        # With JavaScript off nothing can run inside the page (an evaluate would wait
+        # for ever): check the same HTML in a page of the same site that can.
+        context = page.context.browser.new_context(base_url=page.base_url)
+        try:
+            probe = context.new_page()
+            probe.goto("/")  # any page of the site, so relative links resolve
+            probe.set_content(page.content())
+            _run(probe, f"{state} (without JavaScript: {page.url})")
+        finally:
+            context.close()
+
+    def _run(page, state: str) -> None:
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.evaluate(axe_source)
+        violations = page.evaluate(
+            "async (tags) => (await axe.run(document, "
+            "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})).violations",
+            AXE_TAGS,
+        )
+        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+        assert not serious, f"{page.url} {state}: " + "; ".join(
+            f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(node["target"][0] for node in v["nodes"][:3])
+            for v in serious
+        )
+
+    return check

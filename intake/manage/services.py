@@ -1,0 +1,546 @@
+"""What an applicant can do with their manage link: see their place in line, change
+their details, withdraw, take a copy of their data, delete it, and ask for a new link.
+
+Functions flush and never commit; the view commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from intake.applications.services import SENSITIVE_ANSWERS
+from intake.eligibility.rules import RULES
+from intake.extensions import db
+from intake.models import (
+    Applicant,
+    ApplicantAvailability,
+    ApplicantLanguage,
+    Application,
+    Cohort,
+    ManageToken,
+    Note,
+    Offer,
+    OutboxMessage,
+    StatusEvent,
+)
+from intake.offers.services import (
+    ACCEPTED,
+    OPEN,
+    matching_applications,
+    release_for_withdrawal,
+)
+from intake.outbox.services import enqueue
+from intake.waitlist import states
+from intake.waitlist.services import claim, move
+
+DELETED_NAME = "Deleted applicant"
+DELETION_REASON = "Applicant deleted their data"
+# Deleted applicants get an address in the reserved .invalid domain: nothing can be
+# sent there, and it stays unique per applicant.
+DELETED_DOMAIN = "invalid"
+DELETED_BODY = "[deleted]"
+# A "send me my link again" request is sent once per applicant in this many seconds,
+# so a double click (or a second tab) sends one e-mail.
+LINK_REQUEST_WINDOW_SECONDS = 600
+
+# Rule results that would tell the self-identification answer (see
+# intake.reports.services): dropped from the decision when the data is deleted.
+_SELF_IDENTIFICATION_RULES = frozenset(
+    key for key, rule in RULES.items() if set(rule.reads) & set(SENSITIVE_ANSWERS)
+)
+
+
+class AlreadyWithdrawn(Exception):
+    """The application was withdrawn before (a second click, or a coordinator)."""
+
+
+# Status and place in line ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an application stands for one cohort that fits it."""
+
+    cohort: Cohort
+    # 1 is next in line: the applications ahead of it, plus one.
+    position: int
+
+    @property
+    def ahead(self) -> int:
+        return self.position - 1
+
+    @property
+    def seats_free(self) -> int:
+        return self.cohort.seats_free
+
+
+@dataclass
+class ApplicationOverview:
+    application: Application
+    places: list[Place] = field(default_factory=list)
+    # The open offer (status offered) or the accepted one (enrolled), if any.
+    offer: Offer | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self.application.status == states.WAITLISTED
+
+    @property
+    def can_withdraw(self) -> bool:
+        return states.can_transition(self.application.status, states.WITHDRAWN)
+
+
+def fitting_cohorts(
+    applicant: Applicant, program_ids: Iterable[int], today: date
+) -> dict[int, list[Cohort]]:
+    """The cohorts, by program, that have not started and fit what the applicant told
+    us: a language they take part in, and a time slot they chose (or none set). One
+    query."""
+    program_ids = list(program_ids)
+    languages = applicant.language_codes
+    if not program_ids or not languages:
+        return {}
+    slots = applicant.availability
+    cohorts = db.session.scalars(
+        select(Cohort)
+        .where(
+            Cohort.program_id.in_(program_ids),
+            Cohort.start_date >= today,
+            Cohort.language.in_(languages),
+            or_(Cohort.time_slot.is_(None), Cohort.time_slot.in_(slots)),
+        )
+        .order_by(Cohort.start_date, Cohort.name, Cohort.id)
+    )
+    found: dict[int, list[Cohort]] = {}
+    for cohort in cohorts:
+        found.setdefault(cohort.program_id, []).append(cohort)
+    return found
+
+
+def place_in_line(application: Application, cohort: Cohort) -> int | None:
+    """The application's place in the cohort's queue (1 = next), or None if it is not
+    in that queue (not waiting, or it deferred from this cohort).
+
+    The queue is ``matching_applications(cohort)``: priority (highest first), then
+    time joined, then id. One query counts the applications ahead, and sees whether
+    this one is in the queue at all, without loading the queue.
+    """
+    if application.joined_at is None:
+        return None
+    same_priority = Application.priority == application.priority
+    ahead = or_(
+        Application.priority > application.priority,
+        and_(same_priority, Application.joined_at < application.joined_at),
+        and_(
+            same_priority,
+            Application.joined_at == application.joined_at,
+            Application.id < application.id,
+        ),
+    )
+    me = Application.id == application.id
+    query = (
+        matching_applications(cohort)
+        .with_only_columns(
+            func.coalesce(func.sum(case((ahead, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((me, 1), else_=0)), 0),
+        )
+        .where(or_(ahead, me))
+        .order_by(None)
+    )
+    count_ahead, in_queue = db.session.execute(query).one()
+    return int(count_ahead) + 1 if in_queue else None
+
+
+def overview(applicant: Applicant, today: date) -> list[ApplicationOverview]:
+    """Each application with its offer, and for each waiting one its place in every
+    cohort that fits. Two queries, plus one count per waiting application and cohort."""
+    applications = list(applicant.applications)
+    offers = db.session.scalars(
+        select(Offer)
+        .where(
+            Offer.application_id.in_([a.id for a in applications]),
+            Offer.status.in_((OPEN, ACCEPTED)),
+        )
+        .options(joinedload(Offer.cohort))
+        .order_by(Offer.id)
+    )
+    offer_by_application = {}
+    for offer in offers:
+        # An open offer says more than an accepted one (there is at most one open).
+        if offer.status == OPEN or offer.application_id not in offer_by_application:
+            offer_by_application[offer.application_id] = offer
+    waiting = [a for a in applications if a.status == states.WAITLISTED]
+    cohorts = fitting_cohorts(applicant, {a.program_id for a in waiting}, today)
+
+    result = []
+    for application in applications:
+        item = ApplicationOverview(application, offer=offer_by_application.get(application.id))
+        if item.waiting:
+            for cohort in cohorts.get(application.program_id, []):
+                position = place_in_line(application, cohort)
+                if position is not None:
+                    item.places.append(Place(cohort, position))
+        result.append(item)
+    return result
+
+
+def find_application(applicant: Applicant, reference: str) -> Application | None:
+    """One of the applicant's own applications by its reference (never another's)."""
+    return next((a for a in applicant.applications if a.reference == reference), None)
+
+
+# Details ---------------------------------------------------------------------------------
+
+
+def update_details(
+    applicant: Applicant,
+    *,
+    name: str,
+    phone: str | None,
+    languages: Sequence[str],
+    availability: Sequence[str],
+) -> None:
+    """Change the applicant's name, phone, languages and days/times. The e-mail
+    address is not changed here: it is what the manage link is sent to."""
+    applicant.name = name
+    applicant.phone = phone or None
+    wanted_languages = list(dict.fromkeys(languages))
+    for language in list(applicant.languages):
+        if language.code not in wanted_languages:
+            applicant.languages.remove(language)
+    have = set(applicant.language_codes)
+    for code in wanted_languages:
+        if code not in have:
+            applicant.languages.append(ApplicantLanguage(code=code))
+    wanted_slots = list(dict.fromkeys(availability))
+    for slot in list(applicant.availability_slots):
+        if slot.slot not in wanted_slots:
+            applicant.availability_slots.remove(slot)
+    have = set(applicant.availability)
+    for slot in wanted_slots:
+        if slot not in have:
+            applicant.availability_slots.append(ApplicantAvailability(slot=slot))
+    db.session.flush()
+
+
+# Withdrawing -----------------------------------------------------------------------------
+
+
+def _reply_to(application: Application) -> str:
+    return application.program.coordinator_email or current_app.config["COORDINATOR_EMAIL"]
+
+
+def withdraw(
+    application: Application,
+    *,
+    reason: str | None,
+    now: datetime,
+    notify: bool = True,
+) -> StatusEvent:
+    """The applicant withdraws one application. An open offer ends first and its seats
+    free (the next person may be offered them); then the status moves to withdrawn and
+    a confirmation e-mail is queued (once per application).
+
+    Raises AlreadyWithdrawn after a first withdrawal, TransitionNotAllowed when the
+    status does not allow it (closed, or changed a moment ago), and OfferClosed when
+    the offer was answered or expired at the same moment.
+    """
+    current = application.status
+    if current == states.WITHDRAWN:
+        raise AlreadyWithdrawn(application.id)
+    if not states.can_transition(current, states.WITHDRAWN):
+        raise states.TransitionNotAllowed(current, states.WITHDRAWN)
+    released = None
+    if current in (states.OFFERED, states.ENROLLED):
+        released = release_for_withdrawal(application, now)
+    claim(application, current, states.WITHDRAWN, now)
+    event = move(application, states.WITHDRAWN, actor="applicant", now=now, reason=(reason or None))
+    if notify:
+        applicant = application.applicant
+        enqueue(
+            template="applicant_withdrawn",
+            to=applicant.email,
+            dedup_key=f"applicant-withdrawn:{application.id}",
+            locale=applicant.locale,
+            now=now,
+            reply_to=_reply_to(application),
+            applicant_id=applicant.id,
+            context={
+                "applicant": applicant,
+                "application": application,
+                "released_offer": released,
+            },
+        )
+    db.session.flush()
+    return event
+
+
+# Download my data ------------------------------------------------------------------------
+
+
+def _when(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def export_data(applicant: Applicant, now: datetime) -> dict[str, Any]:
+    """Everything stored about the applicant, for them: their details and answers,
+    their self-identification answer (it is theirs), agency details, applications with
+    statuses, decisions, offers and status changes, and the e-mails sent to them.
+
+    Left out: coordinators' names, notes and reasons, which are the program's working
+    papers rather than the person's data. Five queries.
+    """
+    applications = db.session.scalars(
+        select(Application)
+        .where(Application.applicant_id == applicant.id)
+        .options(joinedload(Application.program), selectinload(Application.events))
+        .order_by(Application.id)
+    ).all()
+    offers = db.session.scalars(
+        select(Offer)
+        .where(Offer.application_id.in_([a.id for a in applications]))
+        .options(joinedload(Offer.cohort))
+        .order_by(Offer.id)
+    ).all()
+    messages = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.applicant_id == applicant.id)
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+    ).all()
+    agency = applicant.agency
+    self_id = applicant.self_identification
+    return {
+        "exported_at": _when(now),
+        "applicant": {
+            "kind": applicant.kind,
+            "name": applicant.name,
+            "email": applicant.email,
+            "phone": applicant.phone,
+            "organisation": applicant.organisation,
+            "work_zip": applicant.work_zip,
+            "roles": list(applicant.roles or []),
+            "role_other": applicant.role_other,
+            "access_needs": list(applicant.access_needs or []),
+            "access_needs_other": applicant.access_needs_other,
+            "consent_contact": applicant.consent_contact,
+            "language_of_emails": applicant.locale,
+            "created_at": _when(applicant.created_at),
+        },
+        "answers": dict(applicant.answers or {}),
+        "languages": applicant.language_codes,
+        "availability": applicant.availability,
+        "self_identification": {"bipoc": self_id.bipoc} if self_id else None,
+        "agency": (
+            {
+                "agency_name": agency.agency_name,
+                "street": agency.street,
+                "city": agency.city,
+                "state": agency.state,
+                "zip": agency.zip,
+                "service_zips": list(agency.service_zips or []),
+                "leader_title": agency.leader_title,
+                "staff_roles": list(agency.staff_roles or []),
+                "heard_about": agency.heard_about,
+                "heard_about_other": agency.heard_about_other,
+            }
+            if agency
+            else None
+        ),
+        "applications": [_export_application(a, offers) for a in applications],
+        "emails": [
+            {
+                "subject": m.subject,
+                "created_at": _when(m.created_at),
+                "sent_at": _when(m.sent_at),
+                "status": m.status,
+            }
+            for m in messages
+        ],
+    }
+
+
+def _export_application(application: Application, offers: Sequence[Offer]) -> dict[str, Any]:
+    return {
+        "reference": application.reference,
+        "program": application.program.name,
+        "status": application.status,
+        "seats_requested": application.seats_requested,
+        "created_at": _when(application.created_at),
+        "joined_waitlist_at": _when(application.joined_at),
+        "decision": application.decision,
+        "offers": [
+            {
+                "cohort": offer.cohort.name,
+                "cohort_language": offer.cohort.language,
+                "cohort_schedule": offer.cohort.schedule,
+                "cohort_start_date": _when(offer.cohort.start_date),
+                "seats": offer.seats,
+                "status": offer.status,
+                "offered_at": _when(offer.created_at),
+                "expires_at": _when(offer.expires_at),
+                "answered_at": _when(offer.answered_at),
+            }
+            for offer in offers
+            if offer.application_id == application.id
+        ],
+        "events": [
+            {
+                "at": _when(event.created_at),
+                "from": event.from_status,
+                "to": event.to_status,
+                "by": event.actor,
+                # A coordinator's reason is their working note, not the person's data.
+                "reason": event.reason if event.actor != "coordinator" else None,
+            }
+            for event in application.events
+        ],
+    }
+
+
+def export_filename(applicant: Applicant) -> str:
+    first = applicant.applications[0].reference if applicant.applications else applicant.id
+    return f"my-application-{first}.json"
+
+
+# Delete my data --------------------------------------------------------------------------
+
+
+def deleted_address(applicant: Applicant) -> str:
+    return f"deleted-{applicant.id}@{DELETED_DOMAIN}"
+
+
+def delete_personal_data(applicant: Applicant, now: datetime) -> None:
+    """Anonymise the applicant, keeping what the counts and reports need.
+
+    Blanked or removed: name, e-mail address, phone, organisation, ZIP, roles,
+    access needs, screener answers, self-identification, agency details, languages,
+    days/times, every manage link, notes on their applications, their own words in
+    status changes, rule details in decisions (a ZIP code, say) and the results of
+    rules that read the self-identification answer. E-mails to them are scrubbed
+    (address and bodies); those not sent yet are dropped, since there is nobody to
+    send them to.
+
+    Kept: the applications with program, status, dates and seats asked for, their
+    status changes (who-kind, when, from, to), offers, and coordinators' queue moves
+    (the fairness record). Open applications are withdrawn, open offers ended first
+    so their seats free, with the reason "Applicant deleted their data".
+
+    Safe to run twice.
+    """
+    application_ids = [a.id for a in applicant.applications]
+    # The person's details go first, so any notice rendered below (a coordinator's
+    # "seats freed") already shows the placeholder name.
+    address = deleted_address(applicant)
+    applicant.name = DELETED_NAME
+    applicant.email = address
+    applicant.email_key = address
+    applicant.phone = None
+    applicant.organisation = None
+    applicant.work_zip = None
+    applicant.roles = []
+    applicant.role_other = None
+    applicant.access_needs = []
+    applicant.access_needs_other = None
+    applicant.consent_contact = False
+    applicant.answers = {}
+    applicant.self_identification = None
+    applicant.agency = None
+    applicant.languages = []
+    applicant.availability_slots = []
+    db.session.flush()
+
+    if application_ids:
+        # Their own words (a reason for leaving) go; who-kind, when and what stay.
+        db.session.execute(
+            update(StatusEvent)
+            .where(
+                StatusEvent.application_id.in_(application_ids),
+                StatusEvent.actor == "applicant",
+            )
+            .values(reason=None)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            delete(Note)
+            .where(Note.application_id.in_(application_ids))
+            .execution_options(synchronize_session=False)
+        )
+
+    for application in applicant.applications:
+        application.decision = _without_personal_details(application.decision)
+        if states.can_transition(application.status, states.WITHDRAWN):
+            try:
+                withdraw(application, reason=DELETION_REASON, now=now, notify=False)
+            except AlreadyWithdrawn:
+                pass
+
+    db.session.execute(
+        delete(ManageToken)
+        .where(ManageToken.applicant_id == applicant.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.applicant_id == applicant.id, OutboxMessage.status == "queued")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.applicant_id == applicant.id)
+        .values(to_addr=address, text_body=DELETED_BODY, html_body=DELETED_BODY, ics=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+
+
+def _without_personal_details(decision: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not decision:
+        return decision
+    rules = [
+        {"key": r.get("key"), "outcome": r.get("outcome"), "reason": r.get("reason")}
+        for r in decision.get("rules", [])
+        if r.get("key") not in _SELF_IDENTIFICATION_RULES
+    ]
+    return {"outcome": decision.get("outcome"), "rules": rules}
+
+
+# "E-mail me my link again" ---------------------------------------------------------------
+
+
+def send_manage_link(email: str, now: datetime) -> int:
+    """Queue a fresh manage link to every applicant with this address; returns how
+    many (never shown to the person asking, whose page is the same either way).
+
+    The link is minted by the delivery worker as it sends. Once per applicant per
+    ten minutes: a double click sends one e-mail.
+    """
+    applicants = db.session.scalars(
+        select(Applicant)
+        .where(
+            Applicant.email_key == email.strip().lower(),
+            ~Applicant.email_key.like(f"%@{DELETED_DOMAIN}"),
+        )
+        .options(selectinload(Applicant.applications).joinedload(Application.program))
+        .order_by(Applicant.id)
+    ).all()
+    window = int(now.timestamp()) // LINK_REQUEST_WINDOW_SECONDS
+    for applicant in applicants:
+        applications = applicant.applications
+        enqueue(
+            template="manage_link",
+            to=applicant.email,
+            dedup_key=f"manage-link:{applicant.id}:{window}",
+            locale=applicant.locale,
+            now=now,
+            reply_to=_reply_to(applications[0]) if applications else None,
+            applicant_id=applicant.id,
+            context={"applicant": applicant, "applications": applications},
+        )
+    return len(applicants)

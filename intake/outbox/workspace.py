@@ -1,0 +1,153 @@
+"""The outbox as coordinators see it: counts, a page of messages, and the two things
+they may do to a message: send a failed one again, or send a waiting one now.
+
+Both actions are conditional UPDATEs on the message's status, so a double click, two
+coordinators, or a delivery worker sending the message at the same moment change it
+at most once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, select, true, update
+
+from intake.extensions import db
+from intake.models import OutboxMessage
+from intake.outbox.services import outbox_counts
+
+PAGE_SIZE = 50
+
+# The filter's values in the query string, the statuses each shows, and its label.
+# Coordinators read "waiting", the table says "queued".
+FILTERS = {
+    "": (true(), "All (failed and waiting first)"),
+    "failed": (OutboxMessage.status == "failed", "Failed"),
+    "waiting": (OutboxMessage.status == "queued", "Waiting"),
+    "sent": (OutboxMessage.status == "sent", "Sent"),
+}
+STATUS_LABELS = {"queued": "Waiting", "sent": "Sent", "failed": "Failed"}
+
+
+class NotFailed(Exception):
+    """The message is not (or no longer) failed: nothing to send again."""
+
+
+class NotWaiting(Exception):
+    """The message is not (or no longer) waiting: nothing to hurry."""
+
+
+@dataclass(frozen=True)
+class Counts:
+    waiting: int
+    sent: int
+    failed: int
+
+    @property
+    def all(self) -> int:
+        return self.waiting + self.sent + self.failed
+
+    def for_filter(self, status: str) -> int:
+        """How many messages the status filter (a key of FILTERS) shows."""
+        return {"": self.all, "failed": self.failed, "waiting": self.waiting, "sent": self.sent}[
+            status
+        ]
+
+
+def counts() -> Counts:
+    by_status = outbox_counts()
+    return Counts(waiting=by_status["queued"], sent=by_status["sent"], failed=by_status["failed"])
+
+
+def parse_status(args: Mapping[str, str]) -> tuple[str, str | None]:
+    """The status filter from a query string, and a note if the value was ignored."""
+    raw = (args.get("status") or "").strip()
+    if raw in FILTERS:
+        return raw, None
+    return "", f"Ignored an unknown status: “{raw[:40]}”."
+
+
+def parse_page(args: Mapping[str, str]) -> int:
+    try:
+        return max(int(args.get("page") or 1), 1)
+    except ValueError:
+        return 1
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[OutboxMessage]
+    number: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.number * PAGE_SIZE, self.total)
+
+    def numbers(self, around: int = 2) -> list[int | None]:
+        """Page numbers to link to: the first, the last and a few around this one,
+        with None where pages are skipped."""
+        wanted = {1, self.pages, *range(self.number - around, self.number + around + 1)}
+        shown: list[int | None] = []
+        for number in sorted(n for n in wanted if 1 <= n <= self.pages):
+            if shown and shown[-1] is not None and number > shown[-1] + 1:
+                shown.append(None)
+            shown.append(number)
+        return shown
+
+
+def find_page(status: str, page: int, total: int) -> Page:
+    """One page of messages: failed first (newest first), then waiting (next attempt
+    soonest first), then sent (most recently sent first). One query; ``total`` comes
+    from the counts, which the page shows anyway."""
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    number = min(page, pages)
+    rank = case({"failed": 0, "queued": 1}, value=OutboxMessage.status, else_=2)
+    # Within a status only one of these is set, so NULL ordering never matters.
+    waiting_order = case((OutboxMessage.status == "queued", OutboxMessage.next_attempt_at))
+    sent_order = case((OutboxMessage.status == "sent", OutboxMessage.sent_at))
+    rows = list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(FILTERS[status][0])
+            .order_by(rank, waiting_order, sent_order.desc(), OutboxMessage.id.desc())
+            .limit(PAGE_SIZE)
+            .offset((number - 1) * PAGE_SIZE)
+        )
+    )
+    return Page(rows=rows, number=number, total=total)
+
+
+def resend(message_id: int, now: datetime) -> None:
+    """Put a failed message back in the queue, due now, with its attempts counted
+    from zero. Its last error stays until the next attempt replaces or clears it."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "failed")
+        .values(status="queued", attempts=0, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise NotFailed(message_id)
+
+
+def send_now(message_id: int, now: datetime) -> None:
+    """Make a waiting message due now (the worker's back-off would wait longer)."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued")
+        .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise NotWaiting(message_id)

@@ -1,0 +1,1 @@
+"""The pages behind the action links in applicants' e-mails."""

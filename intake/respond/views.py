@@ -1,0 +1,264 @@
+"""The pages behind the action links in applicants' e-mails: /respond/<purpose>/<token>.
+
+Mail systems open links to scan them, so a GET never changes anything: it checks the
+link and shows what will happen, with a button. The button POSTs (CSRF-protected)
+and acts through the offers and check-ins services. Each action happens once: the
+services change rows only by conditional UPDATEs, and once done, the same link (GET
+or a second POST) shows where things stand instead of a button. Expired, forged
+and superseded links (an offer taken back, answered or ended) show a clear page and
+change nothing.
+
+Pages are in the applicant's language (``Applicant.locale``), unless the reader picks
+another with the language chooser (``?lang=``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_wtf import FlaskForm
+from htmx_flask import make_response
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from intake import clock, links
+from intake.checkins import services as checkins
+from intake.extensions import db, limiter
+from intake.htmx_utils import is_htmx
+from intake.models import Applicant, Application, Offer, StatusEvent
+from intake.offers import services as offers
+from intake.respond.forms import DEFER, ConfirmForm, DeclineForm
+from intake.waitlist import states
+
+bp = Blueprint("respond", __name__, url_prefix="/respond")
+
+# A real token is about 60 characters; anything much longer is not one of ours.
+MAX_TOKEN_LENGTH = 300
+OFFER_PURPOSES = frozenset({"offer_accept", "offer_decline"})
+NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+
+def _respond_limit():
+    return current_app.config["RATELIMIT_RESPOND"]
+
+
+@dataclass
+class Target:
+    """What a verified link points at."""
+
+    claims: links.LinkClaims
+    application: Application
+    offer: Offer | None
+
+    @property
+    def applicant(self) -> Applicant:
+        return self.application.applicant
+
+
+@dataclass(frozen=True)
+class Action:
+    form: type[FlaskForm]
+    # Is the thing the link asks for still possible? If not, the page shows where
+    # things stand and the button is not offered.
+    possible: Callable[[Target], bool]
+    perform: Callable[[Target, FlaskForm, datetime], object]
+
+
+def _offer_open(target: Target) -> bool:
+    return target.offer.status == offers.OPEN and target.application.status == states.OFFERED
+
+
+def _checkin_pending(target: Target) -> bool:
+    application = target.application
+    return application.status == states.WAITLISTED and application.checkin_sent_at is not None
+
+
+ACTIONS: dict[str, Action] = {
+    "offer_accept": Action(
+        ConfirmForm,
+        _offer_open,
+        lambda target, form, now: offers.accept(target.offer, now=now),
+    ),
+    "offer_decline": Action(
+        DeclineForm,
+        _offer_open,
+        lambda target, form, now: offers.decline(
+            target.offer, now=now, defer=form.choice.data == DEFER
+        ),
+    ),
+    "checkin_yes": Action(
+        ConfirmForm,
+        _checkin_pending,
+        lambda target, form, now: checkins.confirm(target.application, now),
+    ),
+    "checkin_leave": Action(
+        ConfirmForm,
+        lambda target: checkins.can_leave(target.application),
+        lambda target, form, now: checkins.leave(target.application, now),
+    ),
+    "reactivate": Action(
+        ConfirmForm,
+        lambda target: target.application.status == states.INACTIVE,
+        lambda target, form, now: checkins.reactivate(target.application, now),
+    ),
+}
+
+# The other answer to the same question, offered on the page as a plain link.
+SIBLING = {
+    "offer_accept": "offer_decline",
+    "offer_decline": "offer_accept",
+    "checkin_yes": "checkin_leave",
+    "checkin_leave": "checkin_yes",
+}
+
+# Raised by the services when someone (or another click) acted first.
+ALREADY_CHANGED = (
+    offers.OfferClosed,
+    states.TransitionNotAllowed,
+    checkins.NothingPending,
+)
+
+
+@bp.route("/<purpose>/<token>", methods=["GET", "POST"])
+@limiter.limit(_respond_limit, methods=["POST"])
+def act(purpose: str, token: str):
+    now = clock.now()
+    if purpose not in ACTIONS or len(token) > MAX_TOKEN_LENGTH:
+        return _invalid()
+    try:
+        claims = links.verify(purpose, token, now)
+    except links.LinkInvalid:
+        return _invalid()
+    except links.LinkExpired as expired:
+        target = _load(expired.claims)
+        if target is None:
+            return _invalid()
+        return _page("respond/expired.html", target, 410)
+
+    target = _load(claims)
+    if target is None:
+        return _invalid()
+    action = ACTIONS[purpose]
+    here = url_for(".act", purpose=purpose, token=token)
+
+    if request.method == "POST":
+        if not action.possible(target):
+            # Done already, or overtaken: nothing to do, show where things stand.
+            return _after_post(here)
+        form = action.form()
+        if not form.validate_on_submit():
+            return _page("respond/confirm.html", target, 422, form=form, action_url=here)
+        try:
+            action.perform(target, form, now)
+            db.session.commit()
+        except ALREADY_CHANGED:
+            db.session.rollback()
+        except offers.SeatsTaken:
+            # The seat counters disagree with the offer: never guess, ask a human.
+            db.session.rollback()
+            return _page("respond/problem.html", target, 409)
+        return _after_post(here)
+
+    if action.possible(target):
+        form = action.form(formdata=None)
+        return _page("respond/confirm.html", target, form=form, action_url=here)
+    return _page("respond/state.html", target)
+
+
+def _after_post(target_url: str):
+    if is_htmx():
+        return make_response("", redirect=target_url)
+    return redirect(target_url, code=303)
+
+
+def _load(claims: links.LinkClaims) -> Target | None:
+    """The application (and offer) a link names, or None if they are gone or do
+    not belong together."""
+    application = db.session.scalar(
+        select(Application)
+        .options(joinedload(Application.applicant), joinedload(Application.program))
+        .where(Application.id == claims.application_id)
+    )
+    if application is None:
+        return None
+    offer = None
+    if claims.purpose in OFFER_PURPOSES:
+        offer = db.session.scalar(
+            select(Offer)
+            .options(joinedload(Offer.cohort))
+            .where(Offer.id == claims.offer_id, Offer.application_id == application.id)
+        )
+        if offer is None:
+            return None
+    return Target(claims=claims, application=application, offer=offer)
+
+
+def _locale(applicant: Applicant | None) -> str:
+    chosen = request.args.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    if applicant is not None and applicant.locale in current_app.config["LANGUAGES"]:
+        return applicant.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _latest_move(application: Application) -> StatusEvent | None:
+    """The move that brought the application to its current status (when, by whom)."""
+    return db.session.scalar(
+        select(StatusEvent)
+        .where(
+            StatusEvent.application_id == application.id,
+            StatusEvent.to_status == application.status,
+        )
+        .order_by(StatusEvent.id.desc())
+        .limit(1)
+    )
+
+
+def _sibling_url(claims: links.LinkClaims) -> str | None:
+    other = SIBLING.get(claims.purpose)
+    if other is None:
+        return None
+    token = links.sign(other, claims.application_id, claims.offer_id, claims.expires_at)
+    return url_for(".act", purpose=other, token=token)
+
+
+def _manage_request_url() -> str | None:
+    """The "e-mail me my link" page, once it exists."""
+    if "manage.request_link" in current_app.view_functions:
+        return url_for("manage.request_link")
+    return None
+
+
+def _page(template: str, target: Target, status: int = 200, **context):
+    with force_locale(_locale(target.applicant)):
+        body = render_template(
+            template,
+            purpose=target.claims.purpose,
+            claims=target.claims,
+            application=target.application,
+            applicant=target.applicant,
+            offer=target.offer,
+            cohort=target.offer.cohort if target.offer else None,
+            latest_move=_latest_move(target.application),
+            sibling_url=_sibling_url(target.claims),
+            manage_request_url=_manage_request_url(),
+            **context,
+        )
+    return body, status, NO_STORE
+
+
+def _invalid():
+    body = render_template("respond/invalid.html", manage_request_url=_manage_request_url())
+    return body, 404, NO_STORE

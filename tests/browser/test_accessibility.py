@@ -1,0 +1,104 @@
+"""axe-core (WCAG 2.2 AA) on every applicant page and the states a journey reaches,
+at desktop width, at 320 px (a small phone) and at 200% zoom."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PUBLIC_PAGES = [
+    "/",
+    "/programs/introductory",
+    "/programs/king-county-consultation",
+    "/screener",
+    "/screener/agency",
+    "/screener/agency/refer",
+    "/manage/not-a-real-link",
+    "/no-such-page",
+    "/coord/login",
+    "/coord/forgot",
+    "/?lang=es",
+    "/screener?lang=zh",
+]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_pages_have_no_serious_violations(page_js, live_server, check_a11y, path):
+    page_js.watchdog.allowed_statuses.add(404)  # the not-found pages are meant to 404
+    page_js.goto(live_server + path)
+    check_a11y(page_js)
+
+
+def test_screener_states(page_js, live_server, check_a11y):
+    page = page_js
+    page.goto(live_server + "/screener")
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("button", name="See which programs fit").click()
+    page.wait_for_load_state("networkidle")
+    check_a11y(page, "errors shown")
+    page.get_by_label("Yes, I work with young children and/or their families").check()
+    page.get_by_label("Home visitor (including nurse home visitor)").check()
+    page.locator("#bipoc-0").check()
+    page.wait_for_selector("#retreat-0")
+    page.locator("#retreat-2").check()
+    page.wait_for_load_state("networkidle")
+    check_a11y(page, "results panel with a review")
+
+
+def test_agency_not_leadership_state(page_js, live_server, check_a11y):
+    page = page_js
+    page.goto(live_server + "/screener/agency")
+    page.wait_for_load_state("networkidle")
+    page.locator("#is_leader-1").check()
+    page.wait_for_selector("#director_email")
+    check_a11y(page, "referral form in the results")
+
+
+@pytest.mark.parametrize(("width", "scale"), [(320, 1), (640, 2)], ids=["320px", "200pct"])
+@pytest.mark.parametrize("path", ["/", "/screener", "/screener/agency", "/programs/introductory"])
+def test_no_sideways_scrolling_on_a_phone_or_zoomed(browser, live_server, path, width, scale):
+    # 200% zoom of a 1280 px window lays the page out in 640 CSS pixels.
+    context = browser.new_context(
+        viewport={"width": width, "height": 800}, device_scale_factor=scale
+    )
+    page = context.new_page()
+    page.goto(live_server + path)
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    context.close()
+    assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
+
+
+WORKSPACE_PAGES = [
+    "/coord/waitlist",
+    "/coord/review",
+    "/coord/applications/{id}",
+    "/coord/cohorts",
+    "/coord/reports",
+    "/coord/outbox",
+    "/coord/admin/programs",
+    "/coord/admin/coordinators",
+    "/coord/admin/cohorts/new",
+    "/coord/account/two-factor",
+]
+
+
+def test_workspace_pages_have_no_serious_violations(
+    page_js, live_server, app, make_coordinator, clock, check_a11y
+):
+    from sqlalchemy import select
+
+    from intake.extensions import db
+    from intake.models import Application
+    from tests.browser.test_workspace import _sign_in
+    from tests.helpers import submit_application
+
+    submit_application(app.test_client())
+    with app.app_context():
+        application_id = db.session.scalars(select(Application.id)).one()
+        db.session.remove()
+    user = make_coordinator(email="admin@example.org", admin=True)
+    _sign_in(page_js, user, clock)
+    for path in WORKSPACE_PAGES:
+        page_js.goto(path.format(id=application_id))
+        check_a11y(page_js)

@@ -1,0 +1,151 @@
+"""Every applicant-facing string is marked for translation and has a Spanish and a
+Chinese translation. The coordinator workspace may stay English."""
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "intake" / "translations"
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "_l": None}
+
+# Templates of the coordinator workspace, which may stay English.
+WORKSPACE_TEMPLATES = {
+    "admin",
+    "auth",
+    "casefile",
+    "cohorts",
+    "coord",
+    "outbox",
+    "reports",
+    "review",
+    "waitlist",
+}
+WORKSPACE_EMAILS = {"password_reset", "coordinator_welcome"}
+WORKSPACE_EMAIL_PREFIX = "coordinator_"
+
+
+def _extracted() -> set[str]:
+    method_map = [
+        ("intake/**.py", "python"),
+        ("templates/**.html", "jinja2"),
+        ("templates/**.txt", "jinja2"),
+    ]
+    found = set()
+    for _, _, message, _, _ in extract_from_dir(
+        ROOT, method_map, keywords=KEYWORDS, options_map={"templates/**": {}}
+    ):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+@pytest.fixture(scope="module")
+def extracted():
+    return _extracted()
+
+
+@pytest.mark.parametrize("language", ["es", "zh"])
+def test_every_marked_string_is_translated(extracted, language):
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale=language)
+    missing = []
+    for msgid in sorted(extracted):
+        message = catalog.get(msgid)
+        strings = message.string if message else None
+        if isinstance(strings, tuple | list):
+            translated = all(strings)
+        else:
+            translated = bool(strings)
+        if message is None or not translated or message.fuzzy:
+            missing.append(msgid)
+    assert not missing, f"{len(missing)} strings lack a {language} translation: {missing[:10]}"
+
+
+@pytest.mark.parametrize("language", ["es", "zh"])
+def test_translations_keep_their_placeholders(language):
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale=language)
+    placeholder = re.compile(r"%\(\w+\)[sd]")
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(placeholder.findall(ids[-1]))
+        for string in strings:
+            if string:
+                assert set(placeholder.findall(string)) >= wanted - {"%(num)d"} and (
+                    "%(num)d" not in wanted or "%(num)d" in string or len(strings) == 1
+                ), (message.id, string)
+
+
+def _applicant_templates():
+    for path in sorted((ROOT / "templates").rglob("*")):
+        if path.suffix not in (".html", ".txt") or not path.is_file():
+            continue
+        relative = path.relative_to(ROOT / "templates")
+        if relative.parts[0] in WORKSPACE_TEMPLATES:
+            continue
+        if relative.parts[0] == "email" and (
+            path.stem in WORKSPACE_EMAILS or path.stem.startswith(WORKSPACE_EMAIL_PREFIX)
+        ):
+            continue
+        yield path
+
+
+# Text a person reads that needs no translation: names in their own script,
+# punctuation, the site's fixed marks.
+ALLOWED_TEXT = re.compile(r"^[\W\d_]*$|^(English|Español|中文|ASL)$")
+
+
+def _visible_text(source: str) -> list[str]:
+    text = re.sub(r"\{#.*?#\}", " ", source, flags=re.S)
+    text = re.sub(r"\{%.*?%\}", " ", text, flags=re.S)
+    text = re.sub(r"\{\{.*?\}\}", " ", text, flags=re.S)
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.S)
+    # Attribute values people read (alt, aria-label, title, placeholder) count as text.
+    attributes = re.findall(r'\b(?:alt|aria-label|title|placeholder)="([^"]*)"', text)
+    text = re.sub(r"<[^>]+>", " ", text)
+    chunks = [c.strip() for c in re.split(r"\s{2,}|\n", text)] + attributes
+    return [c for c in chunks if c and not ALLOWED_TEXT.match(c)]
+
+
+@pytest.mark.parametrize("path", list(_applicant_templates()), ids=lambda p: p.name)
+def test_applicant_templates_have_no_unmarked_text(path):
+    leftovers = _visible_text(path.read_text())
+    assert not leftovers, f"unmarked text in {path.relative_to(ROOT)}: {leftovers[:5]}"
+
+
+def test_applicant_forms_mark_their_labels_and_messages(app):
+    from flask_babel.speaklater import LazyString
+
+    from intake.applications.forms import AgencyApplicationForm, IndividualApplicationForm
+    from intake.screener.forms import (
+        AgencyScreenerForm,
+        DirectorReferralForm,
+        IndividualScreenerForm,
+    )
+
+    forms = [
+        IndividualScreenerForm,
+        AgencyScreenerForm,
+        DirectorReferralForm,
+        IndividualApplicationForm,
+        AgencyApplicationForm,
+    ]
+    with app.test_request_context():
+        for form_class in forms:
+            form = form_class(meta={"csrf": False})
+            for field in form:
+                if field.type in ("HiddenField", "CSRFTokenField"):
+                    continue
+                assert isinstance(field.label.text, LazyString), (form_class, field.name)
+                if field.description:
+                    assert isinstance(field.description, LazyString), (form_class, field.name)
+                for validator in field.validators:
+                    message = getattr(validator, "message", None)
+                    if message is not None:
+                        assert isinstance(message, LazyString), (form_class, field.name)
