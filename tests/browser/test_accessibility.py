@@ -102,3 +102,36 @@ def test_workspace_pages_have_no_serious_violations(
     for path in WORKSPACE_PAGES:
         page_js.goto(path.format(id=application_id))
         check_a11y(page_js)
+
+
+def test_manage_pages_have_no_serious_violations(page_js, live_server, app, clock, check_a11y):
+    """Every page behind the private link, in English and in Chinese."""
+    import re
+    from email import message_from_bytes, policy
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from intake.extensions import db
+    from intake.models import Application
+    from intake.outbox.delivery import deliver_due
+    from tests.helpers import submit_application
+
+    submit_application(app.test_client())
+    with app.app_context():
+        deliver_due(clock())
+        reference = db.session.scalars(select(Application.reference)).one()
+        db.session.remove()
+    [eml] = Path(app.config["MAIL_FILE_DIR"]).glob("*.eml")
+    text = message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",))
+    manage = re.search(r"https?://[^/\s]+(/manage/\S+)", text.get_content()).group(1)
+    for path in [
+        manage,
+        f"{manage}/details",
+        f"{manage}/withdraw/{reference}",
+        f"{manage}/delete",
+        "/manage/link",
+        f"{manage}?lang=zh",
+    ]:
+        page_js.goto(path)
+        check_a11y(page_js)

@@ -23,6 +23,7 @@ from tests.helpers import submit_application
 pytestmark = pytest.mark.browser
 
 ACCEPT = re.compile(r"https?://[^/\s]+(/respond/offer_accept/\S+)")
+DECLINE = re.compile(r"https?://[^/\s]+(/respond/offer_decline/\S+)")
 
 
 def _setup(app, clock):
@@ -48,13 +49,14 @@ def _setup(app, clock):
     return ids
 
 
-def _offer_email_accept_path(app, clock) -> str:
+def _offer_email_paths(app, clock) -> tuple[str, str]:
     with app.app_context():
         assert deliver_due(clock()).sent == 1
         db.session.remove()
     [path] = sorted(Path(app.config["MAIL_FILE_DIR"]).glob("*-offer_made.eml"))
     message = message_from_bytes(path.read_bytes(), policy=policy.default)
-    return ACCEPT.search(message.get_body(("plain",)).get_content()).group(1)
+    text = message.get_body(("plain",)).get_content()
+    return ACCEPT.search(text).group(1), DECLINE.search(text).group(1)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
@@ -73,9 +75,11 @@ def test_offer_a_seat_and_accept_it_from_the_email(
     page.wait_for_load_state("networkidle")
     check_a11y(page, "cohort page after the offer")
 
-    accept_path = _offer_email_accept_path(app, clock)
+    accept_path, decline_path = _offer_email_paths(app, clock)
     context, applicant_page = open_page(browser, live_server, javascript=javascript)
     try:
+        applicant_page.goto(decline_path)
+        check_a11y(applicant_page, "decline page, with its leave-or-defer choice")
         applicant_page.goto(accept_path)
         check_a11y(applicant_page, "accept page")
         with app.app_context():
