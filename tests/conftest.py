@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, event, inspect, text
 
 from intake import create_app, database_url
 from intake.extensions import db
@@ -316,3 +316,19 @@ def admin_client(app, make_coordinator, login):
     client = app.test_client()
     client.user = make_coordinator(email="admin@example.org", admin=True)
     return login(client, client.user)
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL statements the app's engine runs while the test goes on (to prove
+    a page's query count does not grow with its rows)."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)

@@ -1,6 +1,7 @@
 """Helpers for reading pages in tests."""
 
 import re
+from html.parser import HTMLParser
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 FORM_TOKEN_RE = re.compile(r'id="form_token" name="form_token" type="hidden" value="([^"]+)"')
@@ -107,3 +108,32 @@ def submit_agency_application(client, screener=None, **details):
     _, csrf, token = open_application(client, "/apply/agency")
     data = {**AGENCY_DETAILS, **details, "csrf_token": csrf, "form_token": token}
     return client.post("/apply/agency", data=data)
+
+
+class TableReader(HTMLParser):
+    """The body rows of a page's table, each a list of cell texts (spaces squeezed)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._in_body = False
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tbody":
+            self._in_body = True
+        elif self._in_body and tag == "tr":
+            self.rows.append([])
+        elif self._in_body and tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "tbody":
+            self._in_body = False
+        elif tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)

@@ -3,7 +3,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import (
@@ -15,21 +15,6 @@ from intake.models import (
     Program,
 )
 from intake.references import new_reference
-
-
-@pytest.fixture
-def statements(app):
-    """The SQL statements the app's engine runs while the test goes on."""
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def make_waiting(clock, counter):

@@ -6,54 +6,24 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from intake.extensions import db
 from intake.links import action_placeholder
 from intake.models import ManageToken, OutboxMessage
 from intake.outbox.delivery import deliver_due
 from intake.outbox.services import FORGOTTEN_RECIPIENT, MANAGE_URL_PLACEHOLDER
-from tests.helpers import csrf_token, submit_application
+from tests.helpers import TableReader, csrf_token, submit_application
 
 # Helpers ---------------------------------------------------------------------------
 
 COLUMNS = ["status", "subject", "recipient", "template", "created", "attempts", "next", "error"]
 
 
-class _TableReader(HTMLParser):
-    """The body rows of the outbox table, each a list of cell texts."""
-
-    def __init__(self):
-        super().__init__()
-        self.rows: list[list[str]] = []
-        self._in_body = False
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "tbody":
-            self._in_body = True
-        elif self._in_body and tag == "tr":
-            self.rows.append([])
-        elif self._in_body and tag in ("td", "th"):
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "tbody":
-            self._in_body = False
-        elif tag in ("td", "th") and self._cell is not None:
-            self.rows[-1].append(" ".join("".join(self._cell).split()))
-            self._cell = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-
 def rows(html: str) -> list[dict[str, str]]:
-    reader = _TableReader()
+    reader = TableReader()
     reader.feed(html)
     return [
         dict(zip([*COLUMNS, "action"], row, strict=True)) for row in reader.rows if len(row) > 1
@@ -277,21 +247,6 @@ def test_the_filter_with_htmx_answers_the_results_and_counts_and_pushes_the_url(
         headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
     )
     assert "<h1>E-mail</h1>" in restore.get_data(as_text=True)
-
-
-@pytest.fixture
-def statements(app):
-    """The SQL statements the app's engine runs while the test goes on."""
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def test_pages_of_fifty_and_statements_do_not_grow_with_rows(

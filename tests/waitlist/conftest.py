@@ -7,10 +7,9 @@ import itertools
 import re
 import uuid
 from datetime import date, timedelta
-from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import (
@@ -23,6 +22,7 @@ from intake.models import (
     Program,
     SelfIdentification,
 )
+from tests.helpers import TableReader
 
 
 @pytest.fixture
@@ -145,50 +145,6 @@ def make_cohort(ctx, clock, programs):
     return make
 
 
-@pytest.fixture
-def statements(app):
-    """The SQL statements the app's engine runs while the test goes on."""
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
-
-
-class _TableReader(HTMLParser):
-    """Rows of the waitlist table's body, each a list of cell texts."""
-
-    def __init__(self):
-        super().__init__()
-        self.rows: list[list[str]] = []
-        self._in_body = False
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "tbody":
-            self._in_body = True
-        elif self._in_body and tag == "tr":
-            self.rows.append([])
-        elif self._in_body and tag in ("td", "th"):
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "tbody":
-            self._in_body = False
-        elif tag in ("td", "th") and self._cell is not None:
-            self.rows[-1].append(" ".join("".join(self._cell).split()))
-            self._cell = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-
 COLUMNS = [
     "reference",
     "name",
@@ -206,7 +162,7 @@ COLUMNS = [
 
 def table_rows(html: str) -> list[dict[str, str]]:
     """The table's rows as dicts by column ("No applications match" gives [])."""
-    reader = _TableReader()
+    reader = TableReader()
     reader.feed(html)
     return [dict(zip(COLUMNS, row, strict=True)) for row in reader.rows if len(row) > 1]
 
