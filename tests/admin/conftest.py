@@ -1,1 +1,0 @@
-from tests.cohorts.conftest import statements  # noqa: F401 - shared fixture
