@@ -1,15 +1,28 @@
-"""Signed action links for e-mails: bound to a purpose, an application (and an
-offer), and an expiry time.
+"""The private links in e-mails: signed action links, manage links and coordinators'
+password links.
 
-The outbox stores a placeholder (``action_placeholder``) instead of the link; the
-delivery worker signs it as it sends (``fill_action_links``), so the database never
-holds a usable link. Opening a link (GET) only shows what will happen; the page's
-button (POST, CSRF-protected) acts.
+No link is ever parsed out of a message's text. A service that queues an e-mail
+names the links it carries as structured *link specs* (``ActionLink``,
+``ManageLink``, ``PasswordLink``), keyed by the template variable (the *slot*) that
+shows them. The outbox row stores those specs and a random nonce made for that row;
+the template gets a marker holding the nonce in each slot's place. The delivery
+worker mints a link for each spec, for the row's own applicant (or coordinator), and
+replaces that row's markers only. Text a person typed (a name, a referral's "your
+name") is rendered into the body when the row is made, before its nonce exists
+anywhere outside the server, so it can never hold a marker: whatever it looks like,
+it stays text. The database never holds a usable link: tokens are minted as each
+message is sent.
+
+Action links are bound to a purpose, an application (and an offer), and an expiry
+time. Opening one (GET) only shows what will happen; the page's button (POST,
+CSRF-protected) acts.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,8 +32,6 @@ from itsdangerous import BadSignature, URLSafeSerializer
 PURPOSES = frozenset(
     {"offer_accept", "offer_decline", "checkin_yes", "checkin_leave", "reactivate"}
 )
-
-_PLACEHOLDER = re.compile(r"%%ACTION:([a-z_]+):(\d+):(\d+):(\d+)%%")
 
 
 class LinkInvalid(Exception):
@@ -72,26 +83,143 @@ def verify(purpose: str, token: str, now: datetime) -> LinkClaims:
     return claims
 
 
-def action_placeholder(
-    purpose: str, application_id: int, offer_id: int | None, expires_at: datetime
-) -> str:
-    """What an e-mail template gets in place of the link; see fill_action_links."""
-    if purpose not in PURPOSES:
-        raise ValueError(purpose)
-    return f"%%ACTION:{purpose}:{application_id}:{offer_id or 0}:{int(expires_at.timestamp())}%%"
+# Link specs: what the app stores on an outbox row ---------------------------------------
+
+# Template variables that show a link: lower-case words, as in "accept_url".
+_SLOT = re.compile(r"[a-z][a-z_]{0,39}")
+PASSWORD_PURPOSES = frozenset({"reset", "welcome"})
 
 
-def fill_action_links(body: str, url_for_token) -> str:
-    """Replace every action placeholder in a body by its signed URL."""
+class SpecInvalid(ValueError):
+    """A stored link spec that does not say what the app writes."""
 
-    def replace(match: re.Match) -> str:
-        purpose, application_id, offer_id, expires = match.groups()
-        token = sign(
-            purpose,
-            int(application_id),
-            int(offer_id) or None,
-            datetime.fromtimestamp(int(expires), UTC),
-        )
-        return url_for_token(purpose, token)
 
-    return _PLACEHOLDER.sub(replace, body)
+@dataclass(frozen=True)
+class ManageLink:
+    """The applicant's "manage my application" page (a fresh token per message)."""
+
+    kind = "manage"
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind}
+
+
+@dataclass(frozen=True)
+class ActionLink:
+    """A signed action link for the row's own application (and this offer of it)."""
+
+    purpose: str
+    expires_at: datetime
+    offer_id: int | None = None
+    kind = "action"
+
+    def __post_init__(self):
+        if self.purpose not in PURPOSES:
+            raise SpecInvalid(self.purpose)
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "purpose": self.purpose,
+            "offer_id": self.offer_id,
+            "expires_at": int(self.expires_at.timestamp()),
+        }
+
+
+@dataclass(frozen=True)
+class PasswordLink:
+    """A coordinator's password link: "reset" (forgotten password) or "welcome"
+    (a new account's first password, longer-lived)."""
+
+    purpose: str
+    kind = "password"
+
+    def __post_init__(self):
+        if self.purpose not in PASSWORD_PURPOSES:
+            raise SpecInvalid(self.purpose)
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "purpose": self.purpose}
+
+
+LinkSpec = ManageLink | ActionLink | PasswordLink
+
+
+def _int(value) -> int:
+    # bool is an int to Python; a stored spec never holds one.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise SpecInvalid(value)
+    return value
+
+
+def spec_from_json(data: Mapping) -> LinkSpec:
+    """A stored spec back as its type; SpecInvalid for anything the app did not write."""
+    try:
+        kind = data["kind"]
+        if kind == ManageLink.kind:
+            return ManageLink()
+        if kind == ActionLink.kind:
+            offer_id = data.get("offer_id")
+            return ActionLink(
+                purpose=data["purpose"],
+                expires_at=datetime.fromtimestamp(_int(data["expires_at"]), UTC),
+                offer_id=None if offer_id is None else _int(offer_id),
+            )
+        if kind == PasswordLink.kind:
+            return PasswordLink(purpose=data["purpose"])
+    except (KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
+        raise SpecInvalid(repr(data)) from exc
+    raise SpecInvalid(repr(data))
+
+
+def specs_to_json(specs: Mapping[str, LinkSpec]) -> list[dict]:
+    rows = []
+    for slot, spec in specs.items():
+        if not _SLOT.fullmatch(slot):
+            raise SpecInvalid(slot)
+        rows.append({"slot": slot, **spec.to_json()})
+    return rows
+
+
+def specs_from_json(rows: Iterable[Mapping] | None) -> dict[str, LinkSpec]:
+    specs = {}
+    for row in rows or ():
+        slot = row.get("slot") if isinstance(row, Mapping) else None
+        if not isinstance(slot, str) or not _SLOT.fullmatch(slot):
+            raise SpecInvalid(repr(row))
+        specs[slot] = spec_from_json(row)
+    return specs
+
+
+# Markers: what a stored body holds where a link goes -------------------------------------
+
+
+def new_nonce() -> str:
+    """128 random bits, made when the row is: nobody can type its markers beforehand."""
+    return secrets.token_hex(16)
+
+
+def marker(nonce: str, slot: str) -> str:
+    return f"%%LINK:{nonce}:{slot}%%"
+
+
+_LABELS = {
+    ManageLink.kind: "private link to the applicant's page",
+    PasswordLink.kind: "private password link",
+}
+
+
+def label(spec: LinkSpec) -> str:
+    """How a stored body shows a link to coordinators: words, never a link."""
+    if isinstance(spec, ActionLink):
+        return f"private link: {spec.purpose.replace('_', ' ')}"
+    return _LABELS[spec.kind]
+
+
+def readable(body: str, nonce: str | None, specs: Mapping[str, LinkSpec]) -> str:
+    """A stored body with its markers replaced by words saying which link goes there."""
+    if not nonce:
+        return body
+    for slot, spec in specs.items():
+        body = body.replace(marker(nonce, slot), f"[{label(spec)}]")
+    return body

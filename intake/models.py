@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from intake import links as link_specs
 from intake.extensions import db
 
 
@@ -314,15 +315,28 @@ class OutboxMessage(db.Model):
     # The recipient is not kept once the message is sent (a director's address
     # given by a staff member, for one referral message).
     forget_recipient: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # The applicant it is for (shown in their timeline); a manage-link placeholder
-    # in the body is filled in for them at delivery.
+    # The applicant it is for (shown in their timeline); its manage and action links
+    # are minted for this applicant only.
     applicant_id: Mapped[int | None] = mapped_column(
         ForeignKey("applicants.id", ondelete="SET NULL"), index=True
     )
-    # Set when the body carries a password-reset link to mint at delivery.
+    # The application its action links act on (see ``links``).
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="SET NULL"), index=True
+    )
+    # The coordinator it is for, when it carries a password link.
     coordinator_id: Mapped[int | None] = mapped_column(
         ForeignKey("coordinators.id", ondelete="SET NULL"), index=True
     )
+    # The private links the message carries, as the app wrote them (intake.links):
+    # [{"slot": "accept_url", "kind": "action", "purpose": …, "offer_id": …,
+    # "expires_at": …}, …]. Whose links they are comes from this row's applicant,
+    # application and coordinator, never from a spec. The worker mints each link as
+    # it sends and puts it where the body holds this row's marker for its slot,
+    # which carries ``link_nonce``: random, made with the row, so no text a person
+    # typed can be a marker.
+    links: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    link_nonce: Mapped[str | None] = mapped_column(String(32))
     # "queued", "sent" or "failed"
     status: Mapped[str] = mapped_column(String(10), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -330,6 +344,14 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def readable(self, body: str) -> str:
+        """``body`` (a stored part) with each link marker shown as words."""
+        try:
+            specs = link_specs.specs_from_json(self.links)
+        except link_specs.SpecInvalid:
+            specs = {}
+        return link_specs.readable(body, self.link_nonce, specs)
 
     __table_args__ = (
         Index("ix_outbox_messages_due", "status", "next_attempt_at"),

@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from sqlalchemy import select
 
 from intake.extensions import db
+from intake.links import PasswordLink
 from intake.models import Coordinator, Program
 from intake.outbox.services import enqueue
 
@@ -38,9 +39,6 @@ def _dummy_hash(ph: PasswordHasher) -> str:
     # Verified against when the e-mail is unknown, so a wrong address takes as long
     # as a wrong password and the timing does not tell which addresses have accounts.
     return ph.hash("not a real password, only for timing")
-
-
-RESET_URL_PLACEHOLDER = "%%RESET_URL%%"
 
 
 class AccountError(Exception):
@@ -227,5 +225,6 @@ def request_password_reset(email: str, now: datetime, welcome: bool = False) -> 
         locale="en",
         now=now,
         coordinator_id=coordinator.id,
-        context={"coordinator": coordinator, "reset_url": RESET_URL_PLACEHOLDER},
+        links={"reset_url": PasswordLink(WELCOME if welcome else RESET)},
+        context={"coordinator": coordinator},
     )

@@ -35,7 +35,6 @@ from intake.eligibility.rules import Decision
 from intake.extensions import db
 from intake.htmx_utils import is_htmx
 from intake.models import Applicant, Application
-from intake.outbox.services import MANAGE_URL_PLACEHOLDER
 from intake.review import services as review
 from intake.waitlist.states import LABELS, TransitionNotAllowed
 
@@ -121,7 +120,6 @@ def _context(application: Application, given: dict | None = None, notice: str | 
         "applicant": application.applicant,
         "actions": actions,
         "can_change": bool(actions - {KEEP_BOTH, MERGE}),
-        "manage_placeholder": MANAGE_URL_PLACEHOLDER,
         "forms": _forms(application, actions, given or {}),
         "results": review.shown_results(
             Decision.from_dict(application.decision),

@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from intake.extensions import db
-from intake.links import action_placeholder
+from intake.links import ActionLink
 from intake.models import Application, Program
 from intake.outbox.services import enqueue
 from intake.waitlist import states
@@ -87,8 +87,10 @@ def _send_checkin(application: Application, now: datetime) -> None:
         "checkin",
         dedup_key=f"checkin:{application.id}:{application.checkin_sent_at.date().isoformat()}",
         now=now,
-        yes_url=action_placeholder("checkin_yes", application.id, None, expires_at),
-        leave_url=action_placeholder("checkin_leave", application.id, None, expires_at),
+        links={
+            "yes_url": ActionLink("checkin_yes", expires_at),
+            "leave_url": ActionLink("checkin_leave", expires_at),
+        },
         respond_by=expires_at,
     )
 
@@ -137,7 +139,7 @@ def inactivate_due(now: datetime) -> int:
                 "marked_inactive",
                 dedup_key=f"marked_inactive:{application.id}:{asked.isoformat()}",
                 now=now,
-                reactivate_url=action_placeholder("reactivate", application.id, None, until),
+                links={"reactivate_url": ActionLink("reactivate", until)},
                 reactivate_until=until,
             )
             paused += 1
@@ -207,7 +209,15 @@ def reactivate(application: Application, now: datetime) -> None:
     db.session.flush()
 
 
-def _email(application: Application, template: str, *, dedup_key: str, now: datetime, **extra):
+def _email(
+    application: Application,
+    template: str,
+    *,
+    dedup_key: str,
+    now: datetime,
+    links: dict[str, ActionLink] | None = None,
+    **extra,
+):
     applicant = application.applicant
     enqueue(
         template=template,
@@ -217,6 +227,8 @@ def _email(application: Application, template: str, *, dedup_key: str, now: date
         now=now,
         reply_to=application.program.coordinator_email or current_app.config["COORDINATOR_EMAIL"],
         applicant_id=applicant.id,
+        application_id=application.id,
+        links=links,
         context={
             "applicant": applicant,
             "application": application,

@@ -423,9 +423,10 @@ def delete_personal_data(applicant: Applicant, now: datetime) -> None:
     access needs, screener answers, self-identification, agency details, languages,
     days/times, every manage link, notes on their applications, their own words in
     status changes, rule details in decisions (a ZIP code, say) and the results of
-    rules that read the self-identification answer. E-mails to them are scrubbed
-    (address and bodies); those not sent yet are dropped, since there is nobody to
-    send them to.
+    rules that read the self-identification answer. E-mails to them that were sent
+    are scrubbed (address, bodies, attachment, the server's last error, which may
+    quote the address); those not sent (waiting, or failed) are dropped, since
+    there is nobody to send them to.
 
     Kept: the applications with program, status, dates and seats asked for, their
     status changes (who-kind, when, from, to), offers, and coordinators' queue moves
@@ -488,13 +489,22 @@ def delete_personal_data(applicant: Applicant, now: datetime) -> None:
     )
     db.session.execute(
         delete(OutboxMessage)
-        .where(OutboxMessage.applicant_id == applicant.id, OutboxMessage.status == "queued")
+        .where(
+            OutboxMessage.applicant_id == applicant.id,
+            OutboxMessage.status.in_(("queued", "failed")),
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.applicant_id == applicant.id)
-        .values(to_addr=address, text_body=DELETED_BODY, html_body=DELETED_BODY, ics=None)
+        .values(
+            to_addr=address,
+            text_body=DELETED_BODY,
+            html_body=DELETED_BODY,
+            ics=None,
+            last_error=None,
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.flush()

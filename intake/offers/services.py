@@ -17,7 +17,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import selectinload
 
 from intake.extensions import db
-from intake.links import action_placeholder
+from intake.links import ActionLink
 from intake.models import (
     ApplicantAvailability,
     ApplicantLanguage,
@@ -435,12 +435,8 @@ def _email_applicant(offer: Offer, template: str, now: datetime, **extra) -> Non
     application = offer.application
     applicant = application.applicant
     links = {
-        "accept_url": action_placeholder(
-            "offer_accept", application.id, offer.id, offer.expires_at
-        ),
-        "decline_url": action_placeholder(
-            "offer_decline", application.id, offer.id, offer.expires_at
-        ),
+        "accept_url": ActionLink("offer_accept", offer.expires_at, offer_id=offer.id),
+        "decline_url": ActionLink("offer_decline", offer.expires_at, offer_id=offer.id),
     }
     # The enrolled e-mail carries the first session as a calendar invitation.
     ics = (
@@ -456,13 +452,14 @@ def _email_applicant(offer: Offer, template: str, now: datetime, **extra) -> Non
         now=now,
         reply_to=offer.cohort.program.coordinator_email or current_app.config["COORDINATOR_EMAIL"],
         applicant_id=applicant.id,
+        application_id=application.id,
+        links=links,
         ics=ics,
         context={
             "applicant": applicant,
             "application": application,
             "offer": offer,
             "cohort": offer.cohort,
-            **links,
             **extra,
         },
     )

@@ -4,12 +4,25 @@ Each message is claimed in its own transaction with ``SELECT … FOR UPDATE SKIP
 LOCKED`` and marked sent in that transaction, so on PostgreSQL several workers
 never send the same message. SQLite has no row locks (the clause is dropped):
 run a single worker there, as `make run` does.
+
+What a failure does depends on what failed:
+
+- the connection (refused, timed out, dropped, or the server would not greet, start
+  TLS or sign us in): that message is retried with back-off and the pass stops, so
+  the rest of the batch waits untouched for the next pass instead of each waiting
+  out its own timeout;
+- a reply that concerns the whole session (421 closing, 530 TLS or sign-in required,
+  535 sign-in failed) counts as a connection failure;
+- a permanent reply to this message (5xx, e.g. 550 recipient refused): the message
+  fails at once, with the server's reason for coordinators, and the pass goes on;
+- a transient reply (4xx): the message is retried with back-off, the pass goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 import smtplib
 import ssl
@@ -19,16 +32,27 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app
-from flask_mail import Connection, Message
+from flask_mail import BadHeaderError, Connection, Message
 from sqlalchemy import select
 
-from intake.auth.services import RESET, RESET_URL_PLACEHOLDER, WELCOME, make_reset_token
+from intake.auth.services import make_reset_token
 from intake.extensions import db
-from intake.links import fill_action_links
-from intake.models import Coordinator, ManageToken, OutboxMessage
-from intake.outbox.services import FORGOTTEN_RECIPIENT, MANAGE_URL_PLACEHOLDER, public_url
+from intake.links import (
+    ActionLink,
+    LinkSpec,
+    ManageLink,
+    PasswordLink,
+    SpecInvalid,
+    marker,
+    sign,
+    specs_from_json,
+)
+from intake.models import Application, Coordinator, ManageToken, Offer, OutboxMessage
+from intake.outbox.services import FORGOTTEN_RECIPIENT, public_url
 
 log = logging.getLogger(__name__)
+
+SENT, RETRY, FAILED = "sent", "retry", "failed"
 
 
 class TimeoutConnection(Connection):
@@ -60,10 +84,164 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    # The pass stopped early: the mail server could not be reached.
+    stopped: bool = False
 
     @property
     def attempted(self) -> int:
         return self.sent + self.retried + self.failed
+
+    def add(self, outcome: str | None) -> None:
+        if outcome == SENT:
+            self.sent += 1
+        elif outcome == RETRY:
+            self.retried += 1
+        elif outcome == FAILED:
+            self.failed += 1
+
+
+# Failures --------------------------------------------------------------------------------
+
+
+class ConnectionFailed(Exception):
+    """The mail server could not be reached or the session broke: not this message's
+    fault, and the next message would meet the same."""
+
+    def __init__(self, cause: BaseException):
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class Permanent(Exception):
+    """This message cannot be sent as it is: trying again would not help."""
+
+
+class ServerDown(Exception):
+    """Raised by ``deliver_one`` after recording a connection failure: stop the pass."""
+
+    def __init__(self, outcome: str | None):
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
+# Replies about the session, not the message ("closing the channel", "TLS or
+# sign-in required", "sign-in failed"): every message would get the same, so they
+# stop the pass like a lost connection instead of failing each message for good.
+SESSION_CODES = frozenset({421, 454, 530, 534, 535, 538})
+
+
+def _reply_code(exc: BaseException) -> int | None:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        # One recipient per message; with several, the mildest reply decides.
+        return min(codes) if codes else None
+    return getattr(exc, "smtp_code", None)
+
+
+def classify(exc: BaseException) -> tuple[str, int | None]:
+    """("connection" | "permanent" | "transient", the server's reply code if any)."""
+    if isinstance(exc, ConnectionFailed):
+        return "connection", _reply_code(exc.cause)
+    if isinstance(exc, Permanent | BadHeaderError):
+        return "permanent", None
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return "connection", None
+    code = _reply_code(exc)
+    if code in SESSION_CODES:
+        return "connection", code
+    if code is not None and 500 <= code < 600:
+        return "permanent", code
+    if code is not None:
+        return "transient", code
+    if isinstance(exc, OSError):  # refused, reset, timed out, no route …
+        return "connection", None
+    return "transient", None
+
+
+def _decode(value) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def describe(exc: BaseException, recipient: str) -> str:
+    """The error for coordinators: its kind and the server's reply, never the message,
+    and with the recipient's address taken out (the row holds it, and forgets it when
+    the applicant deletes their data)."""
+    cause = exc.cause if isinstance(exc, ConnectionFailed) else exc
+    if isinstance(cause, smtplib.SMTPRecipientsRefused):
+        detail = "; ".join(f"{code} {_decode(text)}" for code, text in cause.recipients.values())
+    elif isinstance(cause, smtplib.SMTPResponseException):
+        detail = f"{cause.smtp_code} {_decode(cause.smtp_error)}"
+    else:
+        detail = str(cause)
+    text = f"{type(cause).__name__}: {detail}"
+    if recipient:
+        text = re.sub(re.escape(recipient), "<recipient>", text, flags=re.IGNORECASE)
+    return " ".join(text.split())
+
+
+# Transports ------------------------------------------------------------------------------
+
+
+class SmtpTransport:
+    """Sends by SMTP, one connection per message for now.
+
+    Failures to open the connection (connect, greeting, STARTTLS, sign-in) are
+    raised as ConnectionFailed whatever the reply code: they are about the server,
+    not the message. To keep one connection for a whole pass, ``send`` would open
+    only when there is no connection and leave it open; ``close`` (called once at
+    the end of every pass) already ends whatever is open.
+    """
+
+    def __init__(self) -> None:
+        self.connection: TimeoutConnection | None = None
+
+    def _open(self) -> TimeoutConnection:
+        connection = TimeoutConnection(current_app.extensions["mail"])
+        try:
+            connection.__enter__()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise ConnectionFailed(exc) from exc
+        return connection
+
+    def send(self, message: Message, row: OutboxMessage) -> None:
+        self.connection = self._open()
+        try:
+            self.connection.send(message)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """End the session politely if the server still answers; a server that
+        stopped answering once the message was accepted does not unsend it."""
+        connection, self.connection = self.connection, None
+        if connection is None or connection.host is None:
+            return
+        try:
+            connection.host.quit()
+        except (OSError, smtplib.SMTPException):
+            connection.host.close()
+
+
+class FileTransport:
+    """No SMTP configured: deliver to a folder of .eml files a person can open."""
+
+    def send(self, message: Message, row: OutboxMessage) -> None:
+        config = current_app.config
+        folder = Path(config["MAIL_FILE_DIR"] or Path(current_app.instance_path) / "mail")
+        folder.mkdir(parents=True, exist_ok=True)
+        if message.sender is None:
+            message.sender = config["MAIL_DEFAULT_SENDER"]
+        (folder / f"{row.id:06d}-{row.template}.eml").write_bytes(message.as_bytes())
+
+    def close(self) -> None:
+        pass
+
+
+def transport() -> SmtpTransport | FileTransport:
+    return SmtpTransport() if current_app.config["MAIL_SERVER"] else FileTransport()
+
+
+# Links -----------------------------------------------------------------------------------
 
 
 def hash_token(token: str) -> str:
@@ -79,37 +257,65 @@ def mint_manage_token(applicant_id: int, now: datetime) -> str:
     return token
 
 
+def _mint(row: OutboxMessage, spec: LinkSpec, now: datetime) -> str:
+    """The link a spec stands for, for this row's own applicant, application or
+    coordinator. Raises Permanent when the row cannot carry it."""
+    if isinstance(spec, ManageLink):
+        if row.applicant_id is None:
+            raise Permanent("manage link: the message has no applicant")
+        return public_url(f"/manage/{mint_manage_token(row.applicant_id, now)}")
+    if isinstance(spec, ActionLink):
+        application = (
+            db.session.get(Application, row.application_id) if row.application_id else None
+        )
+        if application is None or application.applicant_id != row.applicant_id:
+            raise Permanent("action link: the application is not the recipient's")
+        if spec.offer_id is not None:
+            offer = db.session.get(Offer, spec.offer_id)
+            if offer is None or offer.application_id != application.id:
+                raise Permanent("action link: the offer is not the application's")
+        token = sign(spec.purpose, application.id, spec.offer_id, spec.expires_at)
+        return public_url(f"/respond/{spec.purpose}/{token}")
+    if isinstance(spec, PasswordLink):
+        coordinator = (
+            db.session.get(Coordinator, row.coordinator_id) if row.coordinator_id else None
+        )
+        if coordinator is None:
+            raise Permanent("password link: the coordinator is gone")
+        return public_url(f"/coord/reset/{make_reset_token(coordinator, spec.purpose)}")
+    raise Permanent(f"unknown link {spec!r}")
+
+
+def fill_links(row: OutboxMessage, text: str, html: str, now: datetime) -> tuple[str, str]:
+    """The bodies with this row's markers replaced by links minted now, so the
+    outbox never holds one. Only the row's own specs and nonce count: nothing in the
+    text is read as a link."""
+    if not row.link_nonce:
+        return text, html
+    try:
+        specs = specs_from_json(row.links)
+    except SpecInvalid as exc:
+        raise Permanent(f"stored links: {exc}") from exc
+    for slot, spec in specs.items():
+        mark = marker(row.link_nonce, slot)
+        if mark in text or mark in html:
+            url = _mint(row, spec, now)
+            text = text.replace(mark, url)
+            html = html.replace(mark, url)
+    return text, html
+
+
+# Delivery --------------------------------------------------------------------------------
+
+
 def backoff(attempts: int) -> timedelta:
     config = current_app.config
     seconds = config["OUTBOX_BACKOFF_SECONDS"] * 2 ** max(attempts - 1, 0)
     return timedelta(seconds=min(seconds, config["OUTBOX_BACKOFF_MAX_SECONDS"]))
 
 
-def _links(row: OutboxMessage, body: str, now: datetime) -> dict[str, str]:
-    """The secret links a message carries, minted now so the outbox never holds one."""
-    links = {}
-    if row.applicant_id is not None and MANAGE_URL_PLACEHOLDER in body:
-        token = mint_manage_token(row.applicant_id, now)
-        links[MANAGE_URL_PLACEHOLDER] = public_url(f"/manage/{token}")
-    if row.coordinator_id is not None and RESET_URL_PLACEHOLDER in body:
-        coordinator = db.session.get(Coordinator, row.coordinator_id)
-        kind = WELCOME if row.template == "coordinator_welcome" else RESET
-        token = make_reset_token(coordinator, kind)
-        links[RESET_URL_PLACEHOLDER] = public_url(f"/coord/reset/{token}")
-    return links
-
-
-def _action_url(purpose: str, token: str) -> str:
-    return public_url(f"/respond/{purpose}/{token}")
-
-
 def _build_message(row: OutboxMessage, now: datetime) -> Message:
-    text, html = row.text_body, row.html_body
-    for placeholder, url in _links(row, text + html, now).items():
-        text = text.replace(placeholder, url)
-        html = html.replace(placeholder, url)
-    text = fill_action_links(text, _action_url)
-    html = fill_action_links(html, _action_url)
+    text, html = fill_links(row, row.text_body, row.html_body, now)
     message = Message(
         subject=row.subject,
         recipients=[row.to_addr],
@@ -127,20 +333,6 @@ def _build_message(row: OutboxMessage, now: datetime) -> Message:
     return message
 
 
-def _transmit(message: Message, row: OutboxMessage) -> None:
-    config = current_app.config
-    if config["MAIL_SERVER"]:
-        with TimeoutConnection(current_app.extensions["mail"]) as connection:
-            connection.send(message)
-        return
-    # No SMTP configured: deliver to a folder of .eml files a person can open.
-    folder = Path(config["MAIL_FILE_DIR"] or Path(current_app.instance_path) / "mail")
-    folder.mkdir(parents=True, exist_ok=True)
-    if message.sender is None:
-        message.sender = config["MAIL_DEFAULT_SENDER"]
-    (folder / f"{row.id:06d}-{row.template}.eml").write_bytes(message.as_bytes())
-
-
 def _claim(message_id: int, now: datetime) -> OutboxMessage | None:
     return db.session.scalar(
         select(OutboxMessage)
@@ -153,17 +345,27 @@ def _claim(message_id: int, now: datetime) -> OutboxMessage | None:
     )
 
 
-def deliver_one(message_id: int, now: datetime) -> str | None:
-    """Try to send one message. Returns "sent", "retry", "failed" or None if not ours."""
+def deliver_one(
+    message_id: int, now: datetime, via: SmtpTransport | FileTransport | None = None
+) -> str | None:
+    """Try to send one message. Returns "sent", "retry", "failed" or None if not ours;
+    raises ServerDown (after recording the attempt) when the mail server cannot be
+    reached, so the caller stops its pass."""
     row = _claim(message_id, now)
     if row is None:
         db.session.rollback()
         return None
+    via = via or transport()
+    recipient = row.to_addr
     try:
-        _transmit(_build_message(row, now), row)
-    except (OSError, smtplib.SMTPException) as exc:
+        via.send(_build_message(row, now), row)
+    except (OSError, smtplib.SMTPException, ConnectionFailed, Permanent, BadHeaderError) as exc:
         db.session.rollback()
-        return _record_failure(message_id, now, exc)
+        kind, _ = classify(exc)
+        outcome = _record_failure(message_id, now, kind, describe(exc, recipient))
+        if kind == "connection":
+            raise ServerDown(outcome) from exc
+        return outcome
     row.status = "sent"
     row.sent_at = now
     row.attempts += 1
@@ -171,30 +373,36 @@ def deliver_one(message_id: int, now: datetime) -> str | None:
     if row.forget_recipient:
         row.to_addr = FORGOTTEN_RECIPIENT
     db.session.commit()
-    return "sent"
+    return SENT
 
 
-def _record_failure(message_id: int, now: datetime, exc: Exception) -> str | None:
+def _record_failure(message_id: int, now: datetime, kind: str, error: str) -> str | None:
     row = _claim(message_id, now)
     if row is None:
         db.session.rollback()
         return None
     row.attempts += 1
-    # Keep the error short and free of message content: class and server reply only.
-    row.last_error = f"{type(exc).__name__}: {exc}"[:500]
-    if row.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+    if kind == "permanent":
         row.status = "failed"
-        outcome = "failed"
+        row.last_error = f"Refused, not retried: {error}"[:500]
+        log.warning("outbox message %s refused for good", row.id)
+        outcome = FAILED
+    elif row.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+        row.status = "failed"
+        row.last_error = error[:500]
         log.warning("outbox message %s failed after %s attempts", row.id, row.attempts)
+        outcome = FAILED
     else:
+        row.last_error = error[:500]
         row.next_attempt_at = now + backoff(row.attempts)
-        outcome = "retry"
+        outcome = RETRY
     db.session.commit()
     return outcome
 
 
 def deliver_due(now: datetime, limit: int | None = None) -> DeliveryReport:
-    """Send every message that is due, oldest first; returns what happened."""
+    """Send every message that is due, oldest first; returns what happened. Stops at
+    the first connection failure, leaving the rest for the next pass."""
     limit = limit or current_app.config["OUTBOX_BATCH_SIZE"]
     ids = list(
         db.session.scalars(
@@ -206,12 +414,16 @@ def deliver_due(now: datetime, limit: int | None = None) -> DeliveryReport:
     )
     db.session.rollback()
     report = DeliveryReport()
-    for message_id in ids:
-        outcome = deliver_one(message_id, now)
-        if outcome == "sent":
-            report.sent += 1
-        elif outcome == "retry":
-            report.retried += 1
-        elif outcome == "failed":
-            report.failed += 1
+    via = transport()
+    try:
+        for message_id in ids:
+            try:
+                report.add(deliver_one(message_id, now, via))
+            except ServerDown as down:
+                report.add(down.outcome)
+                report.stopped = True
+                log.warning("mail server unreachable: the pass stops, the rest waits")
+                break
+    finally:
+        via.close()
     return report

@@ -15,12 +15,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from intake.extensions import db
+from intake.links import (
+    ActionLink,
+    LinkSpec,
+    ManageLink,
+    PasswordLink,
+    marker,
+    new_nonce,
+    specs_to_json,
+)
 from intake.models import OutboxMessage
 
-# Stands in for the applicant's manage link in stored bodies. The delivery worker
-# mints a fresh token for each message it sends and puts the real link here, so the
-# database holds only token hashes, never a usable link.
-MANAGE_URL_PLACEHOLDER = "%%MANAGE_URL%%"
+# The slot of the applicant's manage link: every message to an applicant offers it.
+MANAGE_SLOT = "manage_url"
 
 
 # Stored in place of a recipient the app promised not to keep, once it is sent.
@@ -53,17 +60,34 @@ def enqueue(
     now: datetime,
     reply_to: str | None = None,
     applicant_id: int | None = None,
+    application_id: int | None = None,
     coordinator_id: int | None = None,
+    links: dict[str, LinkSpec] | None = None,
     forget_recipient: bool = False,
     ics: str | None = None,
     context: dict | None = None,
 ) -> OutboxMessage:
-    """Queue one message; a second call with the same ``dedup_key`` returns the first."""
+    """Queue one message; a second call with the same ``dedup_key`` returns the first.
+
+    ``links`` names the private links the message carries, by the template variable
+    that shows each (``{"accept_url": ActionLink(...)}``); a message to an applicant
+    also gets their manage link as ``manage_url``. The template sees a marker in each
+    slot, unique to this row; the delivery worker mints the links as it sends, for
+    ``applicant_id``/``application_id``/``coordinator_id`` of this row only.
+    """
     existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key))
     if existing is not None:
         return existing
+    specs = dict(links or {})
+    if applicant_id is not None:
+        specs.setdefault(MANAGE_SLOT, ManageLink())
+    _check_links(specs, applicant_id, application_id, coordinator_id)
     context = dict(context or {})
-    context.setdefault("manage_url", MANAGE_URL_PLACEHOLDER)
+    nonce = new_nonce() if specs else None
+    for slot in specs:
+        if slot in context:
+            raise ValueError(f"{slot!r} is a link slot and a context value")
+        context[slot] = marker(nonce, slot)
     subject, text, html = render_email(template, locale, **context)
     message = OutboxMessage(
         dedup_key=dedup_key,
@@ -75,7 +99,10 @@ def enqueue(
         html_body=html,
         locale=locale,
         applicant_id=applicant_id,
+        application_id=application_id,
         coordinator_id=coordinator_id,
+        links=specs_to_json(specs) if specs else None,
+        link_nonce=nonce,
         forget_recipient=forget_recipient,
         ics=ics,
         status="queued",
@@ -93,6 +120,22 @@ def enqueue(
             select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key)
         ).one()
     return message
+
+
+def _check_links(
+    specs: dict[str, LinkSpec],
+    applicant_id: int | None,
+    application_id: int | None,
+    coordinator_id: int | None,
+) -> None:
+    """A link needs the row to say whose it is: the worker takes that from the row."""
+    for slot, spec in specs.items():
+        if isinstance(spec, ManageLink | ActionLink) and applicant_id is None:
+            raise ValueError(f"{slot}: an applicant's link needs applicant_id")
+        if isinstance(spec, ActionLink) and application_id is None:
+            raise ValueError(f"{slot}: an action link needs application_id")
+        if isinstance(spec, PasswordLink) and coordinator_id is None:
+            raise ValueError(f"{slot}: a password link needs coordinator_id")
 
 
 def outbox_counts() -> dict[str, int]:

@@ -13,12 +13,11 @@ from sqlalchemy import func, select
 
 from intake import clock
 from intake.auth.access import workspace_blueprint
-from intake.auth.services import RESET_URL_PLACEHOLDER
 from intake.extensions import db
 from intake.htmx_utils import is_htmx
 from intake.models import Application, OutboxMessage
 from intake.outbox import workspace
-from intake.outbox.services import FORGOTTEN_RECIPIENT, MANAGE_URL_PLACEHOLDER
+from intake.outbox.services import FORGOTTEN_RECIPIENT
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +104,6 @@ def show(message_id: int):
         message=message,
         applications=applications,
         status_labels=workspace.STATUS_LABELS,
-        placeholders=[MANAGE_URL_PLACEHOLDER, RESET_URL_PLACEHOLDER, "%%ACTION:…%%"],
         now=clock.now(),
     )
 
@@ -115,7 +113,7 @@ def html_source(message_id: int):
     """The HTML part as plain text: readable, and nothing in it can run."""
     message = _load(message_id)
     return Response(
-        message.html_body,
+        message.readable(message.html_body),
         mimetype="text/plain",
         headers={"Content-Disposition": "inline", "Cache-Control": "no-store"},
     )

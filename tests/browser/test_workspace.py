@@ -209,15 +209,15 @@ def _outbox_journey(page: Page, app, user, clock, *, javascript: bool) -> None:
     expect(table.locator("tbody tr")).to_have_count(1)
     expect(table.locator("tbody tr")).to_contain_text("rosa@example.org")
 
-    # Read Rosa's message: the private link is still a placeholder.
+    # Read Rosa's message: the private link is words saying what goes there.
     table.get_by_role("link", name=f"We received your application – {reference}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
     text_part = page.get_by_role("region", name="The message (text part)")
-    expect(text_part).to_contain_text("%%MANAGE_URL%%")
+    expect(text_part).to_contain_text("[private link to the applicant's page]")
     expect(page.locator("a[href*='/manage/']")).to_have_count(0)
     page.get_by_text("HTML source", exact=True).click()
     expect(page.get_by_role("region", name="The HTML part")).to_contain_text(
-        '<a href="%%MANAGE_URL%%">'
+        '<a href="[private link to the applicant\'s page]">'
     )
 
     # Back to the failed one, and send it again.

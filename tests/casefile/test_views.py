@@ -115,7 +115,8 @@ def test_page_shows_answers_decision_and_a_timeline_of_every_kind(
     assert re.search(r"Queued · 0 attempts", timeline)
     assert re.search(r"Failed · 8 attempts", timeline)
     assert "Last error: SMTPRecipientsRefused: mailbox unavailable" in timeline
-    assert "%%MANAGE_URL%%" not in page
+    assert "%%LINK:" not in page
+    assert "[private link to the applicant&#39;s page]" in timeline
 
 
 def test_agency_page_shows_agency_details_and_seats(coordinator_client, apply_for_review, ctx):

@@ -11,13 +11,16 @@ import pytest
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.links import action_placeholder
+from intake.links import ActionLink, ManageLink, marker, specs_to_json
 from intake.models import ManageToken, OutboxMessage
 from intake.outbox.delivery import deliver_due
-from intake.outbox.services import FORGOTTEN_RECIPIENT, MANAGE_URL_PLACEHOLDER
+from intake.outbox.services import FORGOTTEN_RECIPIENT
 from tests.helpers import TableReader, csrf_token, submit_application
 
 # Helpers ---------------------------------------------------------------------------
+
+# The link nonce of the rows the tests insert themselves.
+NONCE = "0123456789abcdef0123456789abcdef"
 
 COLUMNS = ["status", "subject", "recipient", "template", "created", "attempts", "next", "error"]
 
@@ -73,8 +76,10 @@ def make_message(ctx, clock):
             "template": "application_received",
             "to_addr": f"person{n}@example.org",
             "subject": subject or f"Message {n:03d}",
-            "text_body": f"Hello {n}.\n\nYour page: {MANAGE_URL_PLACEHOLDER}\n",
-            "html_body": f'<p>Hello {n}.</p><a href="{MANAGE_URL_PLACEHOLDER}">Your page</a>',
+            "text_body": f"Hello {n}.\n\nYour page: {marker(NONCE, 'manage_url')}\n",
+            "html_body": f'<p>Hello {n}.</p><a href="{marker(NONCE, "manage_url")}">Your page</a>',
+            "links": specs_to_json({"manage_url": ManageLink()}),
+            "link_nonce": NONCE,
             "locale": "en",
             "status": status,
             "attempts": {"queued": 0, "sent": 1, "failed": 8}[status],
@@ -448,23 +453,30 @@ def test_reading_a_message_shows_placeholders_never_a_link(client, coordinator_c
     page = response.get_data(as_text=True)
     assert f"<h1>{message.subject}</h1>" in page
     assert "rosa@example.org" in page
-    # The text part as stored: the manage link is still its placeholder.
+    # The text part as stored: the manage link is words saying what goes there.
     text_part = re.search(r'<pre class="email-text">(.*?)</pre>', page, re.S).group(1)
-    assert "Check your application at any time with this private link:\n%%MANAGE_URL%%" in (
-        text_part
-    )
+    assert (
+        "Check your application at any time with this private link:\n"
+        "[private link to the applicant&#39;s page]"
+    ) in text_part
+    assert message.link_nonce not in page
     assert "/manage/" not in page
     assert "https://intake.example.org" not in page
     # Nothing was minted to show it.
     assert db.session.scalars(select(ManageToken)).all() == []
     # The HTML part is shown as escaped source, not as markup.
-    assert "&lt;a href=&#34;%%MANAGE_URL%%&#34;&gt;Check your application&lt;/a&gt;" in page
-    assert 'href="%%MANAGE_URL%%"' not in page
+    assert (
+        "&lt;a href=&#34;[private link to the applicant&#39;s page]&#34;&gt;"
+        "Check your application&lt;/a&gt;"
+    ) in page
+    assert 'href="[private' not in page
     # And has a link to it as plain text.
     html = coordinator_client.get(f"/coord/outbox/{message.id}/html")
     assert html.status_code == 200
     assert html.mimetype == "text/plain"
-    assert html.get_data(as_text=True) == message.html_body
+    assert html.get_data(as_text=True) == message.html_body.replace(
+        marker(message.link_nonce, "manage_url"), "[private link to the applicant's page]"
+    )
     assert html.headers["X-Content-Type-Options"] == "nosniff"
     # The applicant's application is one click away.
     assert 'href="/coord/applications/' in page
@@ -482,19 +494,22 @@ def test_html_that_would_run_is_only_ever_text(coordinator_client, make_message)
     assert "default-src 'self'" in html.headers["Content-Security-Policy"]
 
 
-def test_action_links_are_shown_as_their_placeholders(coordinator_client, make_message, clock):
-    accept = action_placeholder("offer_accept", 7, 3, clock() + timedelta(days=7))
+def test_action_links_are_shown_as_words(coordinator_client, make_message, clock):
+    accept = marker(NONCE, "accept_url")
     message = make_message(
         "queued",
         template="offer_made",
         text_body=f"A seat is yours if you want it.\nAccept: {accept}\n",
         html_body=f'<p><a href="{accept}">Accept the seat</a></p>',
+        links=specs_to_json(
+            {"accept_url": ActionLink("offer_accept", clock() + timedelta(days=7), offer_id=3)}
+        ),
     )
     page = coordinator_client.get(f"/coord/outbox/{message.id}").get_data(as_text=True)
-    assert f"Accept: {accept}" in page
-    assert "/respond/" not in page
+    assert "Accept: [private link: offer accept]" in page
+    assert "/respond/" not in page and NONCE not in page
     source = coordinator_client.get(f"/coord/outbox/{message.id}/html").get_data(as_text=True)
-    assert source == f'<p><a href="{accept}">Accept the seat</a></p>'
+    assert source == '<p><a href="[private link: offer accept]">Accept the seat</a></p>'
 
 
 def test_two_coordinators_sending_again_at_once_queue_it_once(app, make_message, clock):
