@@ -170,6 +170,17 @@ class SMTPSink:
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Replies to give instead of "250 OK", by recipient address (a test sets them):
+    # "550 5.1.1 <a@example.org>: User unknown", "451 4.2.0 Mailbox busy".
+    rcpt_replies: dict[str, str] = field(default_factory=dict)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        reply = self.rcpt_replies.get(address.lower())
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
         with self.lock:
