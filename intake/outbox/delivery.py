@@ -175,7 +175,7 @@ def describe(exc: BaseException, recipient: str) -> str:
         detail = str(cause)
     text = f"{type(cause).__name__}: {detail}"
     if recipient:
-        text = re.sub(re.escape(recipient), "<recipient>", text, flags=re.IGNORECASE)
+        text = re.sub(f"<?{re.escape(recipient)}>?", "<recipient>", text, flags=re.IGNORECASE)
     return " ".join(text.split())
 
 
