@@ -237,3 +237,31 @@ def test_deleting_an_agency_removes_its_details(smtp, client, htmx, ctx, clock):
     (applicant,) = db.session.scalars(select(Applicant))
     assert applicant.name == "Deleted applicant"
     assert applicant.applications[0].status == "withdrawn"
+
+
+def test_after_delete_the_address_is_nowhere_in_the_outbox(smtp, app_config, request, clock):
+    """Not in a recipient, a body, or a mail server's error that quoted it."""
+    app_config["OUTBOX_MAX_ATTEMPTS"] = 1
+    client = request.getfixturevalue("client")
+    request.getfixturevalue("ctx")
+    path = apply(smtp, client, clock)
+    # Her mailbox is closed now; the server's refusal quotes her address, as they do.
+    smtp.sink.rcpt_replies["rosa@example.org"] = (
+        "550 5.2.1 <rosa@example.org>: Recipient mailbox disabled"
+    )
+    assert post_form(client, "/manage/link", {"email": "rosa@example.org"}).status_code == 303
+    assert deliver_due(clock()).failed == 1
+    assert _count(OutboxMessage, OutboxMessage.status == "failed") == 1
+
+    assert post_form(client, path + "/delete", {"confirm": "y"}).status_code == 303
+
+    db.session.expire_all()
+    # The failed one is dropped like a waiting one: there is nobody to send it to.
+    assert _count(OutboxMessage, OutboxMessage.status == "failed") == 0
+    messages = db.session.scalars(select(OutboxMessage)).all()
+    assert messages  # the sent "received" e-mail stays, scrubbed
+    columns = [column.key for column in OutboxMessage.__table__.columns]
+    for message in messages:
+        stored = json.dumps({key: str(getattr(message, key)) for key in columns}).lower()
+        assert "rosa@example.org" not in stored
+        assert "rosa example" not in stored
