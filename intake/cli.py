@@ -41,6 +41,8 @@ def deliver_command(loop: bool, interval: float | None):
         report = deliver_due(clock.now())
         if report.attempted or not loop:
             click.echo(f"sent {report.sent}, will retry {report.retried}, failed {report.failed}")
+        if report.stopped:
+            click.echo("the mail server could not be reached: the rest waits for the next pass")
         if not loop:
             return
         db.session.remove()

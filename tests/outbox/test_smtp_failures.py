@@ -187,3 +187,12 @@ def test_the_last_failed_attempt_after_a_lost_connection_fails_the_message(
     report = deliver_due(clock())
     assert (report.failed, report.retried, report.stopped) == (1, 0, True)
     assert [row.status for row in rows(ids)] == ["failed", "queued"]
+
+
+def test_the_cli_says_when_a_pass_stopped(smtp_down, request, clock):
+    request.getfixturevalue("ctx")
+    queue(clock, "a@example.org", "b@example.org")
+    result = request.getfixturevalue("runner").invoke(args=["outbox", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert "sent 0, will retry 1, failed 0" in result.output
+    assert "the mail server could not be reached" in result.output
