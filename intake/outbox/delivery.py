@@ -138,24 +138,22 @@ def _reply_code(exc: BaseException) -> int | None:
     return getattr(exc, "smtp_code", None)
 
 
-def classify(exc: BaseException) -> tuple[str, int | None]:
-    """("connection" | "permanent" | "transient", the server's reply code if any)."""
-    if isinstance(exc, ConnectionFailed):
-        return "connection", _reply_code(exc.cause)
+def classify(exc: BaseException) -> str:
+    """What kind of failure: "connection", "permanent" or "transient"."""
+    if isinstance(exc, ConnectionFailed | smtplib.SMTPServerDisconnected):
+        return "connection"
     if isinstance(exc, Permanent | BadHeaderError):
-        return "permanent", None
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return "connection", None
+        return "permanent"
     code = _reply_code(exc)
     if code in SESSION_CODES:
-        return "connection", code
+        return "connection"
     if code is not None and 500 <= code < 600:
-        return "permanent", code
+        return "permanent"
     if code is not None:
-        return "transient", code
+        return "transient"
     if isinstance(exc, OSError):  # refused, reset, timed out, no route …
-        return "connection", None
-    return "transient", None
+        return "connection"
+    return "transient"
 
 
 def _decode(value) -> str:
@@ -167,6 +165,8 @@ def describe(exc: BaseException, recipient: str) -> str:
     and with the recipient's address taken out (the row holds it, and forgets it when
     the applicant deletes their data)."""
     cause = exc.cause if isinstance(exc, ConnectionFailed) else exc
+    if isinstance(cause, Permanent):
+        return f"Cannot be sent: {cause}"
     if isinstance(cause, smtplib.SMTPRecipientsRefused):
         detail = "; ".join(f"{code} {_decode(text)}" for code, text in cause.recipients.values())
     elif isinstance(cause, smtplib.SMTPResponseException):
@@ -361,7 +361,7 @@ def deliver_one(
         via.send(_build_message(row, now), row)
     except (OSError, smtplib.SMTPException, ConnectionFailed, Permanent, BadHeaderError) as exc:
         db.session.rollback()
-        kind, _ = classify(exc)
+        kind = classify(exc)
         outcome = _record_failure(message_id, now, kind, describe(exc, recipient))
         if kind == "connection":
             raise ServerDown(outcome) from exc
@@ -384,7 +384,7 @@ def _record_failure(message_id: int, now: datetime, kind: str, error: str) -> st
     row.attempts += 1
     if kind == "permanent":
         row.status = "failed"
-        row.last_error = f"Refused, not retried: {error}"[:500]
+        row.last_error = f"Not retried: {error}"[:500]
         log.warning("outbox message %s refused for good", row.id)
         outcome = FAILED
     elif row.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:

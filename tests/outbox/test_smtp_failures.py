@@ -61,7 +61,7 @@ def test_a_5xx_fails_that_message_at_once_and_a_4xx_retries_it(
     gone, busy, ok = rows(ids)
     assert (gone.status, gone.attempts) == ("failed", 1)
     assert gone.last_error == (
-        "Refused, not retried: SMTPRecipientsRefused: "
+        "Not retried: SMTPRecipientsRefused: "
         "550 5.1.1 <recipient>: Recipient address rejected: User unknown"
     )
     assert (busy.status, busy.attempts) == ("queued", 1)
@@ -73,7 +73,7 @@ def test_a_5xx_fails_that_message_at_once_and_a_4xx_retries_it(
     failed = coordinator_client.get("/coord/outbox?status=failed").get_data(as_text=True)
     assert "550 5.1.1 &lt;recipient&gt;: Recipient address rejected: User unknown" in (failed)
     page = coordinator_client.get(f"/coord/outbox/{gone.id}").get_data(as_text=True)
-    assert "Refused, not retried" in page
+    assert "Not retried: SMTPRecipientsRefused: 550" in page
 
     # The refused one is not tried again; the busy one is, when its time comes.
     clock.advance(seconds=61)
