@@ -27,6 +27,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # tokens sit in URL paths, so it must never send one anywhere else. "same-origin"
 # is exactly that: the full referrer to this site, nothing at all to others.
 REFERRER_POLICY = "same-origin"
+# Manage, action and password-reset pages have a secret in their own path (the view
+# argument ``token``): from them, the browser sends the origin alone, even to this site,
+# so the secret never reaches a Referer, not even in this site's access logs. The
+# origin is all the CSRF check compares.
+TOKEN_PAGE_REFERRER_POLICY = "strict-origin"
 
 # Two years, the HSTS preload list's minimum; sent only on responses served over HTTPS.
 STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
@@ -39,7 +44,7 @@ def register(app: Flask) -> None:
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+        headers.setdefault("Referrer-Policy", referrer_policy())
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.is_secure:
@@ -52,6 +57,12 @@ def register(app: Flask) -> None:
         # Pages differ by HX-Request (fragment or full page); caches must know.
         headers.add("Vary", "HX-Request")
         return response
+
+
+def referrer_policy() -> str:
+    if "token" in (request.view_args or {}):
+        return TOKEN_PAGE_REFERRER_POLICY
+    return REFERRER_POLICY
 
 
 def is_static(endpoint: str | None) -> bool:
