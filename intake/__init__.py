@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -35,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             f"sqlite:///{Path(app.instance_path) / 'intake.sqlite3'}"
         )
     configure_secret_key(app)
+    configure_secure_cookies(app)
     if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
         app.wsgi_app = ProxyFix(
             app.wsgi_app,
@@ -62,25 +64,78 @@ def database_url(url: str) -> str:
     return url
 
 
+# A signing key must be long and random. These give away a key copied from an example
+# or typed by hand, however long (compared without case, digits and letters only).
+MIN_SECRET_KEY_LENGTH = 32
+PLACEHOLDER_SECRET_WORDS = (
+    "changeme",
+    "changethis",
+    "replaceme",
+    "yoursecret",
+    "secretkey",
+    "placeholder",
+    "example",
+    "insecure",
+    "notsecret",
+    "development",
+)
+MAKE_A_KEY = (
+    "Set it to a long random value "
+    "(python -c 'import secrets; print(secrets.token_hex(32))'), "
+    "or set INTAKE_LOCAL=1 on a development laptop."
+)
+
+
 def configure_secret_key(app: Flask) -> None:
-    """Outside local mode and tests, refuse to start without a real secret key."""
-    if app.config["SECRET_KEY"]:
+    """Outside local mode and tests, refuse to start without a strong secret key."""
+    key = app.config["SECRET_KEY"]
+    if app.testing or app.config["LOCAL"]:
+        if not key:
+            app.config["SECRET_KEY"] = (
+                secrets.token_hex(32) if app.testing else local_secret_key(app)
+            )
         return
-    if app.testing:
-        app.config["SECRET_KEY"] = secrets.token_hex(32)
-    elif app.config["LOCAL"]:
-        # Kept in instance/ so sessions and links survive a restart of `make run`.
-        key_file = Path(app.instance_path) / "secret_key"
-        if not key_file.exists():
-            key_file.write_text(secrets.token_hex(32))
-            key_file.chmod(0o600)
-        app.config["SECRET_KEY"] = key_file.read_text().strip()
-    else:
-        raise RuntimeError(
-            "INTAKE_SECRET_KEY is not set. Set it to a long random value "
-            "(python -c 'import secrets; print(secrets.token_hex(32))'), "
-            "or set INTAKE_LOCAL=1 on a development laptop."
-        )
+    if not key:
+        raise RuntimeError(f"INTAKE_SECRET_KEY is not set. {MAKE_A_KEY}")
+    problem = secret_key_problem(key)
+    if problem:
+        # The key itself is never shown: it may be the real one, only too short.
+        raise RuntimeError(f"INTAKE_SECRET_KEY {problem}. {MAKE_A_KEY}")
+
+
+def local_secret_key(app: Flask) -> str:
+    # Kept in instance/ so sessions and links survive a restart of `make run`.
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def secret_key_problem(key: object) -> str | None:
+    """Why a SECRET_KEY is too weak to run with, or None when it will do."""
+    if isinstance(key, bytes):
+        key = key.decode("latin-1")
+    if not isinstance(key, str):
+        # INTAKE_ settings are parsed as JSON: a key of digits arrives as a number.
+        return "is not a string (quote it: INTAKE_SECRET_KEY='\"…\"')"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    folded = re.sub(r"[^a-z0-9]", "", key.lower())
+    if any(word in folded for word in PLACEHOLDER_SECRET_WORDS):
+        return "looks like a placeholder from an example"
+    if len(set(key)) < 8:
+        return "repeats too few different characters to be random"
+    return None
+
+
+def configure_secure_cookies(app: Flask) -> None:
+    """Cookies go over HTTPS only, unless the app runs on a laptop, in tests or in
+    debug mode (plain http://127.0.0.1), or the setting was chosen explicitly."""
+    relaxed = app.config["LOCAL"] or app.testing or app.debug
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config[name] is None:
+            app.config[name] = not relaxed
 
 
 def register_extensions(app: Flask) -> None:

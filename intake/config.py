@@ -31,9 +31,15 @@ PROXY_FIX_X_PROTO = 0
 MAX_CONTENT_LENGTH = 64 * 1024
 
 WTF_CSRF_TIME_LIMIT = 8 * 3600
+# Over HTTPS, a form is accepted only with a Referer from this same origin (Flask-WTF's
+# default, spelt out: intake/security.py's Referrer-Policy is chosen to keep it working).
+WTF_CSRF_SSL_STRICT = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = False
+# None decides at start-up: on (HTTPS only), except in local mode, tests and debug,
+# which run on plain http://127.0.0.1. Set true or false to decide yourself.
+SESSION_COOKIE_SECURE = None
+REMEMBER_COOKIE_SECURE = None
 
 # E-mail. With MAIL_SERVER unset, delivered messages are written as .eml files to
 # MAIL_FILE_DIR (default: instance/mail) instead of being sent.

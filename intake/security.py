@@ -6,7 +6,7 @@ lines and the policy below is what the templates are built for (no inline script
 style anywhere).
 """
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -22,6 +22,20 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# Over HTTPS, Flask-WTF accepts a form only with a same-origin Referer
+# (WTF_CSRF_SSL_STRICT), so the browser must send one to us; manage and action
+# tokens sit in URL paths, so it must never send one anywhere else. "same-origin"
+# is exactly that: the full referrer to this site, nothing at all to others.
+REFERRER_POLICY = "same-origin"
+# Manage, action and password-reset pages have a secret in their own path (the view
+# argument ``token``): from them, the browser sends the origin alone, even to this site,
+# so the secret never reaches a Referer, not even in this site's access logs. The
+# origin is all the CSRF check compares.
+TOKEN_PAGE_REFERRER_POLICY = "strict-origin"
+
+# Two years, the HSTS preload list's minimum; sent only on responses served over HTTPS.
+STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
+
 
 def register(app: Flask) -> None:
     @app.after_request
@@ -30,9 +44,26 @@ def register(app: Flask) -> None:
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Referrer-Policy", referrer_policy())
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+        if not is_static(request.endpoint):
+            # Pages carry personal data and the session's CSRF token, so no browser,
+            # proxy or shared computer may keep a copy; only the static files are
+            # cacheable. This replaces send_file's "no-cache" on downloads too.
+            headers["Cache-Control"] = "no-store"
         # Pages differ by HX-Request (fragment or full page); caches must know.
         headers.add("Vary", "HX-Request")
         return response
+
+
+def referrer_policy() -> str:
+    if "token" in (request.view_args or {}):
+        return TOKEN_PAGE_REFERRER_POLICY
+    return REFERRER_POLICY
+
+
+def is_static(endpoint: str | None) -> bool:
+    return endpoint is not None and (endpoint == "static" or endpoint.endswith(".static"))
