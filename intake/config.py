@@ -74,6 +74,10 @@ RATELIMIT_MANAGE_LINK = "5 per hour"
 # it does not extend it. Every e-mail carries a fresh link, and "E-mail me my link"
 # sends one on request.
 MANAGE_LINK_DAYS = 30
+# A finished screener's answers wait on the server (never in the cookie) this long
+# for the application form; each change of an answer restarts it. The waitlist tick
+# deletes expired ones.
+SCREENER_DRAFT_MINUTES = 120
 
 # Cost of argon2id password hashing (argon2-cffi's defaults: 3 passes, 64 MiB).
 ARGON2_TIME_COST = 3
