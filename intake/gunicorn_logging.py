@@ -35,6 +35,8 @@ class RedactingLogger(Logger):
                 atoms[key] = "-"
             elif name in ("raw_uri", "request_uri"):
                 atoms[key] = redact_url(value) if isinstance(value, str) else MASK
+            elif name == "query_string":
+                atoms[key] = redact_query(value) if isinstance(value, str) else MASK
             elif isinstance(value, str):
                 atoms[key] = redact_text(value)
             elif key.endswith("}e"):

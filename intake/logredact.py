@@ -42,7 +42,7 @@ _SAFE_KEY = re.compile(r"[A-Za-z0-9_.\-\[\]]{1,40}")
 # (a path before it, so SQL's "?" placeholders are left alone).
 _QUERY_IN_TEXT = re.compile(r"(/[^\s?\"'#<>]*)\?([^\s\"'#<>]*)")
 # user@host, also percent-encoded (%40) as it appears in a logged URL.
-_EMAIL = re.compile(r"[\w.+%'-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"[\w.+%-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+")
 # PostgreSQL quotes the offending values in constraint errors.
 _PG_KEY = re.compile(r"(Key \([^)]*\)=\().*?(\)(?: already exists| is not present|\.|$))", re.M)
 _PG_ROW = re.compile(r"(Failing row contains \().*(\))", re.M)
