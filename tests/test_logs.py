@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 import runpy
+import socket
+import subprocess
+import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -388,3 +393,58 @@ def test_no_token_address_or_self_identification_in_any_log(
         assert personal not in everything, personal
     assert "'yes'" not in everything
     assert not re.search(r"bipoc\W{1,8}yes", everything, re.I)
+
+
+# The real gunicorn with the shipped config -------------------------------------------------
+
+
+def test_gunicorn_started_with_the_shipped_config_logs_no_token(_schema, tmp_path):
+    port = free_port()
+    env = {
+        **os.environ,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "DATABASE_URL": _schema,
+        "INTAKE_SECRET_KEY": "5f" * 32,
+        "INTAKE_PUBLIC_BASE_URL": "https://intake.example.org",
+    }
+    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        break
+                except OSError:
+                    assert server.poll() is None, err.read_text()
+                    assert time.monotonic() < deadline, err.read_text()
+                    time.sleep(0.2)
+            base = f"http://127.0.0.1:{port}"
+            request = urllib.request.Request(
+                f"{base}/manage/{MANAGE_TOKEN}?lang=es&email=rosa%40example.org",
+                headers={"Referer": f"{base}/respond/offer_accept/{ACTION_TOKEN}"},
+            )
+            with pytest.raises(urllib.error.HTTPError) as answer:
+                urllib.request.urlopen(request, timeout=10)
+            answer.value.close()
+            assert answer.value.code == 404  # no such link: the clear page
+            urllib.request.urlopen(f"{base}/healthz", timeout=10).close()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    access = out.read_text()
+    assert '"GET /manage/[redacted]?lang=es&email=[redacted] HTTP/1.1" 404' in access, access
+    assert '"GET /healthz HTTP/1.1"' in access
+    everything = access + err.read_text()
+    for secret in (MANAGE_TOKEN, ACTION_TOKEN, "rosa", "example.org"):
+        assert secret not in everything, everything
