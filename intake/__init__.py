@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = database_url(os.environ["DATABASE_URL"])
     if test_config:
         app.config.from_mapping(test_config)
+    configure_logging(app)
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
@@ -54,6 +55,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.register(app)
     templating.register(app)
     return app
+
+
+def configure_logging(app: Flask) -> None:
+    """No secret link, e-mail address or SQL parameter in any log (intake.logredact).
+
+    Every log record is redacted as it is made, and the engine never puts parameters
+    in its messages or errors, even when SQLALCHEMY_ENGINE_OPTIONS is replaced whole
+    from the environment.
+    """
+    from intake import logredact
+
+    logredact.install()
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        "hide_parameters": True,
+    }
 
 
 def database_url(url: str) -> str:

@@ -13,6 +13,7 @@ from intake.extensions import db
 from intake.offers import services as offers
 from intake.outbox.delivery import deliver_due
 from intake.programs.services import seed_default_programs
+from intake.screener import drafts
 
 
 @click.command("seed")
@@ -60,6 +61,8 @@ TICK_STEPS = (
     ("offer reminders", offers.remind_due),
     ("paused (no answer to a check-in)", checkins.inactivate_due),
     ("check-ins sent", checkins.send_due),
+    # Screener answers nobody came back to within SCREENER_DRAFT_MINUTES.
+    ("expired screener answers deleted", drafts.purge_expired),
 )
 
 
@@ -94,7 +97,8 @@ def waitlist_cli():
 )
 @with_appcontext
 def tick_command(loop: bool, interval: float):
-    """Expire and remind offers, pause unanswered check-ins, send due check-ins."""
+    """Expire and remind offers, pause unanswered check-ins, send due check-ins,
+    delete expired screener answers."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s waitlist %(message)s")
     while True:
         done = tick_once(clock.now())

@@ -12,7 +12,9 @@ SECRET_KEY = None
 
 # Filled in by create_app from DATABASE_URL, or a SQLite file under instance/.
 SQLALCHEMY_DATABASE_URI = None
-SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# hide_parameters keeps SQL parameters (names, e-mail addresses) out of logged
+# errors; create_app sets it even when this is replaced from the environment.
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
 # `make run` sets INTAKE_LOCAL=1: a laptop with no secrets and no SMTP server.
 LOCAL = False
@@ -74,6 +76,14 @@ RATELIMIT_REFERRAL = "5 per hour;20 per day"
 RATELIMIT_RESPOND = "30 per minute"
 # "E-mail me my link again" (POST /manage/link), per client address.
 RATELIMIT_MANAGE_LINK = "5 per hour"
+# A manage link works for this many days after the e-mail it came in was sent; using
+# it does not extend it. Every e-mail carries a fresh link, and "E-mail me my link"
+# sends one on request.
+MANAGE_LINK_DAYS = 30
+# A finished screener's answers wait on the server (never in the cookie) this long
+# for the application form; each change of an answer restarts it. The waitlist tick
+# deletes expired ones.
+SCREENER_DRAFT_MINUTES = 120
 
 # Cost of argon2id password hashing (argon2-cffi's defaults: 3 passes, 64 MiB).
 ARGON2_TIME_COST = 3

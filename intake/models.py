@@ -295,6 +295,25 @@ class ManageToken(db.Model):
     applicant: Mapped[Applicant] = relationship()
 
 
+class ScreenerDraft(db.Model):
+    """A finished screener's answers, waiting for the application form.
+
+    They are kept here, not in the session cookie (signed, not encrypted: anyone
+    holding the cookie could read the self-identification answer). The session holds
+    only a random key; this row holds its SHA-256. Deleted when the application is
+    sent; unused rows expire (SCREENER_DRAFT_MINUTES) and the waitlist tick purges them.
+    """
+
+    __tablename__ = "screener_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class OutboxMessage(db.Model):
     """An e-mail waiting to leave, written in the same transaction as its cause."""
 

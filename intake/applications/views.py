@@ -28,6 +28,7 @@ from intake.fields import select_choices
 from intake.htmx_utils import is_htmx
 from intake.models import Applicant
 from intake.programs.services import get_open_program_by_slug, open_programs
+from intake.screener import drafts
 from intake.screener.services import applicable, screen
 from intake.screener.views import AGENCY, INDIVIDUAL, Screener
 
@@ -73,8 +74,16 @@ def _apply(path: Path):
     chosen = request.args.get("program")
     if chosen and get_open_program_by_slug(chosen) is None:
         abort(404)
-    answers = session.get(path.screener.session_key)
+    draft_key = session.get(path.screener.session_key)
+    answers = drafts.load(draft_key, path.kind, clock.now())
+    if answers is None and request.method == "POST":
+        # The second click of a double click, after the first sent the application
+        # and deleted the screener answers: show what the first one created.
+        sent = find_by_form_token(request.form.get("form_token") or "")
+        if sent is not None:
+            return _received(sent)
     if answers is None:
+        session.pop(path.screener.session_key, None)
         flash(_("Please answer a few short questions first, so we can show what fits you."))
         return redirect(url_for(f"screener.{path.kind}", program=chosen))
 
@@ -93,7 +102,7 @@ def _apply(path: Path):
             form.programs.data = [options[0].program.slug]
 
     if options and form.validate_on_submit():
-        return _submit(path, form, options, _answers_for(form, answers))
+        return _submit(path, form, options, _answers_for(form, answers), draft_key)
 
     context = {"form": form, "options": options, "results": results, "answers": answers}
     status = 422 if request.method == "POST" else 200
@@ -113,7 +122,7 @@ def _answers_for(form, answers: dict) -> dict:
     return answers
 
 
-def _submit(path: Path, form, options, answers):
+def _submit(path: Path, form, options, answers, draft_key):
     # The same form sent twice (double click, back-and-resubmit) is one application.
     token = form.form_token.data or ""
     if not token:
@@ -131,6 +140,7 @@ def _submit(path: Path, form, options, answers):
                 form_token=token,
                 now=clock.now(),
             )
+            drafts.discard(draft_key)
             db.session.commit()
         except IntegrityError:
             # A concurrent copy of this form won the race; show what it created.
@@ -139,6 +149,10 @@ def _submit(path: Path, form, options, answers):
             if applicant is None:
                 raise
     session.pop(path.screener.session_key, None)
+    return _received(applicant)
+
+
+def _received(applicant: Applicant):
     session[RECEIVED_KEY] = applicant.id
     target = url_for("applications.received")
     if is_htmx():

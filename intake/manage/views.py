@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import (
@@ -64,11 +65,11 @@ def _link_limit():
     return current_app.config["RATELIMIT_MANAGE_LINK"]
 
 
-def _find_applicant(token: str) -> Applicant | None:
+def _find(token: str) -> tuple[Applicant, ManageToken] | None:
     if len(token) > MAX_TOKEN_LENGTH:
         return None
-    return db.session.scalar(
-        select(Applicant)
+    row = db.session.execute(
+        select(Applicant, ManageToken)
         .join(ManageToken, ManageToken.applicant_id == Applicant.id)
         .where(ManageToken.token_hash == hash_token(token))
         .options(
@@ -76,7 +77,15 @@ def _find_applicant(token: str) -> Applicant | None:
             selectinload(Applicant.languages),
             selectinload(Applicant.availability_slots),
         )
-    )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def link_expired(link: ManageToken, now: datetime) -> bool:
+    """A manage link works for MANAGE_LINK_DAYS from the e-mail it came in. Using it
+    does not extend it: a new link comes with every e-mail, or on request."""
+    lifetime = timedelta(days=current_app.config["MANAGE_LINK_DAYS"])
+    return link.created_at + lifetime <= now
 
 
 def _locale_for(applicant: Applicant) -> str:
@@ -94,15 +103,26 @@ def _invalid():
     return render_template("manage/invalid.html"), 404
 
 
+def _expired():
+    # Changes nothing and shows nothing of the application: only the way to a new link.
+    days = current_app.config["MANAGE_LINK_DAYS"]
+    return render_template("manage/expired.html", days=days), 410
+
+
 def with_applicant(view: Callable) -> Callable:
     """Look the applicant up by the link's token (its SHA-256), and run the view in
-    their language; an unknown token gets the "this link does not work" page."""
+    their language; an unknown token gets the "this link does not work" page, an
+    expired one the "this link has expired" page (in the applicant's language)."""
 
     @wraps(view)
     def wrapper(token: str, **kwargs):
-        applicant = _find_applicant(token)
-        if applicant is None:
+        found = _find(token)
+        if found is None:
             return _invalid()
+        applicant, link = found
+        if link_expired(link, clock.now()):
+            with force_locale(_locale_for(applicant)):
+                return _expired()
         with force_locale(_locale_for(applicant)):
             return view(applicant, token, **kwargs)
 

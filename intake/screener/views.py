@@ -9,6 +9,7 @@ from intake import clock
 from intake.extensions import db, limiter
 from intake.htmx_utils import is_htmx
 from intake.programs.services import get_open_program_by_slug, open_programs
+from intake.screener import drafts
 from intake.screener.forms import AgencyScreenerForm, DirectorReferralForm, IndividualScreenerForm
 from intake.screener.services import applicable, refer_director, screen
 
@@ -22,8 +23,8 @@ class Screener:
     kind: str
     form_class: type[FlaskForm]
     template: str
-    # The answers of a completed screener wait in the session under this key until
-    # the application is sent.
+    # A completed screener's answers wait on the server (intake.screener.drafts)
+    # until the application is sent; the session holds only their key, under this name.
     session_key: str
     followups: tuple[str, ...]
 
@@ -73,13 +74,22 @@ def _screen(screener: Screener):
     if request.method == "POST":
         form = screener.form_class()
         complete = form.validate_on_submit()
+        key = session.get(screener.session_key)
         if complete:
-            session[screener.session_key] = form.answers()
+            session[screener.session_key] = drafts.save(
+                key, screener.kind, form.answers(), clock.now()
+            )
         else:
+            drafts.discard(key)
             session.pop(screener.session_key, None)
+        db.session.commit()
     else:
-        form = screener.form_class(data=session.get(screener.session_key))
-        complete = screener.session_key in session
+        saved = drafts.load(session.get(screener.session_key), screener.kind, clock.now())
+        if saved is None:
+            # Expired, or an older cookie that carried the answers themselves.
+            session.pop(screener.session_key, None)
+        form = screener.form_class(data=saved)
+        complete = saved is not None
 
     programs = open_programs()
     answers = form.answers()

@@ -1,0 +1,90 @@
+"""A finished screener's answers, kept on the server until the application is sent.
+
+The session cookie is signed, not encrypted: whatever it carries can be read by
+anyone who holds it (a shared computer, a proxy that logs cookies). So the session
+carries only a random key, and the answers (the self-identification answer
+among them) stay in the ``screener_drafts`` table under the key's SHA-256.
+
+Functions flush and never commit; the view commits once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from intake.extensions import db
+from intake.models import ScreenerDraft
+
+# Keys are 43 characters; anything else in the session is not one of ours (an
+# older cookie that carried the answers themselves, say).
+KEY_LENGTH = 43
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _valid_key(key: Any) -> bool:
+    return isinstance(key, str) and len(key) == KEY_LENGTH
+
+
+def _lifetime() -> timedelta:
+    return timedelta(minutes=current_app.config["SCREENER_DRAFT_MINUTES"])
+
+
+def _find(key: Any, kind: str, now: datetime) -> ScreenerDraft | None:
+    if not _valid_key(key):
+        return None
+    return db.session.scalar(
+        select(ScreenerDraft).where(
+            ScreenerDraft.key_hash == _hash(key),
+            ScreenerDraft.kind == kind,
+            ScreenerDraft.expires_at > now,
+        )
+    )
+
+
+def load(key: Any, kind: str, now: datetime) -> dict[str, Any] | None:
+    """The answers saved under this key, or None (no key, unknown, or expired)."""
+    draft = _find(key, kind, now)
+    return dict(draft.answers) if draft else None
+
+
+def save(key: Any, kind: str, answers: dict[str, Any], now: datetime) -> str:
+    """Save the answers under the key if it still names a draft (the person changed
+    an answer), else under a new key; returns the key for the session. Each save
+    gives the draft its full lifetime again."""
+    draft = _find(key, kind, now)
+    if draft is None:
+        key = secrets.token_urlsafe(32)
+        draft = ScreenerDraft(key_hash=_hash(key), kind=kind, created_at=now)
+        db.session.add(draft)
+    draft.answers = dict(answers)
+    draft.expires_at = now + _lifetime()
+    db.session.flush()
+    return key
+
+
+def discard(key: Any) -> None:
+    if _valid_key(key):
+        db.session.execute(
+            delete(ScreenerDraft)
+            .where(ScreenerDraft.key_hash == _hash(key))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def purge_expired(now: datetime) -> int:
+    """Delete the drafts nobody came back to; returns how many."""
+    result = db.session.execute(
+        delete(ScreenerDraft)
+        .where(ScreenerDraft.expires_at <= now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
