@@ -21,7 +21,6 @@ included only when assigned.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from flask import abort, g
@@ -150,15 +149,3 @@ def visible_cohort(cohort_id: int, scope: Scope, *options) -> Cohort:
     if cohort is None:
         abort(404)
     return cohort
-
-
-def visible_ids(ids: Collection[int], scope: Scope) -> list[int]:
-    """Of ``ids`` (applications, e.g. ticked in a bulk form), those ``scope`` sees;
-    the others are dropped as if they did not exist."""
-    if not ids:
-        return []
-    return list(
-        db.session.scalars(
-            scope.applications(select(Application.id).where(Application.id.in_(set(ids))))
-        )
-    )
