@@ -356,6 +356,10 @@ class OutboxMessage(db.Model):
     # typed can be a marker.
     links: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     link_nonce: Mapped[str | None] = mapped_column(String(32))
+    # The program a message to coordinators is about (a cohort's notices name the
+    # people offered its seats): only that program's coordinators read it in the
+    # workspace (intake.auth.scope).
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), index=True)
     # "queued", "sent" or "failed"
     status: Mapped[str] = mapped_column(String(10), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

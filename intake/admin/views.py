@@ -16,6 +16,7 @@ from intake.admin.forms import (
     ProgramForm,
 )
 from intake.auth.access import workspace_blueprint
+from intake.auth.scope import EVERYTHING
 from intake.auth.services import AccountError
 from intake.cohorts import services as cohort_services
 from intake.cohorts.forms import CohortForm
@@ -110,7 +111,7 @@ def _cohort_error(form: CohortForm, exc: cohort_services.CohortError) -> None:
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
 def new_cohort():
-    programs = cohort_services.all_programs()
+    programs = cohort_services.all_programs(EVERYTHING)
     form = CohortForm()
     form.set_programs(programs)
     if request.method == "GET":
@@ -137,7 +138,7 @@ def new_cohort():
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 def edit_cohort(cohort_id: int):
     cohort = _get(Cohort, cohort_id)
-    programs = cohort_services.all_programs()
+    programs = cohort_services.all_programs(EVERYTHING)
     form = CohortForm(
         data={
             "program": cohort.program_id,
@@ -188,7 +189,7 @@ def _chosen(form: CoordinatorForm, programs: list[Program]) -> list[Program]:
 
 @bp.route("/coordinators/new", methods=["GET", "POST"])
 def new_coordinator():
-    programs = cohort_services.all_programs()
+    programs = cohort_services.all_programs(EVERYTHING)
     form = NewCoordinatorForm(data={"role": "coordinator"})
     _program_choices(form, programs)
     if form.validate_on_submit():
@@ -228,7 +229,7 @@ def _edit_form(coordinator: Coordinator, programs: list[Program]) -> Coordinator
 @bp.route("/coordinators/<int:coordinator_id>/edit", methods=["GET", "POST"])
 def edit_coordinator(coordinator_id: int):
     coordinator = _get(Coordinator, coordinator_id)
-    programs = cohort_services.all_programs()
+    programs = cohort_services.all_programs(EVERYTHING)
     form = _edit_form(coordinator, programs)
     if form.validate_on_submit():
         try:
@@ -263,7 +264,7 @@ def _account_action(coordinator_id: int, action, message: str):
         context = {"coordinator": coordinator, "account_error": str(exc)}
         if is_htmx():
             return render_block("admin/coordinator_edit.html", "account", **context), 422
-        form = _edit_form(coordinator, cohort_services.all_programs())
+        form = _edit_form(coordinator, cohort_services.all_programs(EVERYTHING))
         return render_template("admin/coordinator_edit.html", form=form, **context), 422
     db.session.commit()
     message = message.format(name=coordinator.name)

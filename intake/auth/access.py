@@ -13,8 +13,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, sessi
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from intake import clock
+from intake.auth.scope import NOT_ASSIGNED, current_scope
 from intake.extensions import db, login
 from intake.models import Coordinator
 
@@ -30,7 +32,17 @@ def load_coordinator(user_id: str) -> Coordinator | None:
     ident, _, token = user_id.partition(":")
     if not ident.isdigit() or not token:
         return None
-    coordinator = db.session.scalar(select(Coordinator).where(Coordinator.id == int(ident)))
+    # With the programs assigned, in the same query: every workspace request needs
+    # them (intake.auth.scope).
+    coordinator = (
+        db.session.scalars(
+            select(Coordinator)
+            .where(Coordinator.id == int(ident))
+            .options(joinedload(Coordinator.programs))
+        )
+        .unique()
+        .one_or_none()
+    )
     if coordinator is None or not coordinator.active or coordinator.session_token != token:
         return None
     return coordinator
@@ -66,6 +78,11 @@ def workspace_blueprint(name: str, import_name: str, url_prefix: str, admin: boo
     @bp.before_request
     def guard():
         return require_coordinator(admin=admin)
+
+    @bp.context_processor
+    def assignment():
+        # Every workspace page says so plainly when there is nothing to show.
+        return {"not_assigned": NOT_ASSIGNED if current_scope().nothing else None}
 
     return bp
 

@@ -12,7 +12,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.extensions import db
 from intake.links import PasswordLink
@@ -101,11 +102,17 @@ def set_password(coordinator: Coordinator, password: str) -> None:
     """Change the password and end every session of this account."""
     check_password_strength(password)
     coordinator.password_hash = hasher().hash(password)
-    coordinator.session_token = secrets.token_hex(16)
+    end_sessions(coordinator)
 
 
 def deactivate(coordinator: Coordinator) -> None:
     coordinator.active = False
+    end_sessions(coordinator)
+
+
+def end_sessions(coordinator: Coordinator) -> None:
+    """End every session of this account: the login cookie holds the session token,
+    so a cookie kept from before (copied, or left in another browser) stops working."""
     coordinator.session_token = secrets.token_hex(16)
 
 
@@ -144,15 +151,27 @@ def confirm_totp(coordinator: Coordinator, secret: str, code: str, now: datetime
 
 
 def verify_totp(coordinator: Coordinator, code: str, now: datetime) -> bool:
-    """Check a code at login. Each code is accepted once (no replay)."""
+    """Check a code at login. Each time step is accepted once (no replay), and the
+    database decides "once": a conditional UPDATE that only a later step passes, so
+    several sign-ins sending the same code at the same moment get one success (on
+    PostgreSQL the others wait for the row and then find the step taken)."""
     if not coordinator.totp_secret:
         return False
     step = _matching_step(coordinator.totp_secret, code, now)
-    if step is None or (
-        coordinator.totp_last_step is not None and step <= coordinator.totp_last_step
-    ):
+    if step is None:
         return False
-    coordinator.totp_last_step = step
+    result = db.session.execute(
+        update(Coordinator)
+        .where(
+            Coordinator.id == coordinator.id,
+            or_(Coordinator.totp_last_step.is_(None), Coordinator.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    set_committed_value(coordinator, "totp_last_step", step)
     return True
 
 

@@ -105,6 +105,12 @@ def _complete_login(coordinator: Coordinator, next_url: str | None):
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    # Server-side: a new session token makes the cookie worthless, so a copy of it
+    # taken before signing out cannot be replayed. This ends the account's other
+    # sessions (other browsers) too. logout_user also clears a remember cookie.
+    if current_user.is_authenticated:
+        services.end_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     session.clear()
     flash("You are signed out.")

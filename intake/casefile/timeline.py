@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from intake.auth.scope import Scope
 from intake.extensions import db
 from intake.models import Application, AuditEvent, Note, Offer, OutboxMessage, StatusEvent
 
@@ -49,8 +50,10 @@ def merge(
     return sorted(items, key=lambda i: i.sort_key)
 
 
-def timeline(application: Application) -> list[TimelineItem]:
-    """Five queries, whatever the length of the history."""
+def timeline(application: Application, *, scope: Scope) -> list[TimelineItem]:
+    """Five queries, whatever the length of the history. E-mails only as ``scope``
+    may read them (see intake.auth.scope: a message to a person who also applied to
+    a program outside it may speak of that program)."""
     status_events = db.session.scalars(
         select(StatusEvent)
         .where(StatusEvent.application_id == application.id)
@@ -67,7 +70,9 @@ def timeline(application: Application) -> list[TimelineItem]:
     # E-mails go to the person, and one "received" e-mail may cover several of their
     # applications: show every message to this applicant.
     messages = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.applicant_id == application.applicant_id)
+        select(OutboxMessage).where(
+            OutboxMessage.applicant_id == application.applicant_id, scope.messages()
+        )
     )
     offers = db.session.scalars(
         select(Offer)

@@ -3,7 +3,7 @@ application's status allows."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_blocks
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from intake import clock
 from intake.auth.access import workspace_blueprint
+from intake.auth.scope import current_scope, visible_application
 from intake.casefile import services
 from intake.casefile.actions import (
     APPROVE,
@@ -46,24 +47,21 @@ CHANGING_BLOCKS = ["summary", "duplicate", "actions", "timeline"]
 
 
 def _load(application_id: int) -> Application:
-    application = db.session.scalar(
-        select(Application)
-        .where(Application.id == application_id)
-        .options(
-            joinedload(Application.program),
-            joinedload(Application.applicant).options(
-                selectinload(Applicant.languages),
-                selectinload(Applicant.availability_slots),
-                joinedload(Applicant.agency),
-            ),
-            joinedload(Application.duplicate_of).options(
-                joinedload(Application.applicant), joinedload(Application.program)
-            ),
-        )
+    """The application, if it is in the reader's programs; 404 otherwise, before any
+    form is read, so nothing outside them can be seen or changed."""
+    return visible_application(
+        application_id,
+        current_scope(),
+        joinedload(Application.program),
+        joinedload(Application.applicant).options(
+            selectinload(Applicant.languages),
+            selectinload(Applicant.availability_slots),
+            joinedload(Applicant.agency),
+        ),
+        joinedload(Application.duplicate_of).options(
+            joinedload(Application.applicant), joinedload(Application.program)
+        ),
     )
-    if application is None:
-        abort(404)
-    return application
 
 
 def _me():
@@ -104,9 +102,10 @@ def _forms(application: Application, actions: frozenset[str], given: dict) -> di
 def _context(application: Application, given: dict | None = None, notice: str | None = None):
     actions = _actions(application)
     may_see_self_id = current_user.coordinates(application.program_id)
+    scope = current_scope()
     pointing_here = list(
         db.session.scalars(
-            select(Application)
+            scope.applications(select(Application))
             .where(
                 Application.duplicate_of_id == application.id,
                 Application.duplicate_resolution.is_(None),
@@ -129,7 +128,7 @@ def _context(application: Application, given: dict | None = None, notice: str | 
         "answers": screener_answers(application),
         "may_see_self_id": may_see_self_id,
         "pointing_here": pointing_here,
-        "timeline": timeline(application),
+        "timeline": timeline(application, scope=scope),
         "notice": notice,
         "oob": (),
     }

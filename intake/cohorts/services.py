@@ -13,6 +13,7 @@ from itertools import groupby
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from intake.auth.scope import Scope
 from intake.extensions import db
 from intake.models import (
     AgencyDetails,
@@ -140,8 +141,13 @@ def update_cohort(
     return cohort
 
 
-def all_programs() -> list[Program]:
-    return list(db.session.scalars(select(Program).order_by(Program.position, Program.id)))
+def all_programs(scope: Scope) -> list[Program]:
+    """The programs ``scope`` sees (every one, for an admin)."""
+    return list(
+        db.session.scalars(
+            select(Program).where(scope.programs(Program.id)).order_by(Program.position, Program.id)
+        )
+    )
 
 
 def cohorts_by_program(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from intake import choices, clock
 from intake.auth.access import workspace_blueprint
+from intake.auth.scope import current_scope, visible_cohort
 from intake.cohorts import services
 from intake.cohorts.forms import OfferNextForm, OfferOneForm, rescind_form
 from intake.cohorts.services import all_programs, cohorts_by_program
@@ -40,7 +41,7 @@ def program_today() -> date:
 
 @bp.route("")
 def index():
-    programs = all_programs()
+    programs = all_programs(current_scope())
     chosen_program = next((p for p in programs if p.slug == request.args.get("program")), None)
     language = request.args.get("language")
     if language not in LANGUAGE_CODES:
@@ -63,12 +64,9 @@ TEMPLATE = "cohorts/show.html"
 
 
 def _load(cohort_id: int) -> Cohort:
-    cohort = db.session.scalar(
-        select(Cohort).options(joinedload(Cohort.program)).where(Cohort.id == cohort_id)
-    )
-    if cohort is None:
-        abort(404)
-    return cohort
+    """The cohort, if its program is one of the reader's; 404 otherwise, before any
+    form is read."""
+    return visible_cohort(cohort_id, current_scope(), joinedload(Cohort.program))
 
 
 def _context(cohort: Cohort, *, q: str = "", given: dict | None = None, notice=None) -> dict:
@@ -193,7 +191,8 @@ def offer_one(cohort_id: int):
     if not form.validate_on_submit():
         return _respond(cohort_id, given={"offer_one": form}, status=422)
     application = db.session.scalar(
-        select(Application)
+        current_scope()
+        .applications(select(Application))
         .where(Application.id == form.application.data)
         .options(joinedload(Application.applicant).joinedload(Applicant.agency))
     )

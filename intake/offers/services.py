@@ -494,6 +494,7 @@ def _notify_coordinators(cohort: Cohort, template: str, now: datetime, **context
             dedup_key=f"coordinator_{template}:{offer.id if offer else cohort.id}:{address}",
             locale="en",
             now=now,
+            program_id=cohort.program_id,
             context={"cohort": cohort, "cohort_url": cohort_url, **context},
         )
 

@@ -9,10 +9,11 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from htmx_flask import make_response
 from jinja2_fragments.flask import render_blocks
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from intake import clock
 from intake.auth.access import workspace_blueprint
+from intake.auth.scope import current_scope
 from intake.extensions import db
 from intake.htmx_utils import is_htmx
 from intake.models import Application, OutboxMessage
@@ -33,9 +34,7 @@ def outbox_badge():
     runs only on pages that show the menu."""
 
     def outbox_failed_count() -> int:
-        return db.session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "failed")
-        )
+        return workspace.failed_count(current_scope())
 
     return {"outbox_failed_count": outbox_failed_count}
 
@@ -52,9 +51,10 @@ def _query_args(status: str, page: int) -> dict[str, str | int]:
 
 def _list_context(notice: str | None = None) -> dict:
     status, note = workspace.parse_status(request.args)
-    counts = workspace.counts()
+    scope = current_scope()
+    counts = workspace.counts(scope)
     page = workspace.find_page(
-        status, workspace.parse_page(request.args), counts.for_filter(status)
+        status, workspace.parse_page(request.args), counts.for_filter(status), scope=scope
     )
     return {
         "counts": counts,
@@ -81,7 +81,9 @@ def index():
 
 
 def _load(message_id: int) -> OutboxMessage:
-    message = db.session.get(OutboxMessage, message_id)
+    """The message, if the reader may read it; 404 otherwise (as for a missing id),
+    before any action."""
+    message = workspace.visible_message(message_id, current_scope())
     if message is None:
         abort(404)
     return message
@@ -94,7 +96,8 @@ def show(message_id: int):
     if message.applicant_id is not None:
         applications = list(
             db.session.scalars(
-                select(Application)
+                current_scope()
+                .applications(select(Application))
                 .where(Application.applicant_id == message.applicant_id)
                 .order_by(Application.id)
             )

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, select, true, update
+from sqlalchemy import case, func, select, true, update
 
+from intake.auth.scope import Scope
 from intake.extensions import db
 from intake.models import OutboxMessage
-from intake.outbox.services import outbox_counts
 
 PAGE_SIZE = 50
 
@@ -56,9 +56,32 @@ class Counts:
         ]
 
 
-def counts() -> Counts:
-    by_status = outbox_counts()
+def counts(scope: Scope) -> Counts:
+    """How many messages ``scope`` may read, by status (one query)."""
+    by_status = {"queued": 0, "sent": 0, "failed": 0}
+    by_status.update(
+        db.session.execute(
+            select(OutboxMessage.status, func.count())
+            .where(scope.messages())
+            .group_by(OutboxMessage.status)
+        ).all()
+    )
     return Counts(waiting=by_status["queued"], sent=by_status["sent"], failed=by_status["failed"])
+
+
+def failed_count(scope: Scope) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.status == "failed", scope.messages())
+    )
+
+
+def visible_message(message_id: int, scope: Scope) -> OutboxMessage | None:
+    """The message if ``scope`` may read it (see intake.auth.scope), else None."""
+    return db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.id == message_id, scope.messages())
+    )
 
 
 def parse_status(args: Mapping[str, str]) -> tuple[str, str | None]:
@@ -106,10 +129,10 @@ class Page:
         return shown
 
 
-def find_page(status: str, page: int, total: int) -> Page:
-    """One page of messages: failed first (newest first), then waiting (next attempt
-    soonest first), then sent (most recently sent first). One query; ``total`` comes
-    from the counts, which the page shows anyway."""
+def find_page(status: str, page: int, total: int, *, scope: Scope) -> Page:
+    """One page of the messages ``scope`` may read: failed first (newest first), then
+    waiting (next attempt soonest first), then sent (most recently sent first). One
+    query; ``total`` comes from the counts, which the page shows anyway."""
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     number = min(page, pages)
     rank = case({"failed": 0, "queued": 1}, value=OutboxMessage.status, else_=2)
@@ -119,7 +142,7 @@ def find_page(status: str, page: int, total: int) -> Page:
     rows = list(
         db.session.scalars(
             select(OutboxMessage)
-            .where(FILTERS[status][0])
+            .where(FILTERS[status][0], scope.messages())
             .order_by(rank, waiting_order, sent_order.desc(), OutboxMessage.id.desc())
             .limit(PAGE_SIZE)
             .offset((number - 1) * PAGE_SIZE)

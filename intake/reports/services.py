@@ -1,7 +1,10 @@
 """The numbers on the reports page, each from a fixed number of aggregate queries.
 
-Every function takes ``program_id`` (None for every program), the period ``start`` to
-``end`` (aware datetimes, ``end`` excluded) and ``now``, so the view calls them alike.
+Every function takes ``program_id`` (one program's id, None for every program, or a
+``Scope`` of intake.auth.scope: the programs the reader may see, which is what the
+page passes, so a coordinator's numbers count only their programs), the period
+``start`` to ``end`` (aware datetimes, ``end`` excluded) and ``now``, so the view
+calls them alike.
 Reports of the list as it is now (who is waiting, demand against seats, how long people
 have waited) describe today and do not use the period; reports of what happened (the
 funnel, applications per week, reasons) count the applications created in the period.
@@ -22,6 +25,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from intake.applications.services import SENSITIVE_ANSWERS
+from intake.auth.scope import Scope
 from intake.choices import LANGUAGES
 from intake.eligibility.rules import PASS, RULES
 from intake.extensions import db
@@ -37,8 +41,12 @@ SELF_IDENTIFICATION_RULES = frozenset(
 )
 
 
-def _in_program(query, program_id: int | None):
-    return query if program_id is None else query.where(Application.program_id == program_id)
+def _in_program(query, program_id: int | Scope | None, column=Application.program_id):
+    """``query`` limited to one program (an id), to the programs a reader may see (a
+    Scope: the view always passes one), or not at all (None)."""
+    if isinstance(program_id, Scope):
+        return query.where(program_id.programs(column))
+    return query if program_id is None else query.where(column == program_id)
 
 
 def _created_in(query, start: datetime, end: datetime):
@@ -190,8 +198,7 @@ def demand_vs_seats(
         .where(Cohort.start_date >= today)
         .group_by(Cohort.language)
     )
-    if program_id is not None:
-        free_query = free_query.where(Cohort.program_id == program_id)
+    free_query = _in_program(free_query, program_id, Cohort.program_id)
 
     wanted_parts: dict[str | None, list[int]] = {}
     for _pid, code, seats in db.session.execute(wanted_query):

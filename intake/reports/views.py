@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from intake import clock
 from intake.auth.access import workspace_blueprint
+from intake.auth.scope import Scope, current_scope
 from intake.choices import LANGUAGES
 from intake.eligibility.rules import RULES
 from intake.extensions import db
@@ -60,14 +61,19 @@ def reason_message(rule_key: str, reason: str | None) -> str:
 def index():
     now = clock.now()
     tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    programs = list(db.session.scalars(select(Program).order_by(Program.position, Program.id)))
+    scope = current_scope()
+    programs = list(
+        db.session.scalars(
+            select(Program).where(scope.programs(Program.id)).order_by(Program.position, Program.id)
+        )
+    )
     form = ReportFilterForm(
         formdata=request.args or None, programs=programs, today=now.astimezone(tz).date()
     )
     context = {"form": form, "report": None}
     status = 200
     if form.validate():
-        context["report"] = build_report(form, programs, now, tz)
+        context["report"] = build_report(form, programs, now, tz, scope)
     else:
         status = 422
     form.fill_defaults()
@@ -76,10 +82,13 @@ def index():
     return render_template(TEMPLATE, **context), status
 
 
-def build_report(form: ReportFilterForm, programs: list[Program], now: datetime, tz) -> dict:
-    """Every number on the page, for the chosen program (or all) and days."""
+def build_report(
+    form: ReportFilterForm, programs: list[Program], now: datetime, tz, scope: Scope
+) -> dict:
+    """Every number on the page, for the chosen program (or all the reader's: the
+    scope, never every program for a coordinator) and days."""
     program = next((p for p in programs if p.slug == form.program.data), None)
-    program_id = program.id if program else None
+    program_id = scope.narrowed(program.id if program else None)
     first_day, last_day = form.period()
     start = datetime.combine(first_day, time.min, tzinfo=tz)
     end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz)
@@ -87,6 +96,7 @@ def build_report(form: ReportFilterForm, programs: list[Program], now: datetime,
     weeks = services.applications_per_week(*args, tz=tz)
     return {
         "program": program,
+        "every_program": scope.everything,
         "programs": [program] if program else programs,
         "first_day": first_day,
         "last_day": last_day,

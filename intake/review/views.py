@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from intake import clock
 from intake.auth.access import workspace_blueprint
+from intake.auth.scope import current_scope
 from intake.eligibility.rules import Decision, RuleResult
 from intake.extensions import db
 from intake.htmx_utils import is_htmx
@@ -50,10 +51,15 @@ def _queue_url(filters: dict) -> str:
 
 
 def _render_queue(form: QueueActionForm, filters: dict, status: int = 200):
-    programs = list(db.session.scalars(select(Program).order_by(Program.position, Program.id)))
+    scope = current_scope()
+    programs = list(
+        db.session.scalars(
+            select(Program).where(scope.programs(Program.id)).order_by(Program.position, Program.id)
+        )
+    )
     program = next((p for p in programs if p.slug == filters.get("program")), None)
     stmt = (
-        select(Application)
+        scope.applications(select(Application))
         .where(Application.status == NEEDS_REVIEW)
         .options(joinedload(Application.applicant), joinedload(Application.program))
         .order_by(Application.created_at, Application.id)
@@ -93,17 +99,25 @@ def queue():
 
 
 def _load(ids: Sequence[int]) -> list[Application]:
-    """The chosen applications, oldest first, with what the e-mails need."""
+    """The chosen applications, oldest first, with what the e-mails need. Ids outside
+    the reader's programs are dropped, as if they did not exist."""
     if not ids:
         return []
-    return list(
+    found = list(
         db.session.scalars(
-            select(Application)
+            current_scope()
+            .applications(select(Application))
             .where(Application.id.in_(ids))
             .options(joinedload(Application.applicant), joinedload(Application.program))
             .order_by(Application.created_at, Application.id)
         )
     )
+    if len(found) < len(set(ids)):
+        flash(
+            "Some of the chosen applications no longer exist or are not in your "
+            "programs: they were left alone."
+        )
+    return found
 
 
 def _done(target: str):

@@ -14,6 +14,7 @@ from flask_babel import get_timezone, gettext, to_user_timezone
 from sqlalchemy import Select, func, select
 
 from intake import choices
+from intake.auth.scope import Scope
 from intake.extensions import db
 from intake.models import (
     AgencyDetails,
@@ -66,10 +67,10 @@ def local_date(moment: datetime | None) -> date | None:
     return to_user_timezone(moment).date() if moment else None
 
 
-def export_query(filters: Filters, cohort: Cohort | None = None) -> Select:
+def export_query(filters: Filters, cohort: Cohort | None = None, *, scope: Scope) -> Select:
     """The columns the file shows, named one by one (so nothing else, and nothing
-    sensitive, can slip in), for the filtered list in its order. Plain rows, not
-    ORM objects: tens of thousands of them are read."""
+    sensitive, can slip in), for the filtered list of the programs ``scope`` sees, in
+    its order. Plain rows, not ORM objects: tens of thousands of them are read."""
     columns = select(
         Application.reference,
         Applicant.kind,
@@ -89,7 +90,7 @@ def export_query(filters: Filters, cohort: Cohort | None = None) -> Select:
         _codes(ApplicantLanguage.code).label("language_codes"),
         _codes(ApplicantAvailability.slot).label("slots"),
     ).select_from(Application)
-    return ordered(columns, filters, cohort)
+    return ordered(columns, filters, cohort, scope=scope)
 
 
 def _codes(column):

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, raiseload
 
+from intake.auth.scope import Scope
 from intake.choices import LANGUAGES
 from intake.extensions import db
 from intake.models import (
@@ -208,10 +209,14 @@ def _available(slot: str):
     )
 
 
-def _filtered(stmt: Select, filters: Filters, cohort: Cohort | None, *, joined=False) -> Select:
-    """``stmt`` (selecting from Application) narrowed by ``filters``, with the joins its
-    filters and sort need (all of them when ``joined``: the rows query shows them).
-    Left out otherwise, so a count or a page of ids reads as little as it can."""
+def _filtered(
+    stmt: Select, filters: Filters, cohort: Cohort | None, scope: Scope, *, joined=False
+) -> Select:
+    """``stmt`` (selecting from Application) narrowed to the reader's programs
+    (``scope``) and by ``filters``, with the joins its filters and sort need (all of
+    them when ``joined``: the rows query shows them). Left out otherwise, so a count
+    or a page of ids reads as little as it can."""
+    stmt = scope.applications(stmt)
     needs_applicant = joined or filters.kind or filters.q or filters.sort == "name"
     needs_agency = joined or filters.q or filters.sort == "name"
     if joined or filters.sort == "program":
@@ -289,10 +294,13 @@ def _order(filters: Filters) -> list:
     ]
 
 
-def ordered(stmt: Select, filters: Filters, cohort: Cohort | None = None) -> Select:
-    """``stmt`` (selecting from Application, with any columns) filtered, joined to
-    the applicant, agency and program, and in the chosen order: the export's rows."""
-    return _filtered(stmt, filters, cohort, joined=True).order_by(*_order(filters))
+def ordered(
+    stmt: Select, filters: Filters, cohort: Cohort | None = None, *, scope: Scope
+) -> Select:
+    """``stmt`` (selecting from Application, with any columns) limited to ``scope``,
+    filtered, joined to the applicant, agency and program, and in the chosen order:
+    the export's rows."""
+    return _filtered(stmt, filters, cohort, scope, joined=True).order_by(*_order(filters))
 
 
 def _eager(stmt: Select) -> Select:
@@ -309,9 +317,9 @@ def _eager(stmt: Select) -> Select:
     )
 
 
-def count(filters: Filters, cohort: Cohort | None = None) -> int:
+def count(filters: Filters, cohort: Cohort | None = None, *, scope: Scope) -> int:
     stmt = select(func.count()).select_from(Application)
-    return db.session.scalar(_filtered(stmt, filters, cohort)) or 0
+    return db.session.scalar(_filtered(stmt, filters, cohort, scope)) or 0
 
 
 @dataclass
@@ -347,10 +355,13 @@ class Page:
         return shown
 
 
-def find_page(filters: Filters, cohort: Cohort | None = None, size: int = PAGE_SIZE) -> Page:
-    """One page of the list: a count, then the page of rows (clamped to the last
-    page, with a note, when the page asked for is beyond it)."""
-    total = count(filters, cohort)
+def find_page(
+    filters: Filters, cohort: Cohort | None = None, size: int = PAGE_SIZE, *, scope: Scope
+) -> Page:
+    """One page of the list, of the programs ``scope`` sees: a count, then the page
+    of rows (clamped to the last page, with a note, when the page asked for is
+    beyond it)."""
+    total = count(filters, cohort, scope=scope)
     page = Page(rows=[], total=total, number=filters.page, size=size)
     if page.number > page.pages:
         page.notes.append(f"There is no page {page.number}; showing page {page.pages}, the last.")
@@ -360,25 +371,31 @@ def find_page(filters: Filters, cohort: Cohort | None = None, size: int = PAGE_S
         # and sort need; then those fifty rows in full. Sorting the full rows of a
         # long list would spill to disk.
         ids = (
-            _filtered(select(Application.id), filters, cohort)
+            _filtered(select(Application.id), filters, cohort, scope)
             .order_by(*_order(filters))
             .limit(size)
             .offset((page.number - 1) * size)
         )
         unfiltered = Filters(status=ALL, sort=filters.sort, direction=filters.direction)
-        stmt = ordered(select(Application), unfiltered).where(
+        stmt = ordered(select(Application), unfiltered, scope=scope).where(
             Application.id.in_(ids.scalar_subquery())
         )
         page.rows = list(db.session.scalars(_eager(stmt)))
     return page
 
 
-def filter_options() -> tuple[list[Program], list[Cohort]]:
-    """The programs and cohorts to choose from (two queries)."""
-    programs = list(db.session.scalars(select(Program).order_by(Program.position, Program.id)))
+def filter_options(scope: Scope) -> tuple[list[Program], list[Cohort]]:
+    """The programs and cohorts to choose from, those ``scope`` sees (two queries)."""
+    programs = list(
+        db.session.scalars(
+            select(Program).where(scope.programs(Program.id)).order_by(Program.position, Program.id)
+        )
+    )
     cohorts = list(
         db.session.scalars(
-            select(Cohort).order_by(Cohort.program_id, Cohort.start_date, Cohort.name)
+            scope.cohorts(select(Cohort)).order_by(
+                Cohort.program_id, Cohort.start_date, Cohort.name
+            )
         )
     )
     return programs, cohorts

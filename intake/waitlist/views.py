@@ -8,6 +8,7 @@ from jinja2_fragments.flask import render_blocks
 
 from intake import choices, clock
 from intake.auth.access import workspace_blueprint
+from intake.auth.scope import current_scope
 from intake.htmx_utils import is_htmx
 from intake.waitlist import queries
 from intake.waitlist.export import csv_chunks, export_query, local_date
@@ -35,7 +36,7 @@ def home():
 def _filters():
     """The filter options, the filters the query string asks for (only valid values)
     with a note for each value ignored, and the cohort chosen for "fits cohort"."""
-    programs, cohorts = queries.filter_options()
+    programs, cohorts = queries.filter_options(current_scope())
     filters, notes = queries.parse_filters(
         request.args,
         program_ids={p.id for p in programs},
@@ -48,7 +49,8 @@ def _filters():
 @bp.route("/waitlist")
 def index():
     programs, cohorts, filters, notes, cohort = _filters()
-    page = queries.find_page(filters, cohort)
+    scope = current_scope()
+    page = queries.find_page(filters, cohort, scope=scope)
     # What the page shows is what was used: a page number beyond the end is clamped.
     used = replace(filters, page=page.number)
     status_choices = [
@@ -92,7 +94,7 @@ def export():
     now = clock.now()
     filename = f"waitlist-{local_date(now).isoformat()}.csv"
     return Response(
-        stream_with_context(csv_chunks(export_query(filters, cohort), now)),
+        stream_with_context(csv_chunks(export_query(filters, cohort, scope=current_scope()), now)),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',

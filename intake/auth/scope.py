@@ -1,0 +1,151 @@
+"""Whose applicants a coordinator may see: the programs they are assigned to.
+
+One rule for the whole workspace. A coordinator sees the applications of the programs
+they are assigned to (``CoordinatorProgram``), and everything hanging off those
+applications: applicants, notes, offers, cohorts of those programs, e-mails to those
+applicants, report numbers. An admin sees every program. A coordinator assigned to no
+program sees nothing.
+
+Being on a program's list can itself be sensitive (everyone accepted into the BIPOC
+intensive said yes to its self-identification question), so the rule is applied
+where the workspace reads, in its query functions, which take a ``Scope`` as a
+required argument: a view cannot ask for a list without saying whose. Single
+objects are loaded through ``visible_application`` / ``visible_cohort``, which
+answer 404 for anything outside the scope, the same answer as for an id that does
+not exist, so a guessed id tells nothing.
+
+Self-identification answers keep their own, narrower rule
+(``Coordinator.coordinates``): only the program's own coordinators see them, admins
+included only when assigned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, g
+from flask_login import current_user
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
+
+from intake.extensions import db
+from intake.models import Application, Cohort, Coordinator, OutboxMessage
+
+NOT_ASSIGNED = "You are not assigned to any program yet; ask an admin to assign you."
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The programs a reader may see: ``program_ids``, or every one when None."""
+
+    program_ids: frozenset[int] | None
+
+    @property
+    def everything(self) -> bool:
+        return self.program_ids is None
+
+    @property
+    def nothing(self) -> bool:
+        """Assigned to no program: every list is empty."""
+        return self.program_ids is not None and not self.program_ids
+
+    def allows(self, program_id: int | None) -> bool:
+        return self.program_ids is None or program_id in self.program_ids
+
+    def narrowed(self, program_id: int | None) -> Scope:
+        """This scope limited to one program (None: not limited). A program outside
+        the scope narrows it to nothing, never widens it."""
+        if program_id is None:
+            return self
+        return Scope(frozenset({program_id}) if self.allows(program_id) else frozenset())
+
+    def programs(self, column) -> ColumnElement[bool]:
+        """A WHERE condition: ``column`` (a program id) is one this reader may see."""
+        if self.program_ids is None:
+            return true()
+        if not self.program_ids:
+            return false()
+        return column.in_(sorted(self.program_ids))
+
+    def applications(self, stmt: Select) -> Select:
+        """``stmt`` (reading Application) limited to the visible programs."""
+        return stmt.where(self.programs(Application.program_id))
+
+    def cohorts(self, stmt: Select) -> Select:
+        return stmt.where(self.programs(Cohort.program_id))
+
+    def messages(self) -> ColumnElement[bool]:
+        """A WHERE condition on OutboxMessage: the e-mails this reader may read.
+
+        - A message to an applicant may speak of any of their applications (one
+          "received" e-mail lists every program applied to), so a coordinator reads
+          it only when all of that person's applications are in their programs.
+        - A coordinators' notice about a cohort (``program_id``) names the people
+          offered its seats: that program's coordinators read it.
+        - The rest are about no applicant (account e-mails, a referral link sent to
+          an agency's director): any coordinator with a program reads them.
+        """
+        if self.program_ids is None:
+            return true()
+        if not self.program_ids:
+            return false()
+        ids = sorted(self.program_ids)
+        mine = aliased(Application)
+        other = aliased(Application)
+        about_my_applicant = and_(
+            exists().where(
+                mine.applicant_id == OutboxMessage.applicant_id, mine.program_id.in_(ids)
+            ),
+            ~exists().where(
+                other.applicant_id == OutboxMessage.applicant_id, other.program_id.not_in(ids)
+            ),
+        )
+        to_nobody = OutboxMessage.applicant_id.is_(None)
+        return or_(
+            and_(OutboxMessage.applicant_id.is_not(None), about_my_applicant),
+            and_(to_nobody, OutboxMessage.program_id.in_(ids)),
+            and_(to_nobody, OutboxMessage.program_id.is_(None)),
+        )
+
+
+EVERYTHING = Scope(None)
+
+
+def scope_for(coordinator: Coordinator) -> Scope:
+    """What ``coordinator`` may see: every program for an admin, else their programs
+    (read with the account at each request, so an admin's change applies at once)."""
+    if coordinator.is_admin:
+        return EVERYTHING
+    return Scope(frozenset(program.id for program in coordinator.programs))
+
+
+def current_scope() -> Scope:
+    """The signed-in coordinator's scope, worked out once per request."""
+    if "coordinator_scope" not in g:
+        if not current_user.is_authenticated:
+            g.coordinator_scope = Scope(frozenset())
+        else:
+            g.coordinator_scope = scope_for(current_user._get_current_object())
+    return g.coordinator_scope
+
+
+def visible_application(application_id: int, scope: Scope, *options) -> Application:
+    """The application if ``scope`` sees it; 404 otherwise (as for a missing id)."""
+    application = db.session.scalar(
+        scope.applications(select(Application).where(Application.id == application_id)).options(
+            *options
+        )
+    )
+    if application is None:
+        abort(404)
+    return application
+
+
+def visible_cohort(cohort_id: int, scope: Scope, *options) -> Cohort:
+    """The cohort if ``scope`` sees its program; 404 otherwise."""
+    cohort = db.session.scalar(
+        scope.cohorts(select(Cohort).where(Cohort.id == cohort_id)).options(*options)
+    )
+    if cohort is None:
+        abort(404)
+    return cohort

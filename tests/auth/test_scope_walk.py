@@ -1,0 +1,626 @@
+"""Coordinators see only the programs they are assigned to (issue 9, item 6).
+
+People applying to the BIPOC intensive are seeded (on its waitlist, in review, holding
+an offer of its cohort, with a note and e-mails), and every route of the workspace
+(every endpoint of the blueprints in WORKSPACE_BLUEPRINTS) is walked as:
+
+- ``outsider``: a coordinator of another program (introductory), who must never see
+  those people's names, e-mail addresses, references or self-identification answers:
+  not in pages, htmx fragments, searches or the CSV file; whose actions on them
+  answer 404 (403 on admin pages) and change nothing;
+- ``nobody``: a coordinator assigned to no program, who sees empty lists and is told so;
+- ``assigned``: a coordinator of the BIPOC intensive, and ``admin``: an admin assigned
+  to no program, who both do see them.
+
+The walk fails when a route is added to the workspace without being walked here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from intake.auth.access import WORKSPACE_BLUEPRINTS
+from intake.auth.scope import NOT_ASSIGNED
+from intake.extensions import db
+from intake.models import (
+    Applicant,
+    ApplicantAvailability,
+    ApplicantLanguage,
+    Application,
+    AuditEvent,
+    Cohort,
+    Coordinator,
+    Note,
+    Offer,
+    OutboxMessage,
+    Program,
+    SelfIdentification,
+    StatusEvent,
+)
+from tests.helpers import csrf_token
+
+SELF_ID_SHOWN = "Identifies as Black, Indigenous, or a Person of Color (BIPOC)"
+
+HIDDEN_PEOPLE = {
+    # name: (e-mail, reference, status)
+    "Zebulon Secretname": ("zebulon.secret@example.org", "ZBQX-HDNR", "waitlisted"),
+    "Yolanda Hiddenperson": ("yolanda.hidden@example.org", "YHDN-4567", "needs_review"),
+    "Xavier Concealed": ("xavier.concealed@example.org", "XCNC-7788", "offered"),
+}
+NOTE = "Private note about Zebulon"
+NOTICE_SUBJECT = "Seats freed in the hidden cohort"
+COHORT_NAME = "Hidden evening circle"
+
+
+def secrets() -> list[str]:
+    found = [SELF_ID_SHOWN, NOTE, NOTICE_SUBJECT, COHORT_NAME]
+    for name, (email, reference, _) in HIDDEN_PEOPLE.items():
+        found += [name, email, reference, reference.replace("-", "")]
+    return found
+
+
+@dataclass
+class World:
+    program: Program  # the BIPOC intensive
+    other: Program  # introductory
+    applications: dict[str, Application] = field(default_factory=dict)
+    cohort: Cohort | None = None
+    offer: Offer | None = None
+    message: OutboxMessage | None = None
+    notice: OutboxMessage | None = None
+    visible_name: str = "Olive Visible"
+
+
+def _person(world: World, program: Program, name: str, email: str, reference: str, status, now):
+    applicant = Applicant(
+        kind="individual",
+        name=name,
+        email=email,
+        email_key=email,
+        form_token=uuid.uuid4().hex,
+        created_at=now - timedelta(days=3),
+        languages=[ApplicantLanguage(code="en")],
+        availability_slots=[ApplicantAvailability(slot="weekday_evening")],
+        self_identification=SelfIdentification(bipoc="yes"),
+        answers={"works_with_young_children": "direct", "retreat": "yes"},
+    )
+    application = Application(
+        applicant=applicant,
+        program=program,
+        reference=reference,
+        status=status,
+        decision={
+            "outcome": "pass",
+            "rules": [{"key": "bipoc_self_identification", "outcome": "pass", "reason": None}],
+        },
+        priority=0,
+        seats_requested=1,
+        joined_at=now - timedelta(days=2),
+        created_at=now - timedelta(days=3),
+        updated_at=now,
+    )
+    db.session.add(application)
+    world.applications[name] = application
+    return application
+
+
+@pytest.fixture
+def world(ctx, clock) -> World:
+    now = clock()
+    programs = {p.slug: p for p in db.session.scalars(select(Program))}
+    world = World(program=programs["bipoc-intensive"], other=programs["introductory"])
+    for name, (email, reference, status) in HIDDEN_PEOPLE.items():
+        _person(world, world.program, name, email, reference, status, now)
+    # Yolanda looks like Zebulon's duplicate: resolving it is an action too.
+    yolanda = world.applications["Yolanda Hiddenperson"]
+    yolanda.duplicate_of = world.applications["Zebulon Secretname"]
+    yolanda.duplicate_reason = "same_email"
+    _person(
+        world, world.other, world.visible_name, "olive@example.org", "2345-6789", "waitlisted", now
+    )
+    world.cohort = Cohort(
+        program=world.program,
+        name=COHORT_NAME,
+        language="en",
+        facilitator="Facilitator",
+        schedule="Tuesdays",
+        time_slot="weekday_evening",
+        start_date=date(2026, 4, 7),
+        seats=8,
+        seats_offered=1,
+        seats_enrolled=0,
+        created_at=now,
+    )
+    world.offer = Offer(
+        application=world.applications["Xavier Concealed"],
+        cohort=world.cohort,
+        seats=1,
+        status="open",
+        created_at=now,
+        expires_at=now + timedelta(days=7),
+    )
+    db.session.add_all([world.cohort, world.offer])
+    db.session.flush()
+    zebulon = world.applications["Zebulon Secretname"]
+    db.session.add(Note(application_id=zebulon.id, body=NOTE, created_at=now))
+
+    def message(**values):
+        defaults = {
+            "dedup_key": uuid.uuid4().hex,
+            "template": "application_received",
+            "locale": "en",
+            "reply_to": "coordinators@example.org",
+            "attempts": 0,
+            "next_attempt_at": now + timedelta(hours=1),
+            "created_at": now,
+        }
+        row = OutboxMessage(**{**defaults, **values})
+        db.session.add(row)
+        return row
+
+    world.message = message(
+        to_addr="zebulon.secret@example.org",
+        subject="Your application ZBQX-HDNR",
+        text_body="Hello Zebulon Secretname",
+        html_body="<p>Hello Zebulon Secretname</p>",
+        applicant_id=zebulon.applicant_id,
+        status="failed",
+        attempts=8,
+        last_error="550 no such user",
+    )
+    world.notice = message(
+        template="coordinator_seats_freed",
+        to_addr="assigned@example.org",
+        subject=NOTICE_SUBJECT,
+        text_body="Xavier Concealed declined.",
+        html_body="<p>Xavier Concealed declined.</p>",
+        program_id=world.program.id,
+        status="queued",
+    )
+    message(
+        to_addr="olive@example.org",
+        subject="Your application 2345-6789",
+        text_body="Hello Olive Visible",
+        html_body="<p>Hello Olive Visible</p>",
+        applicant_id=world.applications[world.visible_name].applicant_id,
+        status="sent",
+        sent_at=now,
+    )
+    db.session.commit()
+    return world
+
+
+@pytest.fixture
+def clients(app, world, make_coordinator, login):
+    def signed_in(email, **kwargs):
+        client = app.test_client()
+        client.user = make_coordinator(email=email, **kwargs)
+        return login(client, client.user)
+
+    return {
+        "outsider": signed_in("outsider@example.org", programs=["introductory"]),
+        "nobody": signed_in("nobody@example.org", programs=["no-such-program"]),
+        "assigned": signed_in("assigned@example.org", programs=["bipoc-intensive"]),
+        "admin": signed_in("admin@example.org", admin=True, programs=["no-such-program"]),
+    }
+
+
+# What to walk ------------------------------------------------------------------------
+
+LIST, OBJECT, BULK, ADMIN, REDIRECT = "list", "object", "bulk", "admin", "redirect"
+
+
+@dataclass(frozen=True)
+class Visit:
+    endpoint: str
+    method: str
+    path: str
+    kind: str
+    data: dict = field(default_factory=dict, hash=False)
+    # What a coordinator who may see the BIPOC intensive finds in the answer (GET),
+    # and in its htmx fragment when that is a smaller part of the page.
+    shows: tuple[str, ...] = ()
+    htmx_shows: tuple[str, ...] | None = None
+    # What was typed into a search, which the page shows back in its search box.
+    echo: str = ""
+
+
+def plan(world: World) -> list[Visit]:
+    z, y, x = (world.applications[n] for n in HIDDEN_PEOPLE)
+    zebulon, yolanda, xavier = "Zebulon Secretname", "Yolanda Hiddenperson", "Xavier Concealed"
+    c, o = world.cohort.id, world.offer.id
+    p = world.program
+    visits = [
+        Visit("waitlist.home", "GET", "/coord/", REDIRECT),
+        Visit("waitlist.index", "GET", "/coord/waitlist", LIST, shows=(zebulon, yolanda)),
+    ]
+    for query in (
+        "status=all",
+        f"q={zebulon}",
+        "q=zebulon.secret@",
+        "q=zebulon",
+        "q=ZBQX-HDNR",
+        "q=ZBQXHDNR",
+        f"program={p.id}&status=all",
+        f"cohort={c}",
+    ):
+        echo = query.removeprefix("q=") if query.startswith("q=") else ""
+        visits.append(
+            Visit(
+                "waitlist.index",
+                "GET",
+                f"/coord/waitlist?{query}",
+                LIST,
+                shows=(zebulon,),
+                echo=echo,
+            )
+        )
+        visits.append(
+            Visit(
+                "waitlist.export",
+                "GET",
+                f"/coord/waitlist/export.csv?{query}",
+                LIST,
+                shows=(zebulon, "zebulon.secret@example.org", "ZBQX-HDNR"),
+                echo=echo,
+            )
+        )
+    for a, name in ((z, zebulon), (y, yolanda), (x, xavier)):
+        visits.append(
+            Visit(
+                "casefile.show",
+                "GET",
+                f"/coord/applications/{a.id}",
+                OBJECT,
+                shows=(name, HIDDEN_PEOPLE[name][0], HIDDEN_PEOPLE[name][1]),
+            )
+        )
+    reason = {"reason": "Because."}
+    for a in (z, y, x):
+        base = f"/coord/applications/{a.id}"
+        visits += [
+            Visit("casefile.add_note", "POST", f"{base}/notes", OBJECT, {"body": "Seen."}),
+            Visit(
+                "casefile.change_priority",
+                "POST",
+                f"{base}/priority",
+                OBJECT,
+                {"priority": "5", **reason},
+            ),
+            Visit("casefile.withdraw", "POST", f"{base}/withdraw", OBJECT, reason),
+        ]
+    base = f"/coord/applications/{y.id}"
+    visits += [
+        Visit("casefile.approve", "POST", f"{base}/approve", OBJECT, reason),
+        Visit("casefile.decline", "POST", f"{base}/decline", OBJECT, {"message": "No.", **reason}),
+        Visit(
+            "casefile.resolve_duplicate",
+            "POST",
+            f"{base}/duplicate",
+            OBJECT,
+            {"resolution": "keep_both", **reason},
+        ),
+        Visit("review.queue", "GET", "/coord/review", LIST, shows=(yolanda, "YHDN-4567")),
+        Visit(
+            "review.queue",
+            "GET",
+            f"/coord/review?program={p.slug}",
+            LIST,
+            shows=(yolanda, "YHDN-4567"),
+        ),
+        Visit(
+            "review.act",
+            "POST",
+            "/coord/review",
+            BULK,
+            {"ids": [str(y.id)], "action": "approve", **reason},
+        ),
+        Visit(
+            "review.act",
+            "POST",
+            "/coord/review",
+            BULK,
+            {"ids": [str(y.id)], "action": "decline", **reason},
+        ),
+        Visit(
+            "review.decline",
+            "POST",
+            "/coord/review/decline",
+            BULK,
+            {"ids": [str(y.id)], f"message_{y.id}": "No.", **reason},
+        ),
+        Visit("cohorts.index", "GET", "/coord/cohorts", LIST, shows=(COHORT_NAME,)),
+        Visit(
+            "cohorts.index", "GET", f"/coord/cohorts?program={p.slug}", LIST, shows=(COHORT_NAME,)
+        ),
+        Visit(
+            "cohorts.show",
+            "GET",
+            f"/coord/cohorts/{c}",
+            OBJECT,
+            shows=(xavier, zebulon),
+            htmx_shows=(zebulon,),  # the htmx GET is the search of whom to offer to
+        ),
+        Visit(
+            "cohorts.show",
+            "GET",
+            f"/coord/cohorts/{c}?q=zebulon",
+            OBJECT,
+            shows=(zebulon, "ZBQX-HDNR"),
+        ),
+        Visit("cohorts.offer_next", "POST", f"/coord/cohorts/{c}/offer-next", OBJECT),
+        Visit(
+            "cohorts.offer_one",
+            "POST",
+            f"/coord/cohorts/{c}/offer-one",
+            OBJECT,
+            {"application": str(z.id), **reason},
+        ),
+        Visit(
+            "cohorts.rescind",
+            "POST",
+            f"/coord/cohorts/{c}/offers/{o}/rescind",
+            OBJECT,
+            {f"rescind-{o}-reason": "Because."},
+        ),
+        Visit(
+            "reports.index",
+            "GET",
+            "/coord/reports",
+            LIST,
+            shows=('data-program="bipoc-intensive"',),
+        ),
+        Visit(
+            "reports.index",
+            "GET",
+            f"/coord/reports?program={p.slug}",
+            LIST,
+            shows=('data-program="bipoc-intensive"',),
+        ),
+        Visit(
+            "outbox.index",
+            "GET",
+            "/coord/outbox",
+            LIST,
+            shows=("Your application ZBQX-HDNR", NOTICE_SUBJECT),
+        ),
+        Visit(
+            "outbox.index",
+            "GET",
+            "/coord/outbox?status=failed",
+            LIST,
+            shows=("zebulon.secret@example.org",),
+        ),
+    ]
+    for message, shows in (
+        (world.message, ("zebulon.secret@example.org", "Zebulon Secretname")),
+        (world.notice, (NOTICE_SUBJECT, "Xavier Concealed")),
+    ):
+        base = f"/coord/outbox/{message.id}"
+        visits += [
+            Visit("outbox.show", "GET", base, OBJECT, shows=shows),
+            Visit("outbox.html_source", "GET", f"{base}/html", OBJECT, shows=shows[-1:]),
+            Visit("outbox.resend", "POST", f"{base}/resend", OBJECT),
+            Visit("outbox.send_now", "POST", f"{base}/send-now", OBJECT),
+        ]
+    return visits
+
+
+def admin_plan(app, world: World, coordinator_id: int) -> list[Visit]:
+    """Admin pages stay admin-only: every coordinator gets 403."""
+    ids = {
+        "program_id": world.program.id,
+        "cohort_id": world.cohort.id,
+        "coordinator_id": coordinator_id,
+    }
+    visits = []
+    for rule in app.url_map.iter_rules():
+        if not WORKSPACE_BLUEPRINTS.get(rule.endpoint.partition(".")[0]):
+            continue
+        path = rule.build({name: ids[name] for name in rule.arguments})[1]
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            visits.append(Visit(rule.endpoint, method, path, ADMIN))
+    return visits
+
+
+@pytest.fixture
+def walk(app, world, clients, ctx):
+    return plan(world) + admin_plan(app, world, clients["outsider"].user.id)
+
+
+def test_the_walk_covers_every_workspace_route(app, walk):
+    """A new workspace route fails here until it is walked (and so checked) above."""
+    in_map = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.partition(".")[0] in WORKSPACE_BLUEPRINTS
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    walked = {(visit.endpoint, visit.method) for visit in walk}
+    assert walked == in_map
+
+
+# Walking ------------------------------------------------------------------------------
+
+
+def state() -> tuple:
+    """Everything an action of the workspace could change."""
+    db.session.rollback()
+
+    def rows(*columns):
+        return sorted(tuple(r) for r in db.session.execute(select(*columns)))
+
+    def count(model):
+        return db.session.scalar(select(func.count()).select_from(model))
+
+    return (
+        rows(
+            Application.id,
+            Application.status,
+            Application.priority,
+            Application.duplicate_resolution,
+        ),
+        rows(Offer.id, Offer.status),
+        rows(Cohort.id, Cohort.seats_offered, Cohort.seats_enrolled),
+        rows(
+            OutboxMessage.id,
+            OutboxMessage.status,
+            OutboxMessage.attempts,
+            OutboxMessage.next_attempt_at,
+        ),
+        rows(Coordinator.id, Coordinator.role, Coordinator.active),
+        rows(Program.id, Program.is_open, Program.name),
+        count(Note),
+        count(StatusEvent),
+        count(AuditEvent),
+        count(OutboxMessage),
+        count(Offer),
+    )
+
+
+def send(client, visit: Visit, token: str, htmx: bool):
+    headers = {"HX-Request": "true"} if htmx else {}
+    if visit.method == "GET":
+        return client.get(visit.path, headers=headers)
+    return client.post(visit.path, data={"csrf_token": token, **visit.data}, headers=headers)
+
+
+def _leaks(text: str) -> list[str]:
+    return [secret for secret in secrets() if secret.lower() in text.lower()]
+
+
+def _token(client) -> str:
+    return csrf_token(client.get("/coord/waitlist").get_data(as_text=True))
+
+
+@pytest.mark.parametrize("who", ["outsider", "nobody"])
+def test_coordinators_of_other_programs_never_see_or_touch_its_people(walk, clients, who):
+    client = clients[who]
+    token = _token(client)
+    before = state()
+    for visit in walk:
+        for htmx in (False, True):
+            response = send(client, visit, token, htmx)
+            text = response.get_data(as_text=True)
+            if visit.echo:
+                text = text.replace(visit.echo, "")
+            where = (who, visit.method, visit.path, htmx, response.status_code)
+            assert response.status_code < 500, where
+            assert not _leaks(text), (*where, _leaks(text))
+            if visit.kind == OBJECT:
+                assert response.status_code == 404, where
+            elif visit.kind == ADMIN:
+                assert response.status_code == 403, where
+            elif visit.kind == REDIRECT:
+                assert response.status_code == 302, where
+            elif visit.kind == LIST:
+                assert response.status_code in (200, 422), where
+            else:  # BULK: the ids outside their programs are left alone
+                assert response.status_code in (200, 303, 422), where
+            if response.status_code in (302, 303) and not htmx:
+                followed = client.get(response.headers["Location"]).get_data(as_text=True)
+                assert not _leaks(followed), (*where, _leaks(followed))
+        assert state() == before, (who, visit.method, visit.path)
+    # Their own program's people are there (the walk is not blanket refusal)...
+    page = client.get("/coord/waitlist?status=all").get_data(as_text=True)
+    if who == "outsider":
+        assert "Olive Visible" in page
+        assert NOT_ASSIGNED not in page
+    else:
+        # ...and someone assigned to nothing sees nothing, and is told why.
+        assert "Olive Visible" not in page
+        assert NOT_ASSIGNED in page
+        export = client.get("/coord/waitlist/export.csv?status=all").get_data(as_text=True)
+        assert export.strip().count("\n") == 0  # the header only
+
+
+@pytest.mark.parametrize("who", ["assigned", "admin"])
+def test_its_coordinators_and_admins_see_its_people(walk, clients, who):
+    client = clients[who]
+    for visit in walk:
+        if visit.method != "GET":
+            continue
+        for htmx in (False, True):
+            response = send(client, visit, "", htmx)
+            where = (who, visit.path, htmx, response.status_code)
+            if visit.kind == REDIRECT:
+                assert response.status_code == 302, where
+                continue
+            if visit.kind == ADMIN:
+                assert response.status_code == (200 if who == "admin" else 403), where
+                continue
+            assert response.status_code == 200, where
+            text = response.get_data(as_text=True)
+            shows = visit.htmx_shows if htmx and visit.htmx_shows is not None else visit.shows
+            missing = [s for s in shows if s not in text]
+            assert not missing, (*where, missing)
+
+
+def test_self_identification_only_for_the_programs_coordinators(world, clients, make_coordinator):
+    """Admins see every program's applicants, but the self-identification answer only
+    where they are assigned, like every coordinator (the design's rule)."""
+    path = f"/coord/applications/{world.applications['Zebulon Secretname'].id}"
+    assert SELF_ID_SHOWN in clients["assigned"].get(path).get_data(as_text=True)
+    page = clients["admin"].get(path).get_data(as_text=True)
+    assert "Zebulon Secretname" in page
+    assert SELF_ID_SHOWN not in page
+
+
+def test_their_actions_work_where_they_are_assigned(world, clients, ctx):
+    for who in ("assigned", "admin"):
+        client = clients[who]
+        zebulon = world.applications["Zebulon Secretname"]
+        response = client.post(
+            f"/coord/applications/{zebulon.id}/notes",
+            data={"csrf_token": _token(client), "body": f"Seen by {who}."},
+        )
+        assert response.status_code == 303
+        db.session.rollback()
+        assert db.session.scalar(select(Note.id).where(Note.body == f"Seen by {who}."))
+
+
+def test_an_e_mail_to_someone_also_in_another_program_is_not_shown(world, clients, ctx, clock):
+    """One "received" e-mail may list every program a person applied to: a coordinator
+    of only one of them does not read it (nor in the application's timeline)."""
+    olive = world.applications["Olive Visible"]
+    both = Application(
+        applicant_id=olive.applicant_id,
+        program=world.program,
+        reference="BTHP-2345",
+        status="waitlisted",
+        decision={"outcome": "pass", "rules": []},
+        created_at=clock(),
+        updated_at=clock(),
+        joined_at=clock(),
+    )
+    db.session.add(both)
+    db.session.commit()
+    outsider, assigned = clients["outsider"], clients["assigned"]
+    message_id = db.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.applicant_id == olive.applicant_id)
+    )
+    assert outsider.get(f"/coord/outbox/{message_id}").status_code == 404
+    assert "Your application 2345-6789" not in outsider.get("/coord/outbox").get_data(as_text=True)
+    timeline = outsider.get(f"/coord/applications/{olive.id}").get_data(as_text=True)
+    assert "Olive Visible" in timeline
+    assert "Your application 2345-6789" not in timeline
+    # Her other application stays out of the outsider's sight; her e-mail too for
+    # the BIPOC intensive's coordinator, who does not coordinate introductory.
+    assert assigned.get(f"/coord/outbox/{message_id}").status_code == 404
+    assert outsider.get(f"/coord/applications/{both.id}").status_code == 404
+    assert clients["admin"].get(f"/coord/outbox/{message_id}").status_code == 200
+
+
+def test_an_assignment_applies_at_the_next_request(world, clients, ctx):
+    outsider = clients["outsider"]
+    path = f"/coord/applications/{world.applications['Zebulon Secretname'].id}"
+    assert outsider.get(path).status_code == 404
+    user = db.session.get(Coordinator, outsider.user.id)
+    user.programs.append(db.session.get(Program, world.program.id))
+    db.session.commit()
+    assert outsider.get(path).status_code == 200
