@@ -97,6 +97,12 @@ RATELIMIT_MANAGE_LINK = "30 per hour"
 RATELIMIT_MANAGE_LINK_EMAIL = "3 per hour"
 RATELIMIT_MANAGE_LINK_SESSION = "5 per hour"
 
+# Retention (`flask --app wsgi retention purge`): an applicant whose applications have
+# all ended (closed, withdrawn, declined, offer expired, not eligible, completed) and
+# not changed status for this many days is anonymised. Two years covers a program's
+# yearly cycle and a funder's report on the year before; the counts stay.
+RETENTION_DAYS = 730
+
 # Cost of argon2id password hashing (argon2-cffi's defaults: 3 passes, 64 MiB).
 ARGON2_TIME_COST = 3
 ARGON2_MEMORY_COST = 65536
