@@ -110,7 +110,7 @@ def test_refused_with_htmx_answers_with_the_whole_page(limited, request):
     data = {**APPLICATION_DETAILS, "name": "Rosa Again", "csrf_token": csrf, "form_token": token}
     response = client.post("/apply", data=data, headers={"HX-Request": "true"})
     page = response.get_data(as_text=True)
-    # htmx does not swap a 429: app.js shows the page's <main> in place.
+    # The whole page: htmx swaps its <main> for the page's (htmx-config in base.html).
     assert response.status_code == 429
     assert '<main id="main"' in page
     assert 'value="Rosa Again"' in page

@@ -23,8 +23,6 @@
     var main = document.querySelector("main");
     if (incoming && main) {
       main.innerHTML = incoming.innerHTML;
-      // A form shown again (a 429 that kept the answers) posts with htmx again.
-      if (window.htmx) window.htmx.process(main);
       main.focus();
     }
   });
