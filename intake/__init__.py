@@ -206,12 +206,13 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from intake.auth.cli import create_coordinator_command, demo_admin_command
-    from intake.cli import outbox_cli, seed_command, waitlist_cli
+    from intake.cli import outbox_cli, retention_cli, seed_command, waitlist_cli
 
     for command in (
         seed_command,
         outbox_cli,
         waitlist_cli,
+        retention_cli,
         create_coordinator_command,
         demo_admin_command,
     ):

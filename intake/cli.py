@@ -13,6 +13,7 @@ from intake.extensions import db
 from intake.offers import services as offers
 from intake.outbox.delivery import deliver_due
 from intake.programs.services import seed_default_programs
+from intake.retention import services as retention
 from intake.screener import drafts
 
 
@@ -116,3 +117,41 @@ def tick_command(loop: bool, interval: float):
             return
         db.session.remove()
         time.sleep(interval)
+
+
+# Retention ---------------------------------------------------------------------------
+
+
+@click.group("retention")
+def retention_cli():
+    """Removing personal data of applications that ended long ago."""
+
+
+@retention_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Show what would be purged; change nothing.")
+@with_appcontext
+def purge_command(dry_run: bool):
+    """Anonymise applicants whose applications all ended RETENTION_DAYS ago or more."""
+    days = current_app.config["RETENTION_DAYS"]
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        raise click.UsageError(f"RETENTION_DAYS must be a whole number of days, not {days!r}.")
+    now = clock.now()
+    plan = retention.plan(now, days)
+    click.echo(
+        f"Applications that ended before {plan.cutoff:%Y-%m-%d} ({days} days): "
+        f"{plan.applications}, of {len(plan.applicant_ids)} applicant(s)."
+    )
+    for (program, status), count in plan.counts.items():
+        click.echo(f"  {program}: {status} {count}")
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+        return
+    # Self-identification first, committed on its own: it is gone even if the rest fails.
+    removed = retention.drop_self_identification(plan.applicant_ids)
+    db.session.commit()
+    purged = retention.anonymise(plan.applicant_ids, now, plan.cutoff)
+    db.session.commit()
+    click.echo(
+        f"Removed {removed} self-identification answer(s); anonymised {purged.applicants} "
+        f"applicant(s); left {purged.skipped} that changed meanwhile."
+    )

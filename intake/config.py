@@ -65,17 +65,51 @@ OUTBOX_BATCH_SIZE = 50
 OUTBOX_POLL_SECONDS = 5
 
 # Rate limits for public forms (Flask-Limiter). Use Redis in production, e.g.
-# INTAKE_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0
+# INTAKE_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0, so every worker counts together.
+#
+# Three keys per form (intake.ratelimits): the client address, the e-mail address typed
+# (keyed with SECRET_KEY, never stored as typed) and the browser session.
+# A training room shares one Wi-Fi and so one public address: the per-address figures
+# are sized for a room of about 40 people doing the same thing within the hour, each
+# sending the form two or three times to correct an answer (every post counts per
+# address; only accepted ones count per e-mail and per session). What holds one person
+# back is the e-mail and session limits; the address limit only stops floods.
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
-RATELIMIT_SUBMIT = "10 per minute;50 per day"
-RATELIMIT_SCREENER = "120 per minute"
-# E-mails to a director on a staff member's request: few, so the form cannot spam.
-RATELIMIT_REFERRAL = "5 per hour;20 per day"
+# Sending an application (POST /apply and /apply/agency, counted together).
+# 40 people x 3 posts = 120 in an hour; a full day of sessions stays under 600.
+RATELIMIT_SUBMIT = "120 per hour;600 per day"
+# One form applies to several programs, so a person sends it once; 5 leaves room for
+# an individual and an agency application and a few second thoughts. Each accepted
+# form e-mails the address, so this is also what stops filling someone's inbox.
+RATELIMIT_SUBMIT_EMAIL = "5 per hour;10 per day"
+# A browser shared at a sign-up table by several people in turn still fits.
+RATELIMIT_SUBMIT_SESSION = "10 per hour"
+# Screener answers: with JavaScript every changed answer posts. 40 people answering
+# ~15 questions within two minutes is ~300 a minute; a person alone never needs 60.
+RATELIMIT_SCREENER = "600 per minute"
+RATELIMIT_SCREENER_SESSION = "60 per minute"
+# E-mails to a director on a staff member's request (POST /screener/agency/refer): a
+# room of agency staff may each refer their own director. One e-mail per director
+# address a day is sent anyway (intake.screener.services); the e-mail limit keeps the
+# page from being a way to probe it.
+RATELIMIT_REFERRAL = "60 per hour;200 per day"
+RATELIMIT_REFERRAL_EMAIL = "3 per day"
+RATELIMIT_REFERRAL_SESSION = "5 per hour"
 # Answers to the action links in e-mails (accept, decline, still interested, …).
 RATELIMIT_RESPOND = "30 per minute"
-# "E-mail me my link again" (POST /manage/link), per client address.
-RATELIMIT_MANAGE_LINK = "5 per hour"
+# "E-mail me my link again" (POST /manage/link). The service sends one e-mail per
+# applicant per ten minutes whatever is asked; these stop the page being used to
+# e-mail someone over and over, or to try many addresses.
+RATELIMIT_MANAGE_LINK = "30 per hour"
+RATELIMIT_MANAGE_LINK_EMAIL = "3 per hour"
+RATELIMIT_MANAGE_LINK_SESSION = "5 per hour"
+
+# Retention (`flask --app wsgi retention purge`): an applicant whose applications have
+# all ended (closed, withdrawn, declined, offer expired, not eligible, completed) and
+# not changed status for this many days is anonymised. Two years covers a program's
+# yearly cycle and a funder's report on the year before; the counts stay.
+RETENTION_DAYS = 730
 # A manage link works for this many days after the e-mail it came in was sent; using
 # it does not extend it. Every e-mail carries a fresh link, and "E-mail me my link"
 # sends one on request.
@@ -95,7 +129,13 @@ COORDINATOR_IDLE_MINUTES = 30
 PASSWORD_RESET_MAX_AGE_SECONDS = 3600
 # A new coordinator's link to choose their first password works once, this long.
 WELCOME_LINK_MAX_AGE_SECONDS = 7 * 24 * 3600
+# Coordinator sign-in, code and password-reset posts, per client address (an office
+# behind one address signs in together at nine), and per account's e-mail address
+# whichever address tries it: every try counts there, failed ones included.
 RATELIMIT_LOGIN = "10 per minute;50 per hour"
+RATELIMIT_LOGIN_EMAIL = "5 per minute;20 per hour"
+# "Forgot my password" e-mails, per account's address (accepted posts).
+RATELIMIT_FORGOT_EMAIL = "3 per hour"
 # Name shown in one-time-password apps.
 TOTP_ISSUER = "Reflective practice intake"
 

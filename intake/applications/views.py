@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -20,10 +19,10 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from intake import clock
+from intake import clock, ratelimits
 from intake.applications.forms import AgencyApplicationForm, IndividualApplicationForm
 from intake.applications.services import find_by_form_token, submit_application
-from intake.extensions import db, limiter
+from intake.extensions import db
 from intake.fields import select_choices
 from intake.htmx_utils import is_htmx
 from intake.models import Applicant
@@ -54,18 +53,22 @@ INDIVIDUAL_PATH = Path(INDIVIDUAL, IndividualApplicationForm, "applications/indi
 AGENCY_PATH = Path(AGENCY, AgencyApplicationForm, "applications/agency.html")
 
 
-def _submit_limit():
-    return current_app.config["RATELIMIT_SUBMIT"]
+# Both forms count together: one person, one allowance.
+SUBMIT_LIMITS = (
+    ratelimits.per_address("RATELIMIT_SUBMIT", "submit"),
+    ratelimits.per_email("RATELIMIT_SUBMIT_EMAIL", "submit"),
+    ratelimits.per_session("RATELIMIT_SUBMIT_SESSION", "submit"),
+)
 
 
 @bp.route("", methods=["GET", "POST"])
-@limiter.limit(_submit_limit, methods=["POST"])
+@ratelimits.form_limits(*SUBMIT_LIMITS)
 def individual():
     return _apply(INDIVIDUAL_PATH)
 
 
 @bp.route("/agency", methods=["GET", "POST"])
-@limiter.limit(_submit_limit, methods=["POST"])
+@ratelimits.form_limits(*SUBMIT_LIMITS)
 def agency():
     return _apply(AGENCY_PATH)
 
@@ -101,11 +104,11 @@ def _apply(path: Path):
         elif len(options) == 1:
             form.programs.data = [options[0].program.slug]
 
-    if options and form.validate_on_submit():
+    if not ratelimits.refused(form) and options and form.validate_on_submit():
         return _submit(path, form, options, _answers_for(form, answers), draft_key)
 
     context = {"form": form, "options": options, "results": results, "answers": answers}
-    status = 422 if request.method == "POST" else 200
+    status = ratelimits.status(422 if request.method == "POST" else 200)
     if request.method == "POST" and is_htmx():
         return render_block(path.template, "application_form", **context), status
     return render_template(path.template, **context), status

@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from intake import clock
+from intake import clock, ratelimits
 from intake.auth import services
 from intake.auth.access import mark_seen, require_coordinator, safe_next
 from intake.auth.forms import CodeForm, ForgotPasswordForm, LoginForm, NewPasswordForm
@@ -38,11 +38,14 @@ def _login_limit():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@ratelimits.form_limits(
+    limiter.limit(_login_limit, methods=["POST"]),
+    ratelimits.per_email("RATELIMIT_LOGIN_EMAIL", "login", every_post=True),
+)
 def login():
     form = LoginForm()
     error = None
-    if form.validate_on_submit():
+    if not ratelimits.refused(form) and form.validate_on_submit():
         coordinator = services.authenticate(form.email.data, form.password.data)
         if coordinator is None:
             error = "Those details do not match an active account."
@@ -59,7 +62,7 @@ def login():
             return redirect(url_for("auth.verify"), code=303)
         else:
             return _complete_login(coordinator, safe_next(request.args.get("next")))
-    status = 422 if request.method == "POST" else 200
+    status = ratelimits.status(422 if request.method == "POST" else 200)
     return render_template("auth/login.html", form=form, error=error), status
 
 
@@ -147,15 +150,18 @@ def totp_setup():
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@ratelimits.form_limits(
+    limiter.limit(_login_limit, methods=["POST"]),
+    ratelimits.per_email("RATELIMIT_FORGOT_EMAIL", "forgot"),
+)
 def forgot():
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
+    if not ratelimits.refused(form) and form.validate_on_submit():
         services.request_password_reset(form.email.data, clock.now())
         db.session.commit()
         # The same answer whether or not the address has an account.
         return render_template("auth/forgot_sent.html")
-    status = 422 if request.method == "POST" else 200
+    status = ratelimits.status(422 if request.method == "POST" else 200)
     return render_template("auth/forgot.html", form=form), status
 
 

@@ -30,8 +30,8 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from intake import clock
-from intake.extensions import db, limiter
+from intake import clock, ratelimits
+from intake.extensions import db
 from intake.htmx_utils import is_htmx
 from intake.manage import services
 from intake.manage.forms import DeleteForm, RequestLinkForm, WithdrawForm, details_form_class
@@ -59,10 +59,6 @@ def no_store(response: Response) -> Response:
     # of shared caches and the browser's history cache.
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _link_limit():
-    return current_app.config["RATELIMIT_MANAGE_LINK"]
 
 
 def _find(token: str) -> tuple[Applicant, ManageToken] | None:
@@ -312,16 +308,20 @@ def deleted():
 
 
 @bp.route("/link", methods=["GET", "POST"])
-@limiter.limit(_link_limit, methods=["POST"])
+@ratelimits.form_limits(
+    ratelimits.per_address("RATELIMIT_MANAGE_LINK", "manage-link"),
+    ratelimits.per_email("RATELIMIT_MANAGE_LINK_EMAIL", "manage-link"),
+    ratelimits.per_session("RATELIMIT_MANAGE_LINK_SESSION", "manage-link"),
+)
 def request_link():
     form = RequestLinkForm()
-    if form.validate_on_submit():
+    if not ratelimits.refused(form) and form.validate_on_submit():
         # The same answer whether or not the address is known: nobody can use this
         # page to learn who applied.
         services.send_manage_link(form.email.data, clock.now())
         db.session.commit()
         return _done(url_for("manage.link_sent"))
-    status = 422 if request.method == "POST" else 200
+    status = ratelimits.status(422 if request.method == "POST" else 200)
     return _form_page("manage/request_link.html", "link_form", status, form=form)
 
 

@@ -1,12 +1,12 @@
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, render_template, request, session, url_for
+from flask import Blueprint, abort, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block, render_blocks
 
-from intake import clock
-from intake.extensions import db, limiter
+from intake import clock, ratelimits
+from intake.extensions import db
 from intake.htmx_utils import is_htmx
 from intake.programs.services import get_open_program_by_slug, open_programs
 from intake.screener import drafts
@@ -46,22 +46,20 @@ AGENCY = Screener(
 SCREENERS = {s.kind: s for s in (INDIVIDUAL, AGENCY)}
 
 
-def _screener_limit():
-    return current_app.config["RATELIMIT_SCREENER"]
-
-
-def _referral_limit():
-    return current_app.config["RATELIMIT_REFERRAL"]
+SCREENER_LIMITS = (
+    ratelimits.per_address("RATELIMIT_SCREENER", "screener"),
+    ratelimits.per_session("RATELIMIT_SCREENER_SESSION", "screener"),
+)
 
 
 @bp.route("", methods=["GET", "POST"])
-@limiter.limit(_screener_limit, methods=["POST"])
+@ratelimits.form_limits(*SCREENER_LIMITS)
 def individual():
     return _screen(INDIVIDUAL)
 
 
 @bp.route("/agency", methods=["GET", "POST"])
-@limiter.limit(_screener_limit, methods=["POST"])
+@ratelimits.form_limits(*SCREENER_LIMITS)
 def agency():
     return _screen(AGENCY)
 
@@ -73,16 +71,20 @@ def _screen(screener: Screener):
 
     if request.method == "POST":
         form = screener.form_class()
-        complete = form.validate_on_submit()
         key = session.get(screener.session_key)
-        if complete:
-            session[screener.session_key] = drafts.save(
-                key, screener.kind, form.answers(), clock.now()
-            )
+        if ratelimits.refused(form):
+            # Shown again as typed; what was kept before stays as it was.
+            complete = False
         else:
-            drafts.discard(key)
-            session.pop(screener.session_key, None)
-        db.session.commit()
+            complete = form.validate_on_submit()
+            if complete:
+                session[screener.session_key] = drafts.save(
+                    key, screener.kind, form.answers(), clock.now()
+                )
+            else:
+                drafts.discard(key)
+                session.pop(screener.session_key, None)
+            db.session.commit()
     else:
         saved = drafts.load(session.get(screener.session_key), screener.kind, clock.now())
         if saved is None:
@@ -117,17 +119,21 @@ def _screen(screener: Screener):
         return render_blocks(
             "screener/_results.html", ["results", "announcement"], **fragment
         ) + render_blocks(screener.template, list(screener.followups), **fragment)
-    status = 422 if request.method == "POST" and not complete else 200
+    status = ratelimits.status(422 if request.method == "POST" and not complete else 200)
     return render_template(screener.template, show_errors=True, **context), status
 
 
 @bp.route("/agency/refer", methods=["GET", "POST"])
-@limiter.limit(_referral_limit, methods=["POST"])
+@ratelimits.form_limits(
+    ratelimits.per_address("RATELIMIT_REFERRAL", "referral"),
+    ratelimits.per_email("RATELIMIT_REFERRAL_EMAIL", "referral", "director_email"),
+    ratelimits.per_session("RATELIMIT_REFERRAL_SESSION", "referral"),
+)
 def refer():
     """E-mail an agency's director a link to apply, on a staff member's request."""
     form = DirectorReferralForm()
     sent = False
-    if form.validate_on_submit():
+    if not ratelimits.refused(form) and form.validate_on_submit():
         refer_director(
             director_email=form.director_email.data,
             from_name=form.your_name.data or None,
@@ -136,7 +142,7 @@ def refer():
         )
         db.session.commit()
         sent = True
-    status = 422 if request.method == "POST" and not sent else 200
+    status = ratelimits.status(422 if request.method == "POST" and not sent else 200)
     context = {"referral_form": form, "referral_sent": sent}
     if is_htmx():
         return render_block("screener/refer.html", "referral", **context), status

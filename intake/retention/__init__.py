@@ -1,0 +1,1 @@
+"""Removing the personal data of applications that ended long ago."""
