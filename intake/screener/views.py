@@ -2,12 +2,13 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, render_template, request, session, url_for
 from flask_babel import get_locale
-from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block, render_blocks
 
 from intake import clock
 from intake.extensions import db, limiter
+from intake.forms import Form
 from intake.htmx_utils import is_htmx
+from intake.inputs import arg_str
 from intake.programs.services import get_open_program_by_slug, open_programs
 from intake.screener.forms import AgencyScreenerForm, DirectorReferralForm, IndividualScreenerForm
 from intake.screener.services import applicable, refer_director, screen
@@ -20,7 +21,7 @@ class Screener:
     """One applicant path's screener: its questions, page and follow-up blocks."""
 
     kind: str
-    form_class: type[FlaskForm]
+    form_class: type[Form]
     template: str
     # The answers of a completed screener wait in the session under this key until
     # the application is sent.
@@ -66,7 +67,7 @@ def agency():
 
 
 def _screen(screener: Screener):
-    chosen = request.args.get("program")
+    chosen = arg_str("program")
     if chosen and get_open_program_by_slug(chosen) is None:
         abort(404)
 
