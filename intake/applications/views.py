@@ -24,7 +24,7 @@ from intake.applications.forms import AgencyApplicationForm, IndividualApplicati
 from intake.applications.services import find_by_form_token, submit_application
 from intake.extensions import db, limiter
 from intake.fields import select_choices
-from intake.forms import Form
+from intake.forms import Form, shows_form_again_on_csrf_error
 from intake.htmx_utils import is_htmx
 from intake.inputs import arg_str
 from intake.models import Applicant
@@ -59,12 +59,14 @@ def _submit_limit():
 
 
 @bp.route("", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @limiter.limit(_submit_limit, methods=["POST"])
 def individual():
     return _apply(INDIVIDUAL_PATH)
 
 
 @bp.route("/agency", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @limiter.limit(_submit_limit, methods=["POST"])
 def agency():
     return _apply(AGENCY_PATH)

@@ -34,7 +34,7 @@ from sqlalchemy.orm import joinedload
 from intake import clock, links
 from intake.checkins import services as checkins
 from intake.extensions import db, limiter
-from intake.forms import Form
+from intake.forms import Form, shows_form_again_on_csrf_error
 from intake.htmx_utils import is_htmx
 from intake.models import Applicant, Application, Offer, StatusEvent
 from intake.offers import services as offers
@@ -131,6 +131,7 @@ ALREADY_CHANGED = (
 
 
 @bp.route("/<purpose>/<token>", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @limiter.limit(_respond_limit, methods=["POST"])
 def act(purpose: str, token: str):
     now = clock.now()

@@ -6,7 +6,7 @@ from jinja2_fragments.flask import render_block, render_blocks
 
 from intake import clock
 from intake.extensions import db, limiter
-from intake.forms import Form
+from intake.forms import Form, shows_form_again_on_csrf_error
 from intake.htmx_utils import is_htmx
 from intake.inputs import arg_str
 from intake.programs.services import get_open_program_by_slug, open_programs
@@ -55,12 +55,14 @@ def _referral_limit():
 
 
 @bp.route("", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @limiter.limit(_screener_limit, methods=["POST"])
 def individual():
     return _screen(INDIVIDUAL)
 
 
 @bp.route("/agency", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @limiter.limit(_screener_limit, methods=["POST"])
 def agency():
     return _screen(AGENCY)
@@ -105,14 +107,18 @@ def _screen(screener: Screener):
         # announcement for screen readers; leave the rest of the form alone. Errors wait
         # for the real submit, so nobody is scolded for a question not reached yet.
         fragment = {"oob": True, "show_errors": False, **context}
+        blocks = list(screener.followups)
+        if form.csrf_token.errors:
+            blocks.append("csrf_field")  # a fresh token, so the next answer is accepted
         return render_blocks(
             "screener/_results.html", ["results", "announcement"], **fragment
-        ) + render_blocks(screener.template, list(screener.followups), **fragment)
+        ) + render_blocks(screener.template, blocks, **fragment)
     status = 422 if request.method == "POST" and not complete else 200
     return render_template(screener.template, show_errors=True, **context), status
 
 
 @bp.route("/agency/refer", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @limiter.limit(_referral_limit, methods=["POST"])
 def refer():
     """E-mail an agency's director a link to apply, on a staff member's request."""
