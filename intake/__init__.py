@@ -11,6 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intake import config as default_config
+from intake import inputs
 from intake.extensions import babel, csrf, db, htmx, limiter, login, mail, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -46,6 +47,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
 
     register_extensions(app)
+    # Before any route is added: every route's parameters get bounded converters.
+    inputs.register_converters(app)
     register_blueprints(app)
     register_commands(app)
 

@@ -7,11 +7,12 @@ from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
 from htmx_flask import constants as _htmx_constants
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from intake.forms import CSRFProtect
 
 # htmx-flask 0.1.0 lists "beforebegin" "afterbegin" without a comma between them, so
 # Python glues them into one bogus value and both real ones are refused by

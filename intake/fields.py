@@ -15,6 +15,11 @@ from wtforms.validators import ValidationError
 from intake.eligibility.king_county import parse_zip_list
 
 
+def column_length(column) -> int:
+    """The length of a model's String column, as the bound of the field stored in it."""
+    return column.property.columns[0].type.length
+
+
 def select_choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -1,6 +1,5 @@
 """Admin forms: programs and coordinator accounts. Coordinator pages stay English."""
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -14,6 +13,7 @@ from intake.fields import (
     StrippedTextAreaField,
     select_choices,
 )
+from intake.forms import Form
 
 KIND_CHOICES = [
     ("individual", "Individual: a practitioner applies for themself"),
@@ -59,7 +59,7 @@ def _days(label: str, bounds: tuple[int, int], description: str) -> IntegerField
     )
 
 
-class ProgramForm(FlaskForm):
+class ProgramForm(Form):
     name = StrippedStringField(
         "Name",
         validators=[DataRequired("Enter the program's name."), Length(max=200)],
@@ -186,7 +186,7 @@ class NewProgramForm(ProgramForm):
         return form
 
 
-class CoordinatorForm(FlaskForm):
+class CoordinatorForm(Form):
     name = StrippedStringField(
         "Name", validators=[DataRequired("Enter the person's name."), Length(max=200)]
     )

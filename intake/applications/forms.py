@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField
 from wtforms.validators import (
     DataRequired,
@@ -20,14 +19,17 @@ from intake.fields import (
     StrippedStringField,
     StrippedTextAreaField,
     ZipListField,
+    column_length,
 )
+from intake.forms import Form
+from intake.models import Applicant
 
 ZIP_PATTERN = r"^\d{5}(-\d{4})?$"
 PHONE_PATTERN = r"^[0-9+()\-.\s]{7,40}$"
 PHONE_MESSAGE = _l("Enter a phone number, like 206 555 0100.")
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(Form):
     """What every application asks, whoever applies. Subclasses add who they are."""
 
     programs = CheckboxGroupField(
@@ -68,7 +70,15 @@ class ApplicationForm(FlaskForm):
             DataRequired(_l("We need your permission to e-mail you about your application."))
         ],
     )
-    form_token = HiddenField()
+    # Set by the page (one per opened form), so a form sent twice is one application.
+    form_token = HiddenField(
+        validators=[
+            Length(
+                max=column_length(Applicant.form_token),
+                message=_l("This form could not be sent as it was. Please send it again."),
+            )
+        ]
+    )
 
     def details(self) -> dict:
         """The contact and participation details, as the submit service takes them."""

@@ -13,7 +13,6 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from htmx_flask import make_response
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
@@ -24,7 +23,9 @@ from intake.applications.forms import AgencyApplicationForm, IndividualApplicati
 from intake.applications.services import find_by_form_token, submit_application
 from intake.extensions import db
 from intake.fields import select_choices
+from intake.forms import Form, shows_form_again_on_csrf_error
 from intake.htmx_utils import is_htmx
+from intake.inputs import arg_str
 from intake.models import Applicant
 from intake.programs.services import get_open_program_by_slug, open_programs
 from intake.screener import drafts
@@ -41,7 +42,7 @@ class Path:
     """One way to apply: the screener before it, its form and its page."""
 
     screener: Screener
-    form_class: type[FlaskForm]
+    form_class: type[Form]
     template: str
 
     @property
@@ -62,19 +63,21 @@ SUBMIT_LIMITS = (
 
 
 @bp.route("", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @ratelimits.form_limits(*SUBMIT_LIMITS)
 def individual():
     return _apply(INDIVIDUAL_PATH)
 
 
 @bp.route("/agency", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @ratelimits.form_limits(*SUBMIT_LIMITS)
 def agency():
     return _apply(AGENCY_PATH)
 
 
 def _apply(path: Path):
-    chosen = request.args.get("program")
+    chosen = arg_str("program")
     if chosen and get_open_program_by_slug(chosen) is None:
         abort(404)
     draft_key = session.get(path.screener.session_key)
@@ -106,6 +109,9 @@ def _apply(path: Path):
 
     if not ratelimits.refused(form) and options and form.validate_on_submit():
         return _submit(path, form, options, _answers_for(form, answers), draft_key)
+    if form.form_token.errors:
+        # Not a token this page made: a new one, so the form can be sent again.
+        form.form_token.data = secrets.token_urlsafe(24)
 
     context = {"form": form, "options": options, "results": results, "answers": answers}
     status = ratelimits.status(422 if request.method == "POST" else 200)

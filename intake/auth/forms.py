@@ -1,13 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from intake.auth.services import MIN_PASSWORD_LENGTH
 from intake.fields import NormalisedEmailField, StrippedStringField
+from intake.forms import Form
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = NormalisedEmailField(
         _l("E-mail address"),
         validators=[InputRequired(_l("Enter your e-mail address.")), Length(max=254)],
@@ -18,7 +18,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StrippedStringField(
         _l("Code from your authenticator app"),
         description=_l("Six digits. A new code appears every 30 seconds."),
@@ -26,14 +26,14 @@ class CodeForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = NormalisedEmailField(
         _l("E-mail address"),
         validators=[InputRequired(_l("Enter your e-mail address.")), Length(max=254)],
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         description=_l("At least 12 characters. A few unrelated words work well."),

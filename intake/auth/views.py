@@ -21,6 +21,7 @@ from intake.auth.access import mark_seen, require_coordinator, safe_next
 from intake.auth.forms import CodeForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from intake.extensions import db, limiter
 from intake.extensions import login as login_manager
+from intake.forms import shows_form_again_on_csrf_error
 from intake.models import Coordinator
 
 bp = Blueprint("auth", __name__, url_prefix="/coord")
@@ -38,6 +39,7 @@ def _login_limit():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @ratelimits.form_limits(
     limiter.limit(_login_limit, methods=["POST"]),
     ratelimits.per_email("RATELIMIT_LOGIN_EMAIL", "login", every_post=True),
@@ -67,6 +69,7 @@ def login():
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @limiter.limit(_login_limit, methods=["POST"])
 def verify():
     pending = session.get(PENDING_KEY)
@@ -150,6 +153,7 @@ def totp_setup():
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @ratelimits.form_limits(
     limiter.limit(_login_limit, methods=["POST"]),
     ratelimits.per_email("RATELIMIT_FORGOT_EMAIL", "forgot"),
@@ -166,6 +170,7 @@ def forgot():
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @limiter.limit(_login_limit, methods=["POST"])
 def reset(token: str):
     coordinator = services.load_reset_token(token)

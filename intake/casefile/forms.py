@@ -1,14 +1,14 @@
-from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from intake.fields import ChoiceGroupField, StrippedTextAreaField
+from intake.forms import Form
 from intake.review.forms import message_field, reason_field
 
 PRIORITY_MIN, PRIORITY_MAX = -99, 99
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     body = StrippedTextAreaField(
         "Add a note",
         id="note-body",
@@ -17,7 +17,7 @@ class NoteForm(FlaskForm):
     )
 
 
-class PriorityForm(FlaskForm):
+class PriorityForm(Form):
     priority = IntegerField(
         "New priority",
         id="priority-value",
@@ -34,20 +34,20 @@ class PriorityForm(FlaskForm):
     reason = reason_field("priority-reason", "Reason for the change")
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     reason = reason_field("approve-reason")
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = reason_field("decline-reason")
     message = message_field("Message to the applicant", "decline-message")
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = reason_field("withdraw-reason", "Reason for withdrawing")
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(Form):
     resolution = ChoiceGroupField(
         "How to resolve it",
         id="duplicate-resolution",

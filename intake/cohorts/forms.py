@@ -1,13 +1,13 @@
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from intake import choices
 from intake.cohorts.services import SEATS_DEFAULT, SEATS_MAX, SEATS_MIN
 from intake.fields import StrippedStringField, StrippedTextAreaField, select_choices
+from intake.forms import Form
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     program = SelectField(
         "Program", coerce=int, choices=[], validators=[InputRequired("Choose a program.")]
     )
@@ -71,7 +71,7 @@ class CohortForm(FlaskForm):
 REASON_MAX = 2000
 
 
-class OfferNextForm(FlaskForm):
+class OfferNextForm(Form):
     """Confirms the preview; ``previewed`` holds the ids the coordinator saw, so the
     answer can say when fewer (or other) people were offered."""
 
@@ -81,7 +81,7 @@ class OfferNextForm(FlaskForm):
         return [int(part) for part in (self.previewed.data or "").split(",") if part.isdigit()]
 
 
-class OfferOneForm(FlaskForm):
+class OfferOneForm(Form):
     application = IntegerField(
         "Who to offer a seat to",
         id="offer-application",
@@ -100,7 +100,7 @@ class OfferOneForm(FlaskForm):
     q = HiddenField(id="offer-one-q")
 
 
-class RescindForm(FlaskForm):
+class RescindForm(Form):
     """Taking one open offer back; made with ``prefix=f"rescind-{offer.id}"`` so every
     offer's form on the page has its own field ids."""
 

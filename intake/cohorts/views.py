@@ -25,6 +25,7 @@ from intake.cohorts.forms import OfferNextForm, OfferOneForm, rescind_form
 from intake.cohorts.services import all_programs, cohorts_by_program
 from intake.extensions import db
 from intake.htmx_utils import is_htmx
+from intake.inputs import arg_str
 from intake.models import Applicant, Application, Cohort, Offer
 from intake.offers import services as offers
 from intake.waitlist.states import LABELS, WAITLISTED, TransitionNotAllowed
@@ -104,7 +105,7 @@ def _context(cohort: Cohort, *, q: str = "", given: dict | None = None, notice=N
 
 @bp.route("/<int:cohort_id>")
 def show(cohort_id: int):
-    context = _context(_load(cohort_id), q=request.args.get("q", ""))
+    context = _context(_load(cohort_id), q=arg_str("q", ""))
     if is_htmx():
         # The only htmx GET here is the search of the people to choose from.
         return render_block(TEMPLATE, "candidates", **context)

@@ -5,7 +5,6 @@ the same questions, with the same choices and checks, when they change an answer
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -15,16 +14,17 @@ from intake.applications.forms import (
     IndividualApplicationForm,
 )
 from intake.fields import NormalisedEmailField, StrippedTextAreaField
+from intake.forms import Form
 
 
-class IndividualDetailsForm(FlaskForm):
+class IndividualDetailsForm(Form):
     name = IndividualApplicationForm.name
     phone = IndividualApplicationForm.phone
     languages = ApplicationForm.languages
     availability = ApplicationForm.availability
 
 
-class AgencyDetailsForm(FlaskForm):
+class AgencyDetailsForm(Form):
     # The leader's name and a phone number are required of agencies when they apply.
     name = AgencyApplicationForm.leader_name
     phone = AgencyApplicationForm.phone
@@ -32,11 +32,11 @@ class AgencyDetailsForm(FlaskForm):
     availability = ApplicationForm.availability
 
 
-def details_form_class(kind: str) -> type[FlaskForm]:
+def details_form_class(kind: str) -> type[Form]:
     return AgencyDetailsForm if kind == "agency" else IndividualDetailsForm
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = StrippedTextAreaField(
         _l("Why are you leaving?"),
         description=_l("This helps us run the groups better. You do not have to say."),
@@ -47,14 +47,14 @@ class WithdrawForm(FlaskForm):
     )
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(Form):
     confirm = BooleanField(
         _l("I understand: my details will be deleted and this cannot be undone."),
         validators=[DataRequired(_l("Tick the box to confirm that you want your data deleted."))],
     )
 
 
-class RequestLinkForm(FlaskForm):
+class RequestLinkForm(Form):
     email = NormalisedEmailField(
         _l("E-mail address"),
         description=_l("The address you applied with."),

@@ -32,6 +32,7 @@ from sqlalchemy.orm import selectinload
 
 from intake import clock, ratelimits
 from intake.extensions import db
+from intake.forms import shows_form_again_on_csrf_error
 from intake.htmx_utils import is_htmx
 from intake.manage import services
 from intake.manage.forms import DeleteForm, RequestLinkForm, WithdrawForm, details_form_class
@@ -157,6 +158,7 @@ def status(applicant: Applicant, token: str):
 
 
 @bp.route("/<token>/details", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @with_applicant
 def details(applicant: Applicant, token: str):
     form_class = details_form_class(applicant.kind)
@@ -192,6 +194,7 @@ def details(applicant: Applicant, token: str):
 
 
 @bp.route("/<token>/withdraw/<reference>", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @with_applicant
 def withdraw(applicant: Applicant, token: str, reference: str):
     application = services.find_application(applicant, reference)
@@ -262,6 +265,7 @@ def download(applicant: Applicant, token: str):
 
 
 @bp.route("/<token>/delete", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 def delete(token: str):
     if request.method == "POST" and session.get(DELETED_KEY) == hash_token(token):
         # The second click of a double click: the first deleted the link already.
@@ -308,6 +312,7 @@ def deleted():
 
 
 @bp.route("/link", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @ratelimits.form_limits(
     ratelimits.per_address("RATELIMIT_MANAGE_LINK", "manage-link"),
     ratelimits.per_email("RATELIMIT_MANAGE_LINK_EMAIL", "manage-link"),

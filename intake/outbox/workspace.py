@@ -16,6 +16,7 @@ from sqlalchemy import case, func, select, true, update
 
 from intake.auth.scope import Scope
 from intake.extensions import db
+from intake.inputs import MAX_PAGE
 from intake.models import OutboxMessage
 
 PAGE_SIZE = 50
@@ -93,10 +94,10 @@ def parse_status(args: Mapping[str, str]) -> tuple[str, str | None]:
 
 
 def parse_page(args: Mapping[str, str]) -> int:
-    try:
-        return max(int(args.get("page") or 1), 1)
-    except ValueError:
+    raw = (args.get("page") or "").strip()
+    if not (raw.isascii() and raw.isdecimal()):
         return 1
+    return max(min(int(raw), MAX_PAGE), 1) if len(raw) <= 6 else MAX_PAGE
 
 
 @dataclass(frozen=True)

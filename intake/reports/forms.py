@@ -1,8 +1,9 @@
 from datetime import date, timedelta
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
+
+from intake.forms import Form
 
 # A longer period would make the weekly chart unreadable.
 LONGEST_PERIOD = timedelta(days=3 * 366)
@@ -16,7 +17,7 @@ def a_year_before(day: date) -> date:
         return day.replace(year=day.year - 1, day=28) + timedelta(days=1)
 
 
-class ReportFilterForm(FlaskForm):
+class ReportFilterForm(Form):
     """The program and dates a report covers: a GET form, so the URL says it all."""
 
     class Meta:

@@ -1,18 +1,18 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired
 
 from intake.fields import ChoiceGroupField
+from intake.forms import Form
 from intake.i18n_markers import N_
 
 DEFER, LEAVE = "defer", "leave"
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Just the button (and its CSRF token): the link already says what to do."""
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     choice = ChoiceGroupField(
         _l("What would you like to do?"),
         choices=[

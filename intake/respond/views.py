@@ -27,7 +27,6 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale
-from flask_wtf import FlaskForm
 from htmx_flask import make_response
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -35,6 +34,7 @@ from sqlalchemy.orm import joinedload
 from intake import clock, links
 from intake.checkins import services as checkins
 from intake.extensions import db, limiter
+from intake.forms import Form, shows_form_again_on_csrf_error
 from intake.htmx_utils import is_htmx
 from intake.models import Applicant, Application, Offer, StatusEvent
 from intake.offers import services as offers
@@ -68,11 +68,11 @@ class Target:
 
 @dataclass(frozen=True)
 class Action:
-    form: type[FlaskForm]
+    form: type[Form]
     # Is the thing the link asks for still possible? If not, the page shows where
     # things stand and the button is not offered.
     possible: Callable[[Target], bool]
-    perform: Callable[[Target, FlaskForm, datetime], object]
+    perform: Callable[[Target, Form, datetime], object]
 
 
 def _offer_open(target: Target) -> bool:
@@ -131,6 +131,7 @@ ALREADY_CHANGED = (
 
 
 @bp.route("/<purpose>/<token>", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @limiter.limit(_respond_limit, methods=["POST"])
 def act(purpose: str, token: str):
     now = clock.now()

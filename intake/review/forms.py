@@ -1,8 +1,8 @@
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from intake.fields import AtLeastOne, StrippedTextAreaField
+from intake.forms import Form
 
 REASON_MAX = 2000
 MESSAGE_MAX = 10000
@@ -29,7 +29,7 @@ class SelectionField(SelectMultipleField):
         super().__init__(*args, coerce=int, validate_choice=False, **kwargs)
 
 
-class QueueActionForm(FlaskForm):
+class QueueActionForm(Form):
     """The review queue's one form: ticked applications, an action and a reason."""
 
     ids = SelectionField(
@@ -40,7 +40,7 @@ class QueueActionForm(FlaskForm):
     reason = reason_field()
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     """Declining the chosen applications: a reason, and one message per applicant,
     added per application by ``decline_form``."""
 

@@ -13,12 +13,13 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from intake import clock
+from intake import clock, inputs
 from intake.auth.access import workspace_blueprint
 from intake.auth.scope import current_scope
 from intake.eligibility.rules import Decision, RuleResult
 from intake.extensions import db
 from intake.htmx_utils import is_htmx
+from intake.inputs import arg_page, arg_str
 from intake.models import Application, Program
 from intake.review import services
 from intake.review.forms import QueueActionForm, decline_form
@@ -38,9 +39,10 @@ class Row:
 def _filters() -> dict:
     """The queue's filters from the query string, as url_for arguments."""
     filters = {}
-    if request.args.get("program"):
-        filters["program"] = request.args["program"]
-    page = request.args.get("page", 1, type=int)
+    program = arg_str("program")
+    if program:
+        filters["program"] = program
+    page = arg_page()
     if page > 1:
         filters["page"] = page
     return filters
@@ -205,7 +207,7 @@ def _render_decline(form, applications, skipped, filters, status: int = 200):
 def decline():
     """Decline the chosen applications, each with the message as edited."""
     filters = _filters()
-    applications = _load(request.form.getlist("ids", type=int))
+    applications = _load(inputs.ids(request.form.getlist("ids")))
     in_review = [a for a in applications if a.status == NEEDS_REVIEW]
     skipped = [a for a in applications if a.status != NEEDS_REVIEW]
     form = decline_form(in_review)

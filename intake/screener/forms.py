@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired, Length, Optional
 
 from intake import choices
@@ -12,9 +11,10 @@ from intake.fields import (
     StrippedStringField,
     ZipListField,
 )
+from intake.forms import Form
 
 
-class IndividualScreenerForm(FlaskForm):
+class IndividualScreenerForm(Form):
     """The questions the individual programs' rules read (intake.eligibility.rules)."""
 
     works_with_young_children = ChoiceGroupField(
@@ -74,7 +74,7 @@ class IndividualScreenerForm(FlaskForm):
         return "other" in (self.roles.data or [])
 
 
-class AgencyScreenerForm(FlaskForm):
+class AgencyScreenerForm(Form):
     """The questions the agency rules read, asked of the person applying for an agency."""
 
     is_leader = ChoiceGroupField(
@@ -146,7 +146,7 @@ class AgencyScreenerForm(FlaskForm):
         return self.serves_king_county.data in ("yes", "unsure")
 
 
-class DirectorReferralForm(FlaskForm):
+class DirectorReferralForm(Form):
     """A staff member asks us to e-mail their director a link to apply."""
 
     director_email = NormalisedEmailField(

@@ -2,12 +2,13 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, render_template, request, session, url_for
 from flask_babel import get_locale
-from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block, render_blocks
 
 from intake import clock, ratelimits
 from intake.extensions import db
+from intake.forms import Form, shows_form_again_on_csrf_error
 from intake.htmx_utils import is_htmx
+from intake.inputs import arg_str
 from intake.programs.services import get_open_program_by_slug, open_programs
 from intake.screener import drafts
 from intake.screener.forms import AgencyScreenerForm, DirectorReferralForm, IndividualScreenerForm
@@ -21,7 +22,7 @@ class Screener:
     """One applicant path's screener: its questions, page and follow-up blocks."""
 
     kind: str
-    form_class: type[FlaskForm]
+    form_class: type[Form]
     template: str
     # A completed screener's answers wait on the server (intake.screener.drafts)
     # until the application is sent; the session holds only their key, under this name.
@@ -53,19 +54,21 @@ SCREENER_LIMITS = (
 
 
 @bp.route("", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @ratelimits.form_limits(*SCREENER_LIMITS)
 def individual():
     return _screen(INDIVIDUAL)
 
 
 @bp.route("/agency", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @ratelimits.form_limits(*SCREENER_LIMITS)
 def agency():
     return _screen(AGENCY)
 
 
 def _screen(screener: Screener):
-    chosen = request.args.get("program")
+    chosen = arg_str("program")
     if chosen and get_open_program_by_slug(chosen) is None:
         abort(404)
 
@@ -116,14 +119,18 @@ def _screen(screener: Screener):
         # announcement for screen readers; leave the rest of the form alone. Errors wait
         # for the real submit, so nobody is scolded for a question not reached yet.
         fragment = {"oob": True, "show_errors": False, **context}
+        blocks = list(screener.followups)
+        if form.csrf_token.errors:
+            blocks.append("csrf_field")  # a fresh token, so the next answer is accepted
         return render_blocks(
             "screener/_results.html", ["results", "announcement"], **fragment
-        ) + render_blocks(screener.template, list(screener.followups), **fragment)
+        ) + render_blocks(screener.template, blocks, **fragment)
     status = ratelimits.status(422 if request.method == "POST" and not complete else 200)
     return render_template(screener.template, show_errors=True, **context), status
 
 
 @bp.route("/agency/refer", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
 @ratelimits.form_limits(
     ratelimits.per_address("RATELIMIT_REFERRAL", "referral"),
     ratelimits.per_email("RATELIMIT_REFERRAL_EMAIL", "referral", "director_email"),

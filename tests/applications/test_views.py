@@ -187,8 +187,10 @@ def test_post_without_csrf_changes_nothing(client, ctx):
     complete_screener(client)
     _, _, token = open_application(client)
     response = client.post("/apply", data={**APPLICATION_DETAILS, "form_token": token})
-    assert response.status_code == 400
-    assert "Your form could not be sent" in response.get_data(as_text=True)
+    # Refused, the form shown again with its answers (issue 9, item 8).
+    assert response.status_code == 422
+    assert "This form was open for a long time" in response.get_data(as_text=True)
+    assert 'value="Rosa Example"' in response.get_data(as_text=True)
     assert count(Applicant) == 0
     assert count(OutboxMessage) == 0
 

@@ -114,6 +114,8 @@ def test_an_agency_leader_must_keep_a_phone_number(smtp, client, ctx, clock):
 def test_without_the_csrf_token_nothing_changes(smtp, client, ctx, clock):
     path = apply(smtp, client, clock)
     response = client.post(path + "/details", data=VALID)
-    assert response.status_code == 400
+    # Refused, the form shown again with its answers (issue 9, item 8).
+    assert response.status_code == 422
+    assert "This form was open for a long time" in response.get_data(as_text=True)
     assert applicant_by_email("rosa@example.org").name == "Rosa Example"
     db.session.rollback()

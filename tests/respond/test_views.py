@@ -154,8 +154,9 @@ def test_a_press_without_the_form_token_changes_nothing(smtp, app, ctx, client, 
     _, paths = offered(app, smtp, clock)
     before = snapshot()
     response = client.post(paths["offer_accept"])
-    assert response.status_code == 400
-    assert "Your form could not be sent" in response.get_data(as_text=True)
+    # Refused, the form shown again with its answers (issue 9, item 8).
+    assert response.status_code == 422
+    assert "This form was open for a long time" in response.get_data(as_text=True)
     assert snapshot() == before
 
 

@@ -83,6 +83,10 @@ def test_unknown_program_is_404(client):
 
 
 def test_post_without_csrf_token_is_refused_clearly(client):
+    # Refused, and the form shown again with the answers (issue 9, item 8): 422, the
+    # status htmx swaps, like every form sent back to be checked.
     response = client.post("/screener", data=SCREENER_ANSWERS)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Nothing was saved" in response.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert "screener" not in session
