@@ -1,7 +1,7 @@
 """screener answers kept on the server, not in the session cookie
 
-Revision ID: 0007_logs
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-26 03:40:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_logs'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """outbox link specs: the links a message carries, stored as data
 
-Revision ID: 0007_links
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-26 03:30:00
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_links'
+revision = '0007'
 down_revision = '0006'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """outbox messages say which program a coordinators' notice is about
 
-Revision ID: 0007_scope
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-26 03:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_scope'
-down_revision = '0006'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
