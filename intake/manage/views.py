@@ -3,6 +3,11 @@
 Every page under /manage/<token> is shown in the applicant's language (or the one
 they pick with the language links), is never cached (``Cache-Control: no-store``),
 and works as plain links and forms; with htmx, forms swap themselves.
+
+A link works for MANAGE_LINK_DAYS after the e-mail carrying it was sent; after that
+every page under it (the data download included) shows only "this link has expired"
+and the way to a new one. The token stays in the path: the access log redacts it
+(intake.logredact), and the pages are never cached.
 """
 
 from __future__ import annotations
