@@ -1,0 +1,684 @@
+"""Hostile input never gets a 5xx, on SQLite and on PostgreSQL (TEST_DATABASE_URL).
+
+Two walks with hypothesis: every rule of ``app.url_map`` (GET and POST, as anonymous,
+coordinator and admin) with hostile URL parameters, query strings and form bodies;
+and every form class (found by subclass discovery) posted to the view that serves it.
+A third test, without hypothesis, sends one answer with a NUL to every form that
+has a text field: the form comes back with an error next to that field and the other
+answers kept. The examples from issue 9 come first, as plain regression tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import pkgutil
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+from werkzeug.routing import IntegerConverter, UnicodeConverter
+
+from intake import links
+from intake.auth.services import make_reset_token
+from intake.extensions import db
+from intake.forms import Form
+from intake.inputs import CleanStringConverter, DatabaseIntConverter
+from intake.models import Cohort, Program
+from intake.offers.services import make_offer
+from intake.outbox.delivery import mint_manage_token
+from tests.cohorts.conftest import make_waiting
+from tests.conftest import PASSWORD
+from tests.helpers import (
+    AGENCY_DETAILS,
+    AGENCY_SCREENER_ANSWERS,
+    APPLICATION_DETAILS,
+    SCREENER_ANSWERS,
+    complete_agency_screener,
+    complete_screener,
+    csrf_token,
+    form_token,
+)
+
+
+def few_examples(count: int) -> settings:
+    """A few walks, each visiting everything: fast, on both databases."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        database=None,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+        ],
+    )
+
+HOSTILE = [
+    "\x00",
+    "a\x00b",
+    "x" * 5000,
+    "2147483648",
+    "-2147483649",
+    "99999999999999999999",
+    "0",
+    "-1",
+    "1e400",
+    "NaN",
+    "\u202eevil\u202c",
+    "\u200f\u0645\u0631\u062d\u0628\u0627",
+    "\ud800",  # a lone surrogate: sent as the invalid UTF-8 %ED%A0%80
+    "\udfffz",
+    "\x1b[2J\x07",
+    "\x7f\x85\x9f",
+    "%00",
+    "e\u0301",
+    "\ufeff",
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    "",
+    " ",
+    "0001-01-01",
+    "9999-12-31",
+    "{{7*7}}",
+    "<script>",
+]
+hostile = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(max_size=20),
+    st.text(alphabet=st.characters(codec=None), max_size=20),
+    st.integers().map(str),
+)
+# A path segment matched by the int converter is digits; beyond the bounds is a 404.
+hostile_int = st.one_of(
+    st.sampled_from(["1", "2", "3", "0", "007", "2147483647", "2147483648", "9" * 30]),
+    st.integers(min_value=0).map(str),
+)
+QUERY_NAMES = [
+    "program", "q", "sort", "dir", "page", "status", "language", "kind",
+    "cohort", "lang", "next", "from", "to", "ids",
+]  # fmt: skip
+
+
+def _quote(value: str) -> str:
+    # surrogatepass: a lone surrogate goes out as bytes no UTF-8 decoder accepts.
+    return quote(value, safe="", encoding="utf-8", errors="surrogatepass")
+
+
+def encode(pairs) -> str:
+    return "&".join(f"{_quote(k)}={_quote(v)}" for k, v in pairs)
+
+
+def all_form_classes() -> set[type]:
+    """Every form class of the app, found by walking the subclasses of the base."""
+    import intake
+
+    for module in pkgutil.walk_packages(intake.__path__, "intake."):
+        if module.name.endswith((".forms", ".views")):
+            importlib.import_module(module.name)
+    found, todo = set(), [Form]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            todo.append(sub)
+            if "<locals>" not in sub.__qualname__:  # decline_form's per-request class
+                found.add(sub)
+    return found
+
+
+def form_field_names() -> list[str]:
+    names = set()
+    for cls in all_form_classes():
+        for name in dir(cls):
+            unbound = getattr(cls, name)
+            if hasattr(unbound, "field_class"):
+                names.add(unbound.kwargs.get("name") or name)
+    return sorted(names | {"ids", "return_to", "message_1", "rescind-1-reason"})
+
+
+def is_5xx(response) -> bool:
+    return response.status_code >= 500
+
+
+# The world the walks visit --------------------------------------------------------
+
+
+@dataclass
+class World:
+    clients: dict
+    tokens: dict
+    ids: dict = field(default_factory=dict)
+    paths: dict = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(app, ctx, clock, make_coordinator, login) -> World:
+    now = clock()
+    add = make_waiting(clock, itertools.count(1))
+    waiting = add("Wanda Waiting")
+    agency = add(program="king-county-consultation", agency="Little Sprouts", seats=2)
+    review = add("Rey Review", status="needs_review")
+    checkin = add("Cora Checkin")
+    checkin.checkin_sent_at = now - timedelta(days=1)
+    offered = add("Otto Offered")
+    program = db.session.scalars(select(Program).where(Program.slug == "introductory")).one()
+    cohort = Cohort(
+        program=program,
+        name="Spring evening",
+        language="en",
+        facilitator="Mai",
+        schedule="First Tuesday, 6-8 pm",
+        time_slot="weekday_evening",
+        start_date=date(2026, 4, 7),
+        seats=8,
+        created_at=now,
+    )
+    db.session.add(cohort)
+    db.session.flush()
+    offer = make_offer(cohort, offered, now=now)
+    manage = mint_manage_token(waiting.applicant_id, now)
+    agency_manage = mint_manage_token(agency.applicant_id, now)
+    db.session.commit()
+
+    coordinator = make_coordinator()
+    admin = make_coordinator(email="admin@example.org", admin=True)
+    plain = make_coordinator(email="newbie@example.org", programs=["introductory"])
+    clients = {"anonymous": app.test_client()}
+    clients["coordinator"] = login(app.test_client(), coordinator)
+    clients["admin"] = login(app.test_client(), admin)
+    tokens = {}
+    for role, client in clients.items():
+        page = client.get("/coord/waitlist" if role != "anonymous" else "/")
+        tokens[role] = csrf_token(page.get_data(as_text=True))
+    expires = now + timedelta(days=7)
+    return World(
+        clients=clients,
+        tokens=tokens,
+        ids={
+            "application": waiting.id,
+            "review": review.id,
+            "cohort": cohort.id,
+            "offer": offer.id,
+            "program": program.id,
+            "coordinator": plain.id,
+            "me": {"coordinator": coordinator.id, "admin": admin.id},
+        },
+        paths={
+            "manage": f"/manage/{manage}",
+            "agency_manage": f"/manage/{agency_manage}",
+            "reference": waiting.reference,
+            "reset": f"/coord/reset/{make_reset_token(plain)}",
+            "checkin_yes": "/respond/checkin_yes/"
+            + links.sign("checkin_yes", checkin.id, None, expires),
+            "offer_decline": "/respond/offer_decline/"
+            + links.sign("offer_decline", offered.id, offer.id, expires),
+        },
+    )
+
+
+# 1. The examples in the issue --------------------------------------------------------
+
+ISSUE_URLS = [
+    "/coord/applications/2147483648",
+    "/coord/cohorts/2147483648",
+    "/coord/outbox/99999999999999999999",
+    "/coord/admin/programs/2147483648/edit",
+    "/coord/review?page=99999999999999999999",
+    "/coord/outbox?page=99999999999999999999",
+    "/coord/waitlist?page=99999999999999999999&cohort=2147483648&program=2147483648",
+    "/programs/%00",
+    "/manage/%00",
+    "/respond/offer_accept/%00",
+    "/coord/reset/%00",
+    "/screener?program=%00",
+    "/apply?program=%00",
+    "/coord/cohorts/1?q=%00",
+    "/coord/reports?program=%00&from=0001-01-01&to=0001-01-02",
+    "/static/%00",
+]
+
+
+@pytest.mark.parametrize("url", ISSUE_URLS)
+def test_the_issues_urls_are_not_server_errors(admin_client, url):
+    response = admin_client.get(url)
+    assert response.status_code in (200, 302, 404, 422), (url, response.status_code)
+
+
+def test_bulk_ids_beyond_32_bits_are_ignored(coordinator_client):
+    token = csrf_token(coordinator_client.get("/coord/review").get_data(as_text=True))
+    for path, extra in (
+        ("/coord/review/decline", {}),
+        ("/coord/review", {"action": "approve", "reason": "Checked"}),
+    ):
+        response = coordinator_client.post(
+            path, data={"ids": ["2147483648", "-1", "x"], "csrf_token": token, **extra}
+        )
+        assert response.status_code in (303, 422), (path, response.status_code)
+
+
+def test_a_hidden_token_longer_than_its_column_gets_the_form_back(client, ctx):
+    complete_screener(client)
+    page = client.get("/apply").get_data(as_text=True)
+    data = {**APPLICATION_DETAILS, "csrf_token": csrf_token(page), "form_token": "x" * 500}
+    response = client.post("/apply", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'value="Rosa Example"' in page
+    fresh = form_token(page)
+    assert fresh != "x" * 500
+    again = client.post("/apply", data={**data, "form_token": fresh})
+    assert again.status_code == 303
+
+
+def test_every_int_route_parameter_is_bounded(app):
+    for rule in app.url_map.iter_rules():
+        for name, converter in rule._converters.items():
+            if isinstance(converter, IntegerConverter):
+                assert isinstance(converter, DatabaseIntConverter), (rule.rule, name)
+            if isinstance(converter, UnicodeConverter):
+                assert isinstance(converter, CleanStringConverter), (rule.rule, name)
+
+
+# 2. Every route, hostile everywhere ----------------------------------------------------
+
+# Signing out (or deactivating oneself) would end the walk for the signed-in roles.
+LEAVES = {"auth.logout", "admin.deactivate_coordinator", "admin.reset_two_step"}
+
+
+PLACEHOLDER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def _rules(app):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        for method in sorted({"GET", "POST"} & rule.methods):
+            yield rule, method
+
+
+def _walk(app, world: World, role: str, data) -> None:
+    client = world.clients[role]
+    names = form_field_names()
+    for rule, method in _rules(app):
+        if role != "anonymous" and rule.endpoint in LEAVES:
+            continue
+        parts = {}
+        for name, converter in rule._converters.items():
+            if isinstance(converter, DatabaseIntConverter):
+                value = data.draw(hostile_int, label=f"{rule.rule} {name}")
+                if role != "anonymous" and value in {str(i) for i in world.ids["me"].values()}:
+                    value = "2147483648"
+            else:
+                value = data.draw(hostile, label=f"{rule.rule} {name}")
+            parts[name] = _quote(value) or "x"
+        path = PLACEHOLDER.sub(lambda m, parts=parts: parts[m.group(1)], rule.rule)
+        query = data.draw(
+            st.lists(st.tuples(st.sampled_from(QUERY_NAMES), hostile), max_size=3),
+            label=f"{method} {rule.rule} query",
+        )
+        url = path + ("?" + encode(query) if query else "")
+        if method == "GET":
+            response = client.get(url)
+        else:
+            body = data.draw(
+                st.lists(st.tuples(st.sampled_from(names), hostile), max_size=6),
+                label=f"POST {rule.rule} body",
+            )
+            body.append(("csrf_token", world.tokens[role]))
+            response = client.post(
+                url, data=encode(body), content_type="application/x-www-form-urlencoded"
+            )
+        assert not is_5xx(response), (method, url, response.status_code)
+
+
+@pytest.mark.parametrize("role", ["anonymous", "coordinator", "admin"])
+def test_every_route_survives_hostile_input(app, world, role):
+    @few_examples(3)
+    @given(data=st.data())
+    def walk(data):
+        _walk(app, world, role, data)
+
+    walk()
+
+
+# 3. Every form, hostile answers ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Where a form is served and answers that pass, to spoil one at a time."""
+
+    role: str
+    url: Callable[[World], str]
+    answers: Callable[[World], dict]
+    # A text field to send a NUL in, and answers expected back on the page.
+    poison: str | None = None
+    kept: tuple[str, ...] = ()
+    prepare: Callable | None = None
+
+
+def _apply_prepare(client):
+    complete_screener(client)
+    return {"form_token": form_token(client.get("/apply").get_data(as_text=True))}
+
+
+def _agency_prepare(client):
+    complete_agency_screener(client)
+    return {"form_token": form_token(client.get("/apply/agency").get_data(as_text=True))}
+
+
+def _app_url(part):
+    return lambda w: f"/coord/applications/{w.ids['application']}/{part}"
+
+
+def _review_url(part):
+    return lambda w: f"/coord/applications/{w.ids['review']}/{part}"
+
+
+PROGRAM_ANSWERS = {
+    "name": "Introductory groups",
+    "audience": "Practitioners new to reflective practice",
+    "summary": "Monthly small groups",
+    "shape": "Ten sessions online",
+    "is_open": "open",
+    "offer_window_days": "7",
+    "checkin_interval_days": "90",
+    "checkin_window_days": "14",
+    "auto_offer": "off",
+    "position": "10",
+}
+
+SCENARIOS: dict[str, Scenario] = {
+    "IndividualScreenerForm": Scenario(
+        "anonymous",
+        lambda w: "/screener",
+        lambda w: {**SCREENER_ANSWERS, "roles": ["home_visitor", "other"], "role_other": "Doula"},
+        poison="role_other",
+        kept=('value="direct" checked',),
+    ),
+    "AgencyScreenerForm": Scenario(
+        "anonymous",
+        lambda w: "/screener/agency",
+        lambda w: dict(AGENCY_SCREENER_ANSWERS),
+        poison="service_zips",
+        kept=('value="yes" checked',),
+    ),
+    "DirectorReferralForm": Scenario(
+        "anonymous",
+        lambda w: "/screener/agency/refer",
+        lambda w: {"director_email": "director@example.org", "your_name": "Sam Staff"},
+        poison="your_name",
+        kept=('value="director@example.org"',),
+    ),
+    "IndividualApplicationForm": Scenario(
+        "anonymous",
+        lambda w: "/apply",
+        lambda w: dict(APPLICATION_DETAILS),
+        poison="name",
+        kept=('value="rosa@example.org"', 'value="98104"', 'value="weekday_evening" checked'),
+        prepare=_apply_prepare,
+    ),
+    "AgencyApplicationForm": Scenario(
+        "anonymous",
+        lambda w: "/apply/agency",
+        lambda w: dict(AGENCY_DETAILS),
+        poison="agency_name",
+        kept=('value="100 Example Way"', 'value="Dana Example"', 'value="6"'),
+        prepare=_agency_prepare,
+    ),
+    "IndividualDetailsForm": Scenario(
+        "anonymous",
+        lambda w: w.paths["manage"] + "/details",
+        lambda w: {
+            "name": "Wanda W.",
+            "phone": "206 555 0100",
+            "languages": ["en"],
+            "availability": ["weekday_evening"],
+        },  # fmt: skip
+        poison="name",
+        kept=('value="206 555 0100"',),
+    ),
+    "AgencyDetailsForm": Scenario(
+        "anonymous",
+        lambda w: w.paths["agency_manage"] + "/details",
+        lambda w: {
+            "name": "Dana D.",
+            "phone": "206 555 0199",
+            "languages": ["en"],
+            "availability": ["weekday_evening"],
+        },  # fmt: skip
+        poison="name",
+        kept=('value="206 555 0199"',),
+    ),
+    "manage.forms.WithdrawForm": Scenario(
+        "anonymous",
+        lambda w: f"{w.paths['manage']}/withdraw/{w.paths['reference']}",
+        lambda w: {"reason": "Moving away"},
+        poison="reason",
+    ),
+    "DeleteForm": Scenario(
+        "anonymous", lambda w: w.paths["manage"] + "/delete", lambda w: {"confirm": ""}
+    ),
+    "RequestLinkForm": Scenario(
+        "anonymous",
+        lambda w: "/manage/link",
+        lambda w: {"email": "rosa@example.org"},
+        poison="email",
+    ),  # fmt: skip
+    "ConfirmForm": Scenario(
+        "anonymous", lambda w: w.paths["checkin_yes"], lambda w: {}
+    ),
+    "respond.forms.DeclineForm": Scenario(
+        "anonymous", lambda w: w.paths["offer_decline"], lambda w: {"choice": ""}
+    ),
+    "LoginForm": Scenario(
+        "anonymous",
+        lambda w: "/coord/login",
+        lambda w: {"email": "nobody@example.org", "password": PASSWORD},
+        poison="email",
+    ),
+    "CodeForm": Scenario(
+        "coordinator",
+        lambda w: "/coord/account/two-factor",
+        lambda w: {"code": "123456"},
+        poison="code",
+    ),  # fmt: skip
+    "ForgotPasswordForm": Scenario(
+        "anonymous",
+        lambda w: "/coord/forgot",
+        lambda w: {"email": "nobody@example.org"},
+        poison="email",
+    ),  # fmt: skip
+    "NewPasswordForm": Scenario(
+        "anonymous", lambda w: w.paths["reset"], lambda w: {"password": "", "confirm": ""}
+    ),
+    "NoteForm": Scenario(
+        "coordinator",
+        _app_url("notes"),
+        lambda w: {"body": "Called them today"},
+        poison="body",
+    ),  # fmt: skip
+    "PriorityForm": Scenario(
+        "coordinator",
+        _app_url("priority"),
+        lambda w: {"priority": "5", "reason": "Urgent need"},
+        poison="reason",
+        kept=('value="5"',),
+    ),
+    "ApproveForm": Scenario(
+        "coordinator",
+        _review_url("approve"),
+        lambda w: {"reason": "Fits well"},
+        poison="reason",
+    ),  # fmt: skip
+    "casefile.forms.DeclineForm": Scenario(
+        "coordinator",
+        _review_url("decline"),
+        lambda w: {"reason": "Not eligible", "message": "We are sorry to say no"},
+        poison="reason",
+        kept=("We are sorry to say no",),
+    ),
+    "casefile.forms.WithdrawForm": Scenario(
+        "coordinator",
+        _app_url("withdraw"),
+        lambda w: {"reason": "Asked by phone"},
+        poison="reason",
+    ),  # fmt: skip
+    "DuplicateForm": Scenario(
+        "coordinator",
+        _app_url("duplicate"),
+        lambda w: {"resolution": "keep_both", "reason": "Different people"},
+    ),  # fmt: skip
+    "ProgramForm": Scenario(
+        "admin",
+        lambda w: f"/coord/admin/programs/{w.ids['program']}/edit",
+        lambda w: dict(PROGRAM_ANSWERS),
+        poison="name",
+        kept=("Ten sessions online",),
+    ),
+    "NewProgramForm": Scenario(
+        "admin",
+        lambda w: "/coord/admin/programs/new",
+        lambda w: {**PROGRAM_ANSWERS, "kind": "individual"},
+        poison="summary",
+        kept=('value="Introductory groups"',),
+    ),
+    "CoordinatorForm": Scenario(
+        "admin",
+        lambda w: f"/coord/admin/coordinators/{w.ids['coordinator']}/edit",
+        lambda w: {
+            "name": "Newbie Person",
+            "role": "coordinator",
+            "programs": [str(w.ids["program"])],
+        },  # fmt: skip
+        poison="name",
+    ),
+    "NewCoordinatorForm": Scenario(
+        "admin",
+        lambda w: "/coord/admin/coordinators/new",
+        lambda w: {"name": "Fresh Person", "role": "coordinator", "email": "fresh@example.org"},
+        poison="name",
+        kept=('value="fresh@example.org"',),
+    ),
+    "CohortForm": Scenario(
+        "admin",
+        lambda w: "/coord/admin/cohorts/new",
+        lambda w: {
+            "program": str(w.ids["program"]),
+            "name": "Autumn group",
+            "language": "en",
+            "facilitator": "Mai",
+            "schedule": "Tuesdays 6 pm",
+            "time_slot": "weekday_evening",
+            "start_date": "2026-09-01",
+            "seats": "8",
+        },  # fmt: skip
+        poison="name",
+        kept=('value="Tuesdays 6 pm"',),
+    ),
+    "OfferNextForm": Scenario(
+        "coordinator",
+        lambda w: f"/coord/cohorts/{w.ids['cohort']}/offer-next",
+        lambda w: {"previewed": ""},
+    ),
+    "OfferOneForm": Scenario(
+        "coordinator",
+        lambda w: f"/coord/cohorts/{w.ids['cohort']}/offer-one",
+        lambda w: {"application": "", "reason": "Out of order"},
+    ),
+    "RescindForm": Scenario(
+        "coordinator",
+        lambda w: f"/coord/cohorts/{w.ids['cohort']}/offers/{w.ids['offer']}/rescind",
+        lambda w: {f"rescind-{w.ids['offer']}-reason": ""},
+    ),
+    "QueueActionForm": Scenario(
+        "coordinator",
+        lambda w: "/coord/review",
+        lambda w: {"ids": [str(w.ids["review"])], "action": "approve", "reason": "Checked"},
+        poison="reason",
+    ),
+    "review.forms.DeclineForm": Scenario(
+        "coordinator",
+        lambda w: "/coord/review/decline",
+        lambda w: {
+            "ids": [str(w.ids["review"])],
+            "reason": "Not eligible",
+            f"message_{w.ids['review']}": "Sorry, no place fits",
+        },  # fmt: skip
+        poison="reason",
+        kept=("Sorry, no place fits",),
+    ),
+    "ReportFilterForm": Scenario("coordinator", lambda w: "/coord/reports", lambda w: {}),
+}
+
+
+def _key(cls) -> str:
+    """A form's key in SCENARIOS: its name, with its feature where names repeat."""
+    feature = cls.__module__.removeprefix("intake.")
+    names = [c.__name__ for c in all_form_classes()]
+    return cls.__name__ if names.count(cls.__name__) == 1 else f"{feature}.{cls.__name__}"
+
+
+# Bases only ever served through their subclasses.
+BASES = {"ApplicationForm"}
+
+
+def test_every_form_has_a_scenario():
+    assert {_key(cls) for cls in all_form_classes()} - BASES == set(SCENARIOS)
+
+
+def _send(world: World, scenario: Scenario, answers: dict):
+    client = world.clients[scenario.role]
+    extra = scenario.prepare(client) if scenario.prepare else {}
+    url = scenario.url(world)
+    pairs = [
+        (name, value)
+        for name, values in {**answers, **extra}.items()
+        for value in (values if isinstance(values, list) else [values])
+    ]
+    pairs.append(("csrf_token", world.tokens[scenario.role]))
+    if url == "/coord/reports":
+        return client.get(url + "?" + encode(pairs))
+    return client.post(url, data=encode(pairs), content_type="application/x-www-form-urlencoded")
+
+
+CONTROL_CHARACTERS = "had invisible control characters in it, which we removed"
+POISONED = [name for name, s in SCENARIOS.items() if s.poison]
+
+
+def test_a_nul_in_any_text_answer_comes_back_marked_with_the_rest_kept(world):
+    for name in POISONED:
+        scenario = SCENARIOS[name]
+        answers = scenario.answers(world)
+        clean = answers[scenario.poison]
+        answers[scenario.poison] = clean[:3] + "\x00" + clean[3:]
+        response = _send(world, scenario, answers)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, (name, response.status_code)
+        assert CONTROL_CHARACTERS in page, name
+        assert "field-error" in page, name
+        # The answer without its NUL, ready to send again, and the others kept.
+        assert clean in page, name
+        for expected in scenario.kept:
+            assert expected in page, (name, expected)
+
+
+def test_every_form_survives_hostile_answers(world):
+    @few_examples(6)
+    @given(data=st.data())
+    def walk(data):
+        for name, scenario in SCENARIOS.items():
+            answers = scenario.answers(world)
+            names = sorted(answers) or ["x"]
+            spoiled = data.draw(
+                st.dictionaries(st.sampled_from(names), hostile, min_size=1, max_size=3),
+                label=name,
+            )
+            response = _send(world, scenario, {**answers, **spoiled})
+            assert not is_5xx(response), (name, spoiled, response.status_code)
+
+    walk()
