@@ -49,6 +49,16 @@ CSRF_MESSAGE = _l(
     "This form was open for a long time, so we could not accept it yet. Nothing was "
     "saved. Please check your answers and send it again."
 )
+# Over HTTPS the browser must say the form came from this site (a same-origin Referer);
+# a form refused for that has not been open too long, so it says what did happen.
+REFERRER_MESSAGE = _l(
+    "We could not confirm that this form was sent from this website, so nothing was "
+    "saved. Please check your answers and send it again."
+)
+
+
+def _csrf_message(error) -> str:
+    return REFERRER_MESSAGE if "referrer" in (error.description or "").lower() else CSRF_MESSAGE
 
 
 def _db_int_coerce(value) -> int:
@@ -114,7 +124,7 @@ class Form(FlaskForm):
         if has_request_context() and g.get("csrf_error") is not None:
             # The request's CSRF check failed (CSRFProtect let it through to show the
             # form again): whatever the answers, this request changes nothing.
-            self.form_errors.append(CSRF_MESSAGE)
+            self.form_errors.append(_csrf_message(g.csrf_error))
             return False
         return valid
 

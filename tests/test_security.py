@@ -76,7 +76,15 @@ def test_over_https_the_origin_alone_is_enough(behind_proxy, client):
 )
 def test_over_https_csrf_checking_stays_strict(behind_proxy, client, referer):
     headers = {"Referer": referer} if referer else {}
-    assert _screener_post(client, **headers).status_code == 400
+    response = _screener_post(client, **headers)
+    # Refused: the form comes back with its answers and says why (issue 9, item 8);
+    # nothing is kept as a finished screener.
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "We could not confirm that this form was sent from this website" in page
+    assert 'value="direct" checked' in page
+    with client.session_transaction() as session:
+        assert "screener" not in session
 
 
 # HSTS ------------------------------------------------------------------------------
