@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter, UnicodeConverter
@@ -48,11 +48,14 @@ from tests.helpers import (
 
 
 def few_examples(count: int) -> settings:
-    """A few walks, each visiting everything: fast, on both databases."""
+    """A few walks, each visiting everything: fast, on both databases. No shrinking:
+    a walk is hundreds of requests, and the failing request is in the message."""
     return settings(
         max_examples=count,
         deadline=None,
         database=None,
+        phases=[Phase.explicit, Phase.generate],
+        report_multiple_bugs=False,
         suppress_health_check=[
             HealthCheck.function_scoped_fixture,
             HealthCheck.too_slow,
