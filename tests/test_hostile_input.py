@@ -90,6 +90,8 @@ HOSTILE = [
     "0001-01-01",
     "9999-12-31",
     "{{7*7}}",
+    "\u0661\u0662\u0663\u0664\u0665\u0666",  # digits, to str.isdigit(), but not ASCII
+    "\u00b2\u00b3",
     "<script>",
 ]
 hostile = st.one_of(
