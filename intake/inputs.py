@@ -81,21 +81,13 @@ def arg_str(name: str, default: str | None = None, max_length: int = MAX_ARG_LEN
     return cleaned or default
 
 
-def arg_int(name: str, default: int | None = None, low: int = 1, high: int = INT_MAX):
-    """A whole number from the query string within [low, high]; ``default`` otherwise."""
-    try:
-        return db_int((request.args.get(name) or "").strip(), low, high)
-    except ValueError:
-        return default
-
-
 def arg_page(name: str = "page") -> int:
     """A page number: 1 when missing or not a number, at most MAX_PAGE."""
     raw = (request.args.get(name) or "").strip()
     if not raw.isdecimal() or not raw.isascii():
         return 1
     # Compared as text first, so a number of a thousand digits is not converted.
-    return min(int(raw), MAX_PAGE) if len(raw) <= 6 else MAX_PAGE
+    return max(1, min(int(raw), MAX_PAGE)) if len(raw) <= 6 else MAX_PAGE
 
 
 # Routes -------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField
-from wtforms.validators import EqualTo, InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, Length, Regexp
 
 from intake.auth.services import MIN_PASSWORD_LENGTH
 from intake.fields import NormalisedEmailField, StrippedStringField
@@ -22,7 +22,13 @@ class CodeForm(Form):
     code = StrippedStringField(
         _l("Code from your authenticator app"),
         description=_l("Six digits. A new code appears every 30 seconds."),
-        validators=[InputRequired(_l("Enter the six-digit code.")), Length(max=12)],
+        validators=[
+            InputRequired(_l("Enter the six-digit code.")),
+            Length(max=12),
+            # ASCII digits (spaces and hyphens allowed between them): "١٢٣" or "²" are
+            # digits to Python, but not a code.
+            Regexp(r"^[0-9 -]*$", message=_l("Enter the six-digit code.")),
+        ],
     )
 
 

@@ -5,6 +5,7 @@ from intake import choices
 from intake.cohorts.services import SEATS_DEFAULT, SEATS_MAX, SEATS_MIN
 from intake.fields import StrippedStringField, StrippedTextAreaField, select_choices
 from intake.forms import Form
+from intake.inputs import ids
 
 
 class CohortForm(Form):
@@ -75,10 +76,11 @@ class OfferNextForm(Form):
     """Confirms the preview; ``previewed`` holds the ids the coordinator saw, so the
     answer can say when fewer (or other) people were offered."""
 
-    previewed = HiddenField(id="offer-next-previewed")
+    # Comma-separated ids, one per seat at most.
+    previewed = HiddenField(id="offer-next-previewed", validators=[Length(max=2000)])
 
     def previewed_ids(self) -> list[int]:
-        return [int(part) for part in (self.previewed.data or "").split(",") if part.isdigit()]
+        return ids((self.previewed.data or "").split(","))
 
 
 class OfferOneForm(Form):
