@@ -4,7 +4,7 @@ import unicodedata
 
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from intake.extensions import db
 from intake.inputs import clean_text, ids
@@ -45,3 +45,35 @@ def test_answers_are_stored_in_nfc(client, ctx):
     assert response.status_code == 303
     name = db.session.scalar(select(Applicant.name))
     assert name == "Ren\u00e9e Example"
+
+
+def _longest(form_class, names) -> dict:
+    """Each named field filled to the longest answer its own bound accepts."""
+    from wtforms.validators import Length
+
+    answers = {}
+    for name in names:
+        unbound = getattr(form_class, name)
+        limit = min(v.max for v in unbound.kwargs.get("validators", []) if isinstance(v, Length))
+        answers[name] = "Ñ" * limit
+    return answers
+
+
+def test_the_longest_answers_each_field_accepts_are_stored(client, ctx):
+    """Each field's bound fits its column: no answer a form accepts is refused by the
+    database (PostgreSQL checks lengths; run with TEST_DATABASE_URL)."""
+    from intake.applications.forms import AgencyApplicationForm, IndividualApplicationForm
+    from tests.helpers import submit_agency_application
+
+    longest = _longest(IndividualApplicationForm, ["name", "organisation", "access_needs_other"])
+    assert submit_application(client, **longest).status_code == 303
+    longest = _longest(
+        AgencyApplicationForm,
+        ["agency_name", "street", "city", "state", "leader_name", "leader_title",
+         "heard_about_other"],
+    )  # fmt: skip
+    response = submit_agency_application(
+        client, heard_about="other", email="long@example.org", **longest
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    assert db.session.scalar(select(func.count()).select_from(Applicant)) == 2
