@@ -56,24 +56,36 @@ def live_server(request, app_config):
     thread.join(timeout=5)
 
 
+def require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    message = (
+        f"Chromium not found at {CHROMIUM}: apt-get install chromium to run the browser "
+        "tests (CI sets E2E_REQUIRED=1)"
+    )
+    if os.environ.get("E2E_REQUIRED") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        message = (
-            f"Chromium not found at {CHROMIUM}: apt-get install chromium to run the browser "
-            "tests (CI sets E2E_REQUIRED=1)"
-        )
-        if os.environ.get("E2E_REQUIRED") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+def playwright():
+    """One Playwright for the whole run: its sync API allows one per thread, so every
+    browser (the shared one, the TLS proxy's pinned ones) is launched from it."""
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    with sync_playwright() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
 
 
 class Watchdog:

@@ -89,27 +89,20 @@ def _spki_sha256(certificate) -> str:
 
 
 @pytest.fixture(scope="module")
-def tls_browser(certificate):
-    if not CHROMIUM.exists():
-        _required(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
+def tls_browser(certificate, playwright):
     args = [
         *CHROMIUM_ARGS,
         f"--host-resolver-rules=MAP {HOST} 127.0.0.1",
         f"--ignore-certificate-errors-spki-list={_spki_sha256(certificate)}",
     ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=args
-        )
-        # The same browser without the key pin, to prove the pin is what lets it in.
-        browser.unpinned = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=args[:-1]
-        )
-        yield browser
-        browser.unpinned.close()
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=args)
+    # The same browser without the key pin, to prove the pin is what lets it in.
+    browser.unpinned = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=args[:-1]
+    )
+    yield browser
+    browser.unpinned.close()
+    browser.close()
 
 
 def render_site_config(*, https_port, http_port, app_port, cert, key, access_log) -> str:
