@@ -59,6 +59,9 @@ def _sign_in(page: Page, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Review queue")
+    # htmx is a deferred script: the heading shows before htmx has wired the filters, and
+    # a change made in between would be a plain change nobody listens to.
+    page.wait_for_load_state()
 
 
 @JS
