@@ -1,8 +1,9 @@
 """The applicant's manage pages, reached by the secret link in every e-mail.
 
 Every page under /manage/<token> is shown in the applicant's language (or the one
-they pick with the language links), is never cached (``Cache-Control: no-store``),
-and works as plain links and forms; with htmx, forms swap themselves.
+they pick with the language links), is never cached (``Cache-Control: no-store``, which
+intake.security sets on every page), and works as plain links and forms; with htmx,
+forms swap themselves.
 
 A link works for MANAGE_LINK_DAYS after the e-mail carrying it was sent; after that
 every page under it (the data download included) shows only "this link has expired"
@@ -57,14 +58,6 @@ DELETED_KEY = "manage_deleted"
 DELETED_LANG_KEY = "manage_deleted_lang"
 # Manage tokens are 43 characters; anything much longer is not one.
 MAX_TOKEN_LENGTH = 100
-
-
-@bp.after_request
-def no_store(response: Response) -> Response:
-    # Reached by a secret link, showing personal details: keep every page of it out
-    # of shared caches and the browser's history cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _find(token: str) -> tuple[Applicant, ManageToken] | None:

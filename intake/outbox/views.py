@@ -118,7 +118,7 @@ def html_source(message_id: int):
     return Response(
         message.readable(message.html_body),
         mimetype="text/plain",
-        headers={"Content-Disposition": "inline", "Cache-Control": "no-store"},
+        headers={"Content-Disposition": "inline"},
     )
 
 

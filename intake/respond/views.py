@@ -46,7 +46,8 @@ bp = Blueprint("respond", __name__, url_prefix="/respond")
 # A real token is about 60 characters; anything much longer is not one of ours.
 MAX_TOKEN_LENGTH = 300
 OFFER_PURPOSES = frozenset({"offer_accept", "offer_decline"})
-NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+# Cache-Control: no-store comes with every page (intake.security).
+NOINDEX = {"X-Robots-Tag": "noindex"}
 
 
 def _respond_limit():
@@ -257,9 +258,9 @@ def _page(template: str, target: Target, status: int = 200, **context):
             manage_request_url=_manage_request_url(),
             **context,
         )
-    return body, status, NO_STORE
+    return body, status, NOINDEX
 
 
 def _invalid():
     body = render_template("respond/invalid.html", manage_request_url=_manage_request_url())
-    return body, 404, NO_STORE
+    return body, 404, NOINDEX

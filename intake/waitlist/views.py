@@ -96,8 +96,5 @@ def export():
     return Response(
         stream_with_context(csv_chunks(export_query(filters, cohort, scope=current_scope()), now)),
         mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
