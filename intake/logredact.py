@@ -64,11 +64,15 @@ def redact_query(query: str) -> str:
     return "&".join(parts)
 
 
+def _mask_secret_paths(text: str) -> str:
+    for pattern in _SECRET_PATHS:
+        text = pattern.sub(lambda m: m.group(1) + MASK, text)
+    return text
+
+
 def redact_path(path: str) -> str:
     """A URL path with no secret segment in it (no query; see ``redact_url``)."""
-    for pattern in _SECRET_PATHS:
-        path = pattern.sub(lambda m: m.group(1) + MASK, path)
-    return _EMAIL.sub(MASK, path)
+    return _EMAIL.sub(MASK, _mask_secret_paths(path))
 
 
 def redact_url(url: str) -> str:
@@ -82,8 +86,7 @@ def redact_text(text: str) -> str:
     if not text:
         return text
     text = _QUERY_IN_TEXT.sub(lambda m: m.group(1) + "?" + redact_query(m.group(2)), text)
-    for pattern in _SECRET_PATHS:
-        text = pattern.sub(lambda m: m.group(1) + MASK, text)
+    text = _mask_secret_paths(text)
     text = _PG_KEY.sub(lambda m: m.group(1) + MASK + m.group(2), text)
     text = _PG_ROW.sub(lambda m: m.group(1) + MASK + m.group(2), text)
     return _EMAIL.sub(MASK, text)
