@@ -15,7 +15,7 @@ from tests.conftest import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.skipif(
     not TEST_DATABASE_URL,
-    reason="row locks need PostgreSQL (on SQLite, run one worker: see the README)",
+    reason="row locks need PostgreSQL (on SQLite, run one worker: see docs/operations.md)",
 )
 
 
