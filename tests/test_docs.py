@@ -12,9 +12,7 @@ PACKAGE = ROOT / "intake"
 
 def marked_section(path: Path, name: str) -> str:
     """The text between ``<!-- name: begin -->`` and ``<!-- name: end -->``."""
-    match = re.search(
-        rf"<!-- {name}: begin -->\n(.*?)<!-- {name}: end -->", path.read_text(), re.S
-    )
+    match = re.search(rf"<!-- {name}: begin -->\n(.*?)<!-- {name}: end -->", path.read_text(), re.S)
     assert match, f"{path.relative_to(ROOT)} lost its '{name}' markers"
     return match.group(1)
 
@@ -99,3 +97,9 @@ def test_the_layout_table_lists_every_package():
 def test_the_layout_table_names_only_paths_that_exist():
     gone = {path for path in layout_paths() if not (ROOT / path).exists()}
     assert not gone, f"docs/development.md's layout table names {sorted(gone)}: not in the tree"
+
+
+def test_the_readme_maps_every_page_in_docs():
+    readme = (ROOT / "README.md").read_text()
+    unmapped = {page.name for page in DOCS.glob("*.md") if f"](docs/{page.name})" not in readme}
+    assert not unmapped, f"README.md's map of the docs lacks {sorted(unmapped)}"
