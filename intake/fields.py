@@ -68,7 +68,7 @@ class AtLeastOne:
     def __init__(self, message):
         self.message = message
 
-    def __call__(self, form, field):
+    def __call__(self, _form, field):
         if not field.data:
             raise ValidationError(self.message)
 
@@ -99,7 +99,7 @@ class ZipListField(StrippedTextAreaField):
     def zip_codes(self) -> list[str]:
         return parse_zip_list(self.data or "")
 
-    def pre_validate(self, form):
+    def pre_validate(self, _form):
         from flask_babel import gettext
 
         zips = self.zip_codes
@@ -122,7 +122,7 @@ class NormalisedEmailField(EmailField):
         if isinstance(self.data, str):
             self.data = self.data.strip()
 
-    def pre_validate(self, form):
+    def pre_validate(self, _form):
         if not self.data:
             return
         try:

@@ -66,7 +66,7 @@ def _db_int_coerce(value) -> int:
 
 
 class _DateBounds:
-    def __call__(self, form, field):
+    def __call__(self, _form, field):
         if field.data is not None and not EARLIEST_DATE <= field.data <= LATEST_DATE:
             raise ValidationError(DATE_MESSAGE)
 

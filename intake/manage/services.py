@@ -7,6 +7,7 @@ Functions flush and never commit; the view commits once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -477,10 +478,8 @@ def delete_personal_data(applicant: Applicant, now: datetime) -> None:
     for application in applicant.applications:
         application.decision = _without_personal_details(application.decision)
         if states.can_transition(application.status, states.WITHDRAWN):
-            try:
+            with suppress(AlreadyWithdrawn):
                 withdraw(application, reason=DELETION_REASON, now=now, notify=False)
-            except AlreadyWithdrawn:
-                pass
 
     db.session.execute(
         delete(ManageToken)

@@ -247,7 +247,7 @@ def withdraw(applicant: Applicant, token: str, reference: str):
 
 @bp.route("/<token>/data.json")
 @with_applicant
-def download(applicant: Applicant, token: str):
+def download(applicant: Applicant, _token: str):
     data = services.export_data(applicant, clock.now())
     body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
     return Response(

@@ -203,7 +203,8 @@ class SmtpTransport:
             raise ConnectionFailed(exc) from exc
         return connection
 
-    def send(self, message: Message, row: OutboxMessage) -> None:
+    # The transports share one signature; only the file transport uses the row.
+    def send(self, message: Message, row: OutboxMessage) -> None:  # noqa: ARG002
         self.connection = self._open()
         try:
             self.connection.send(message)

@@ -145,5 +145,5 @@ def outbox_counts() -> dict[str, int]:
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     )
     counts = {"queued": 0, "sent": 0, "failed": 0}
-    counts.update({status: count for status, count in rows})
+    counts.update(rows.all())
     return counts

@@ -289,14 +289,14 @@ def funnel(program_id: int | None, start: datetime, end: datetime, now: datetime
         program_id,
     )
     reached = dict.fromkeys(stages, 0)
-    reached.update({status: count for status, count in db.session.execute(query)})
+    reached.update(db.session.execute(query).all())
     return reached
 
 
 # Applications per week -----------------------------------------------------------------
 
 
-class utc_hour(FunctionElement):  # noqa: N801 - a SQL function, named like one
+class utc_hour(FunctionElement):  # a SQL function, named like one
     """ "YYYY-MM-DD HH" of a timestamp column holding UTC (naive), on either database.
 
     Grouping by the hour (at most 24 rows a day, however many applications) lets

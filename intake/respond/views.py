@@ -89,7 +89,7 @@ ACTIONS: dict[str, Action] = {
     "offer_accept": Action(
         ConfirmForm,
         _offer_open,
-        lambda target, form, now: offers.accept(target.offer, now=now),
+        lambda target, _form, now: offers.accept(target.offer, now=now),
     ),
     "offer_decline": Action(
         DeclineForm,
@@ -101,17 +101,17 @@ ACTIONS: dict[str, Action] = {
     "checkin_yes": Action(
         ConfirmForm,
         _checkin_pending,
-        lambda target, form, now: checkins.confirm(target.application, now),
+        lambda target, _form, now: checkins.confirm(target.application, now),
     ),
     "checkin_leave": Action(
         ConfirmForm,
         lambda target: checkins.can_leave(target.application),
-        lambda target, form, now: checkins.leave(target.application, now),
+        lambda target, _form, now: checkins.leave(target.application, now),
     ),
     "reactivate": Action(
         ConfirmForm,
         lambda target: target.application.status == states.INACTIVE,
-        lambda target, form, now: checkins.reactivate(target.application, now),
+        lambda target, _form, now: checkins.reactivate(target.application, now),
     ),
 }
 

@@ -138,7 +138,7 @@ def test_delete_anonymises_and_keeps_the_counts_true(smtp, client, ctx, clock, m
     assert second.status_code == 303
     deliver_due(clock())
     other_link = link_in(
-        [m for m in emails_to(smtp, "rosa@example.org") if "Your link" in m["Subject"]][0]
+        next(m for m in emails_to(smtp, "rosa@example.org") if "Your link" in m["Subject"])
     )
     applicant = applicant_by_email("rosa@example.org")
     applicant_id = applicant.id

@@ -126,7 +126,7 @@ def test_a_forged_placeholder_as_an_applicants_name_stays_text(smtp, app, ctx, c
 def test_a_marker_copied_from_another_message_stays_text(smtp, app, ctx, client, clock):
     """Someone who saw another row's marker (its nonce) still cannot use it: only the
     row's own nonce counts, and a row's nonce exists only once its text is fixed."""
-    victim, made = victim_with_an_offer(app, smtp, clock)
+    _victim, made = victim_with_an_offer(app, smtp, clock)
     offer_row = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.template == "offer_made")
     ).one()
