@@ -94,7 +94,7 @@ class Decision:
 
 
 def _result_dict(result: RuleResult) -> dict[str, Any]:
-    data = {"key": result.key, "outcome": result.outcome, "reason": result.reason}
+    data: dict[str, Any] = {"key": result.key, "outcome": result.outcome, "reason": result.reason}
     if result.details:
         data["details"] = dict(result.details)
     return data

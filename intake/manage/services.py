@@ -225,9 +225,9 @@ def update_details(
         if slot.slot not in wanted_slots:
             applicant.availability_slots.remove(slot)
     have = set(applicant.availability)
-    for slot in wanted_slots:
-        if slot not in have:
-            applicant.availability_slots.append(ApplicantAvailability(slot=slot))
+    for wanted in wanted_slots:
+        if wanted not in have:
+            applicant.availability_slots.append(ApplicantAvailability(slot=wanted))
     db.session.flush()
 
 
@@ -509,7 +509,7 @@ def delete_personal_data(applicant: Applicant, now: datetime) -> None:
     db.session.flush()
 
 
-def _without_personal_details(decision: dict[str, Any] | None) -> dict[str, Any] | None:
+def _without_personal_details(decision: dict[str, Any]) -> dict[str, Any]:
     if not decision:
         return decision
     rules = [

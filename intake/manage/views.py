@@ -86,7 +86,7 @@ def link_expired(link: ManageToken, now: datetime) -> bool:
 def _locale_for(applicant: Applicant) -> str:
     supported = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang")
-    if chosen in supported:
+    if chosen is not None and chosen in supported:
         session[LANG_KEY] = chosen
         return chosen
     if session.get(LANG_KEY) in supported:

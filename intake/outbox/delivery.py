@@ -67,7 +67,7 @@ class TimeoutConnection(Connection):
         timeout = current_app.config["MAIL_TIMEOUT"]
         context = ssl.create_default_context()
         if self.mail.use_ssl:
-            host = smtplib.SMTP_SSL(
+            host: smtplib.SMTP = smtplib.SMTP_SSL(
                 self.mail.server, self.mail.port, timeout=timeout, context=context
             )
         else:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy import String, distinct, func, select
 from sqlalchemy.ext.compiler import compiles
@@ -231,7 +232,7 @@ def median_days_waiting(
     """
     result: dict[int | None, float] = {}
     for per_program in (True, False):
-        over = {"partition_by": Application.program_id} if per_program else {}
+        over: dict[str, Any] = {"partition_by": Application.program_id} if per_program else {}
         ranked = _in_program(
             select(
                 Application.program_id,

@@ -2,6 +2,7 @@
 
 import re
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request
@@ -70,7 +71,7 @@ def index():
     form = ReportFilterForm(
         formdata=request.args or None, programs=programs, today=now.astimezone(tz).date()
     )
-    context = {"form": form, "report": None}
+    context: dict[str, Any] = {"form": form, "report": None}
     status = 200
     if form.validate():
         context["report"] = build_report(form, programs, now, tz, scope)
