@@ -93,8 +93,7 @@ def build_report(
     first_day, last_day = form.period()
     start = datetime.combine(first_day, time.min, tzinfo=tz)
     end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz)
-    args = (program_id, start, end, now)
-    weeks = services.applications_per_week(*args, tz=tz)
+    weeks = services.applications_per_week(program_id, start, end, tz=tz)
     return {
         "program": program,
         "every_program": scope.everything,
@@ -102,12 +101,12 @@ def build_report(
         "first_day": first_day,
         "last_day": last_day,
         "timezone": str(tz),
-        "waitlist": services.waitlist_by_language(*args),
-        "demand": services.demand_vs_seats(*args, tz=tz),
-        "median_days": services.median_days_waiting(*args),
-        "funnel": services.funnel(*args),
+        "waitlist": services.waitlist_by_language(program_id),
+        "demand": services.demand_vs_seats(program_id, now, tz=tz),
+        "median_days": services.median_days_waiting(program_id, now),
+        "funnel": services.funnel(program_id, start, end),
         "weeks": weeks,
         "weeks_total": sum(w.applications for w in weeks),
         "chart": weekly_chart(weeks),
-        "reasons": services.ineligibility_reasons(*args),
+        "reasons": services.ineligibility_reasons(program_id, start, end),
     }
