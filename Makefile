@@ -49,12 +49,13 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	  npm ci --prefix tests/browser --no-audit --no-fund --silent; \
 	else echo "npm not found: the accessibility checks will be skipped"; fi
 
-test: install-test translations $(AXE)
-	$(BIN)/ruff check intake tests
+test: install-test translations $(AXE) lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Ruff on the code and the tests; mypy on intake/ (settings in pyproject.toml).
 lint: install-test
 	$(BIN)/ruff check intake tests
+	$(BIN)/mypy
 
 # Refresh the vendored htmx from the npm registry (pinned exactly; needs npm).
 # Change HTMX_VERSION above, run this, and tests/test_static.py checks the result.

@@ -12,7 +12,7 @@ def _page(status: int, title: str, message: str):
 
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(error):
+    def csrf_error(_error):
         return _page(
             400,
             _("Your form could not be sent"),
@@ -24,7 +24,7 @@ def register(app: Flask) -> None:
         )
 
     @app.errorhandler(404)
-    def not_found(error):
+    def not_found(_error):
         return _page(
             404,
             _("Page not found"),
@@ -32,7 +32,7 @@ def register(app: Flask) -> None:
         )
 
     @app.errorhandler(413)
-    def too_large(error):
+    def too_large(_error):
         return _page(
             413,
             _("That was too much to send"),
@@ -40,7 +40,7 @@ def register(app: Flask) -> None:
         )
 
     @app.errorhandler(429)
-    def too_many(error):
+    def too_many(_error):
         return _page(
             429,
             _("Please wait a moment"),
@@ -52,7 +52,7 @@ def register(app: Flask) -> None:
         return _page(error.code or 500, error.name, error.description or "")
 
     @app.errorhandler(500)
-    def server_error(error):
+    def server_error(_error):
         return _page(
             500,
             _("Something went wrong on our side"),

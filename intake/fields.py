@@ -5,11 +5,12 @@ when it renders the field.
 """
 
 import re
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms import EmailField, Field, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice, SelectFieldBase
 from wtforms.validators import ValidationError
 
 from intake.eligibility.king_county import parse_zip_list
@@ -25,7 +26,8 @@ def select_choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class _Choices:
+# The mixins name the WTForms class they extend, so that their super() calls resolve.
+class _Choices(SelectFieldBase):
     def __init__(self, *args, choices=None, **kwargs):
         if choices is not None:
             choices = select_choices(choices)
@@ -47,7 +49,8 @@ class ChoiceGroupField(_Choices, RadioField):
             super().pre_validate(form)
 
 
-class _Stripped:
+class _Stripped(Field):
+    data: Any
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         if isinstance(self.data, str):
@@ -68,7 +71,7 @@ class AtLeastOne:
     def __init__(self, message):
         self.message = message
 
-    def __call__(self, form, field):
+    def __call__(self, _form, field):
         if not field.data:
             raise ValidationError(self.message)
 
@@ -99,7 +102,7 @@ class ZipListField(StrippedTextAreaField):
     def zip_codes(self) -> list[str]:
         return parse_zip_list(self.data or "")
 
-    def pre_validate(self, form):
+    def pre_validate(self, _form):
         from flask_babel import gettext
 
         zips = self.zip_codes
@@ -117,12 +120,14 @@ class ZipListField(StrippedTextAreaField):
 class NormalisedEmailField(EmailField):
     """An e-mail address checked and normalised by email-validator (no DNS look-up)."""
 
+    data: Any
+
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         if isinstance(self.data, str):
             self.data = self.data.strip()
 
-    def pre_validate(self, form):
+    def pre_validate(self, _form):
         if not self.data:
             return
         try:

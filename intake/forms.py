@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date
+from typing import Any
 
 from flask import current_app, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
@@ -66,7 +67,7 @@ def _db_int_coerce(value) -> int:
 
 
 class _DateBounds:
-    def __call__(self, form, field):
+    def __call__(self, _form, field):
         if field.data is not None and not EARLIEST_DATE <= field.data <= LATEST_DATE:
             raise ValidationError(DATE_MESSAGE)
 
@@ -133,7 +134,7 @@ def _cleaned(form: Form, formdata) -> MultiDict:
     """A copy of the posted values with intake.inputs' rules applied, field by field.
     The names of fields that had control characters are kept on the form."""
     fields = {field.name: field for field in form}
-    cleaned = MultiDict()
+    cleaned: MultiDict[str, Any] = MultiDict()
     for key, value in formdata.items(multi=True):
         if isinstance(value, str):
             field = fields.get(key)
@@ -161,7 +162,7 @@ def shows_form_again_on_csrf_error(view):
     def wrapper(*args, **kwargs):
         return view(*args, **kwargs)
 
-    wrapper.shows_form_again_on_csrf_error = True
+    wrapper.shows_form_again_on_csrf_error = True  # type: ignore[attr-defined]  # a mark read by getattr
     return wrapper
 
 

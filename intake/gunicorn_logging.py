@@ -8,6 +8,8 @@ token or a person's data is redacted before any format sees it, so even a change
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from gunicorn.glogging import Logger
 
 from intake.logredact import MASK, redact_path, redact_query, redact_text, redact_url
@@ -18,7 +20,9 @@ _DROPPED_HEADERS = frozenset({"referer", "cookie", "set-cookie", "authorization"
 
 class RedactingLogger(Logger):
     def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
+        # A plain dict at run time, with a key per header ("{name}i", "{name}o") that the
+        # stub's TypedDict cannot list.
+        atoms = cast("dict[str, Any]", super().atoms(resp, req, environ, request_time))
         raw_uri = environ.get("RAW_URI") or environ.get("PATH_INFO") or ""
         method = environ.get("REQUEST_METHOD", "-")
         protocol = environ.get("SERVER_PROTOCOL", "-")

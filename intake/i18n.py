@@ -8,7 +8,7 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español", "zh": "中文"}
 def select_locale() -> str:
     supported = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang")
-    if chosen in supported:
+    if chosen is not None and chosen in supported:
         session["lang"] = chosen
         return chosen
     if session.get("lang") in supported:

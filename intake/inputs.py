@@ -97,7 +97,7 @@ class DatabaseIntConverter(IntegerConverter):
     """``<int:...>`` in every route: an id the database can hold (1 to 2**31-1).
     Anything else does not match the route, so it is a 404, never a database error."""
 
-    def __init__(self, map, fixed_digits=0, min=1, max=INT_MAX, signed=False):  # noqa: A002
+    def __init__(self, map, fixed_digits=0, min=1, max=INT_MAX, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

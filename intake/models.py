@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -23,7 +23,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake import links as link_specs
-from intake.extensions import db
+from intake.extensions import Base, db
+
+# db.Model is made at run time from Base's body (Flask-SQLAlchemy adds its mixins), and
+# mypy cannot take an attribute as a base class (python/mypy#8603): it is shown Base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 class UTCDateTime(TypeDecorator):
@@ -37,20 +44,22 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+    # TypeDecorator's signature: the dialect is not needed here.
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:  # noqa: ARG002
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use intake.clock.now()")
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+    # TypeDecorator's signature: the dialect is not needed here.
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:  # noqa: ARG002
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
 
 
-class Program(db.Model):
+class Program(Model):
     """A reflective practice offering people apply to (seeded, editable by admins)."""
 
     __tablename__ = "programs"
@@ -79,7 +88,7 @@ class Program(db.Model):
     __table_args__ = (CheckConstraint("kind in ('individual', 'agency')", name="kind"),)
 
 
-class Applicant(db.Model):
+class Applicant(Model):
     """The person who filled in one application form, with their contact details.
 
     One form may apply to several programs: one Application row per program.
@@ -143,7 +152,7 @@ class Applicant(db.Model):
         return [slot.slot for slot in self.availability_slots]
 
 
-class ApplicantLanguage(db.Model):
+class ApplicantLanguage(Model):
     """A language the applicant can take part in; a table so it can be filtered."""
 
     __tablename__ = "applicant_languages"
@@ -154,7 +163,7 @@ class ApplicantLanguage(db.Model):
     code: Mapped[str] = mapped_column(String(8), primary_key=True, index=True)
 
 
-class AgencyDetails(db.Model):
+class AgencyDetails(Model):
     """What an agency's leader told us about the agency (kind == "agency")."""
 
     __tablename__ = "agency_details"
@@ -178,7 +187,7 @@ class AgencyDetails(db.Model):
     __table_args__ = (Index("ix_agency_details_agency", "agency_key", "zip"),)
 
 
-class ApplicantAvailability(db.Model):
+class ApplicantAvailability(Model):
     """A day/time slot that works for the applicant (intake.choices.AVAILABILITY); a
     table so the waitlist can be filtered by cohort fit with an index."""
 
@@ -190,7 +199,7 @@ class ApplicantAvailability(db.Model):
     slot: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
 
 
-class SelfIdentification(db.Model):
+class SelfIdentification(Model):
     """Sensitive self-identification answers, kept apart from everything else.
 
     Read only where a rule or a coordinator of the program that asks needs it; never
@@ -206,7 +215,7 @@ class SelfIdentification(db.Model):
     bipoc: Mapped[str | None] = mapped_column(String(16))
 
 
-class Application(db.Model):
+class Application(Model):
     """One applicant's place in one program's process, from submission on."""
 
     __tablename__ = "applications"
@@ -254,7 +263,7 @@ class Application(db.Model):
     )
 
 
-class StatusEvent(db.Model):
+class StatusEvent(Model):
     """One change of an application's status: who, when and why."""
 
     __tablename__ = "status_events"
@@ -275,7 +284,7 @@ class StatusEvent(db.Model):
     actor_user: Mapped[Coordinator | None] = relationship()
 
 
-class ManageToken(db.Model):
+class ManageToken(Model):
     """A manage-my-application link. Only the SHA-256 of the token is stored.
 
     Tokens are minted by the delivery worker as it sends an e-mail (see
@@ -295,7 +304,7 @@ class ManageToken(db.Model):
     applicant: Mapped[Applicant] = relationship()
 
 
-class ScreenerDraft(db.Model):
+class ScreenerDraft(Model):
     """A finished screener's answers, waiting for the application form.
 
     They are kept here, not in the session cookie (signed, not encrypted: anyone
@@ -314,7 +323,7 @@ class ScreenerDraft(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An e-mail waiting to leave, written in the same transaction as its cause."""
 
     __tablename__ = "outbox_messages"
@@ -382,7 +391,7 @@ class OutboxMessage(db.Model):
     )
 
 
-class Coordinator(db.Model):
+class Coordinator(Model):
     """A person who runs the programs: role "coordinator" or "admin"."""
 
     __tablename__ = "coordinators"
@@ -437,7 +446,7 @@ class Coordinator(db.Model):
         return any(p.id == program_id for p in self.programs)
 
 
-class CoordinatorProgram(db.Model):
+class CoordinatorProgram(Model):
     __tablename__ = "coordinator_programs"
 
     coordinator_id: Mapped[int] = mapped_column(
@@ -448,7 +457,7 @@ class CoordinatorProgram(db.Model):
     )
 
 
-class Note(db.Model):
+class Note(Model):
     """A coordinator's note on an application."""
 
     __tablename__ = "notes"
@@ -466,7 +475,7 @@ class Note(db.Model):
     author: Mapped[Coordinator | None] = relationship()
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """A move in the queue that is not a status change (priority, duplicate
     resolution, a rule decision overridden), with its required reason."""
 
@@ -486,7 +495,7 @@ class AuditEvent(db.Model):
     actor: Mapped[Coordinator | None] = relationship()
 
 
-class Cohort(db.Model):
+class Cohort(Model):
     """A group: a program's cohort with a language, a schedule and a number of seats."""
 
     __tablename__ = "cohorts"
@@ -524,7 +533,7 @@ class Cohort(db.Model):
         return self.seats - self.seats_offered - self.seats_enrolled
 
 
-class Offer(db.Model):
+class Offer(Model):
     """Seats of a cohort held for one application until the offer is answered or
     expires. An agency's request is offered whole: ``seats`` is all of it."""
 

@@ -31,7 +31,7 @@ REFERRER_POLICY = "same-origin"
 # argument ``token``): from them, the browser sends the origin alone, even to this site,
 # so the secret never reaches a Referer, not even in this site's access logs. The
 # origin is all the CSRF check compares.
-TOKEN_PAGE_REFERRER_POLICY = "strict-origin"
+TOKEN_PAGE_REFERRER_POLICY = "strict-origin"  # noqa: S105 - a header value, not a secret
 
 # Two years, the HSTS preload list's minimum; sent only on responses served over HTTPS.
 STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"

@@ -51,7 +51,8 @@ def test_database_url_selects_psycopg(given, expected):
     assert database_url(given) == expected
 
 
-def test_healthz_says_so_when_the_database_is_down(app_config, _schema):
+@pytest.mark.usefixtures("_schema")
+def test_healthz_says_so_when_the_database_is_down(app_config):
     app = create_app(
         {**app_config, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/x"}
     )

@@ -164,7 +164,7 @@ def test_a_valid_token_without_a_same_origin_referrer_is_refused_by_the_form(
     """The CSRF check can fail with a valid token (HTTPS and no Referer): the form must
     refuse it too, not only a bad token."""
     complete_screener(client)
-    page, token, ftoken = open_application(client)
+    _page, token, ftoken = open_application(client)
     data = {**APPLICATION_DETAILS, "form_token": ftoken, "csrf_token": token}
     response = client.post("/apply", data=data, base_url="https://localhost")
     assert response.status_code in (400, 422)

@@ -443,7 +443,7 @@ SCENARIOS: dict[str, Scenario] = {
             "phone": "206 555 0100",
             "languages": ["en"],
             "availability": ["weekday_evening"],
-        },  # fmt: skip
+        },
         poison="name",
         kept=('value="206 555 0100"',),
     ),
@@ -455,7 +455,7 @@ SCENARIOS: dict[str, Scenario] = {
             "phone": "206 555 0199",
             "languages": ["en"],
             "availability": ["weekday_evening"],
-        },  # fmt: skip
+        },
         poison="name",
         kept=('value="206 555 0199"',),
     ),
@@ -473,7 +473,7 @@ SCENARIOS: dict[str, Scenario] = {
         lambda w: "/manage/link",
         lambda w: {"email": "rosa@example.org"},
         poison="email",
-    ),  # fmt: skip
+    ),
     "ConfirmForm": Scenario(
         "anonymous", lambda w: w.paths["checkin_yes"], lambda w: {}
     ),
@@ -491,13 +491,13 @@ SCENARIOS: dict[str, Scenario] = {
         lambda w: "/coord/account/two-factor",
         lambda w: {"code": "123456"},
         poison="code",
-    ),  # fmt: skip
+    ),
     "ForgotPasswordForm": Scenario(
         "anonymous",
         lambda w: "/coord/forgot",
         lambda w: {"email": "nobody@example.org"},
         poison="email",
-    ),  # fmt: skip
+    ),
     "NewPasswordForm": Scenario(
         "anonymous", lambda w: w.paths["reset"], lambda w: {"password": "", "confirm": ""}
     ),
@@ -506,7 +506,7 @@ SCENARIOS: dict[str, Scenario] = {
         _app_url("notes"),
         lambda w: {"body": "Called them today"},
         poison="body",
-    ),  # fmt: skip
+    ),
     "PriorityForm": Scenario(
         "coordinator",
         _app_url("priority"),
@@ -519,7 +519,7 @@ SCENARIOS: dict[str, Scenario] = {
         _review_url("approve"),
         lambda w: {"reason": "Fits well"},
         poison="reason",
-    ),  # fmt: skip
+    ),
     "casefile.forms.DeclineForm": Scenario(
         "coordinator",
         _review_url("decline"),
@@ -532,12 +532,12 @@ SCENARIOS: dict[str, Scenario] = {
         _app_url("withdraw"),
         lambda w: {"reason": "Asked by phone"},
         poison="reason",
-    ),  # fmt: skip
+    ),
     "DuplicateForm": Scenario(
         "coordinator",
         _app_url("duplicate"),
         lambda w: {"resolution": "keep_both", "reason": "Different people"},
-    ),  # fmt: skip
+    ),
     "ProgramForm": Scenario(
         "admin",
         lambda w: f"/coord/admin/programs/{w.ids['program']}/edit",
@@ -559,7 +559,7 @@ SCENARIOS: dict[str, Scenario] = {
             "name": "Newbie Person",
             "role": "coordinator",
             "programs": [str(w.ids["program"])],
-        },  # fmt: skip
+        },
         poison="name",
     ),
     "NewCoordinatorForm": Scenario(
@@ -581,7 +581,7 @@ SCENARIOS: dict[str, Scenario] = {
             "time_slot": "weekday_evening",
             "start_date": "2026-09-01",
             "seats": "8",
-        },  # fmt: skip
+        },
         poison="name",
         kept=('value="Tuesdays 6 pm"',),
     ),
@@ -613,7 +613,7 @@ SCENARIOS: dict[str, Scenario] = {
             "ids": [str(w.ids["review"])],
             "reason": "Not eligible",
             f"message_{w.ids['review']}": "Sorry, no place fits",
-        },  # fmt: skip
+        },
         poison="reason",
         kept=("Sorry, no place fits",),
     ),

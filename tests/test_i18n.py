@@ -55,10 +55,7 @@ def test_every_marked_string_is_translated(extracted, language):
     for msgid in sorted(extracted):
         message = catalog.get(msgid)
         strings = message.string if message else None
-        if isinstance(strings, tuple | list):
-            translated = all(strings)
-        else:
-            translated = bool(strings)
+        translated = all(strings) if isinstance(strings, tuple | list) else bool(strings)
         if message is None or not translated or message.fuzzy:
             missing.append(msgid)
     assert not missing, f"{len(missing)} strings lack a {language} translation: {missing[:10]}"
@@ -77,9 +74,14 @@ def test_translations_keep_their_placeholders(language):
         wanted = set(placeholder.findall(ids[-1]))
         for string in strings:
             if string:
-                assert set(placeholder.findall(string)) >= wanted - {"%(num)d"} and (
-                    "%(num)d" not in wanted or "%(num)d" in string or len(strings) == 1
-                ), (message.id, string)
+                assert set(placeholder.findall(string)) >= wanted - {"%(num)d"}, (
+                    message.id,
+                    string,
+                )
+                assert "%(num)d" not in wanted or "%(num)d" in string or len(strings) == 1, (
+                    message.id,
+                    string,
+                )
 
 
 def _applicant_templates():

@@ -67,5 +67,6 @@ def test_0002_gives_an_existing_king_county_program_its_rules(tmp_path):
         db.session.commit()
         flask_migrate.upgrade()
         rule_keys = db.session.execute(text("SELECT rule_keys FROM programs")).scalar()
-        assert "king_county" in rule_keys and "leadership" in rule_keys
+        assert "king_county" in rule_keys
+        assert "leadership" in rule_keys
         db.engine.dispose()

@@ -118,7 +118,9 @@ def test_cookies_are_https_only_outside_local_mode(production):
     response = app.test_client().get("/coord/login")
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("session=")
-    assert "; Secure" in cookie and "; HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "; Secure" in cookie
+    assert "; HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
 
 
 @pytest.mark.parametrize(
@@ -246,7 +248,8 @@ def test_every_page_says_no_store(smtp, app, client, admin_client, ctx, clock):
     assert submit_application(client).status_code == 303
     values = _url_values(smtp, clock, admin_client.user)
     paths = _get_paths(app, values)
-    assert "/apply/received" in paths and f"/manage/{values['token']}" in paths
+    assert "/apply/received" in paths
+    assert f"/manage/{values['token']}" in paths
 
     answered = {}
     for who, web in (("applicant", client), ("admin", admin_client)):

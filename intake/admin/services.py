@@ -152,7 +152,7 @@ def update_program(program: Program, fields: ProgramFields) -> Program:
 def cohort_counts() -> dict[int, int]:
     """Number of cohorts per program id."""
     rows = db.session.execute(select(Cohort.program_id, func.count()).group_by(Cohort.program_id))
-    return {program_id: count for program_id, count in rows}
+    return dict(rows.all())
 
 
 # Coordinator accounts -------------------------------------------------------------

@@ -292,7 +292,7 @@ def deactivate_coordinator(coordinator_id: int):
 def reactivate_coordinator(coordinator_id: int):
     return _account_action(
         coordinator_id,
-        lambda actor, coordinator: services.reactivate_coordinator(coordinator),
+        lambda _actor, coordinator: services.reactivate_coordinator(coordinator),
         "{name} can sign in again.",
     )
 

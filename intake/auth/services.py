@@ -6,13 +6,14 @@ import hashlib
 import secrets
 from datetime import datetime
 from functools import cache
+from typing import cast
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.extensions import db
@@ -169,7 +170,7 @@ def verify_totp(coordinator: Coordinator, code: str, now: datetime) -> bool:
         .values(totp_last_step=step)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         return False
     set_committed_value(coordinator, "totp_last_step", step)
     return True

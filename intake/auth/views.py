@@ -30,7 +30,7 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = None
 
 PENDING_KEY = "coord_pending_2fa"
-SETUP_SECRET_KEY = "coord_totp_setup"
+SETUP_SECRET_KEY = "coord_totp_setup"  # noqa: S105 - the session key, not a secret
 PENDING_MINUTES = 5
 
 

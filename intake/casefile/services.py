@@ -5,8 +5,9 @@ when and why; functions flush and never commit."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 
 from intake.extensions import db
 from intake.models import Application, AuditEvent, Coordinator, Note, StatusEvent
@@ -171,7 +172,7 @@ def resolve_duplicate(
         .values(duplicate_resolution=resolution, duplicate_resolved_at=now)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         db.session.refresh(application)
         raise AlreadyResolved(application.duplicate_resolution)
     db.session.refresh(application, ["duplicate_resolution", "duplicate_resolved_at"])

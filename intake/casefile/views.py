@@ -339,8 +339,9 @@ def resolve_duplicate(application_id: int):
 
 def _resolved_before(application: Application) -> str:
     how = {"keep_both": "both were kept", "merged": "this one was merged into the other"}
+    resolution = application.duplicate_resolution or ""
     return (
         "This possible duplicate was already resolved ("
-        f"{how.get(application.duplicate_resolution, application.duplicate_resolution)}). "
+        f"{how.get(resolution, resolution)}). "
         "Nothing was changed."
     )

@@ -14,9 +14,10 @@ pause once. Functions take ``now``, flush and never commit.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 
 from intake.extensions import db
 from intake.links import ActionLink
@@ -33,10 +34,17 @@ class NothingPending(Exception):
     """No check-in is waiting for an answer (answered already, or never asked)."""
 
 
+def _asked_at(application: Application) -> datetime:
+    """When the pending check-in was sent; NothingPending if none is."""
+    if application.checkin_sent_at is None:
+        raise NothingPending(application.id)
+    return application.checkin_sent_at
+
+
 def checkin_expires_at(application: Application) -> datetime:
     """When the pending check-in's window closes: its links stop working then, and
     the next tick pauses the application."""
-    return application.checkin_sent_at + timedelta(days=application.program.checkin_window_days)
+    return _asked_at(application) + timedelta(days=application.program.checkin_window_days)
 
 
 def _programs() -> list[Program]:
@@ -72,7 +80,7 @@ def send_due(now: datetime) -> int:
                 .values(checkin_sent_at=now)
                 .execution_options(synchronize_session=False)
             )
-            if result.rowcount != 1:
+            if cast(CursorResult, result).rowcount != 1:
                 continue
             db.session.refresh(application)
             _send_checkin(application, now)
@@ -85,7 +93,7 @@ def _send_checkin(application: Application, now: datetime) -> None:
     _email(
         application,
         "checkin",
-        dedup_key=f"checkin:{application.id}:{application.checkin_sent_at.date().isoformat()}",
+        dedup_key=f"checkin:{application.id}:{_asked_at(application).date().isoformat()}",
         now=now,
         links={
             "yes_url": ActionLink("checkin_yes", expires_at),
@@ -122,10 +130,10 @@ def inactivate_due(now: datetime) -> int:
                 .values(updated_at=now)
                 .execution_options(synchronize_session=False)
             )
-            if result.rowcount != 1:
+            if cast(CursorResult, result).rowcount != 1:
                 continue
             db.session.refresh(application)
-            asked = application.checkin_sent_at
+            asked = _asked_at(application)
             move(
                 application,
                 states.INACTIVE,
@@ -164,7 +172,7 @@ def confirm(application: Application, now: datetime) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(application)
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         raise NothingPending(application.id)
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
+from typing import cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from intake.auth.scope import Scope
@@ -124,10 +125,10 @@ def update_cohort(
         .values(seats=seats)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
-        taken = db.session.scalar(
+    if cast(CursorResult, result).rowcount != 1:
+        taken = db.session.scalars(
             select(Cohort.seats_offered + Cohort.seats_enrolled).where(Cohort.id == cohort.id)
-        )
+        ).one()
         raise SeatsBelowTaken(taken)
     db.session.expire(cohort, ["seats", "seats_offered", "seats_enrolled"])
     cohort.program = program
@@ -202,7 +203,13 @@ def seat_holders(cohort: Cohort) -> SeatHolders:
     for offer in found:
         if offer.status == offers.ACCEPTED:
             holders.enrolled.append(
-                SeatHolder(offer.application, offer.seats, offer.answered_at, offer=offer)
+                # An accepted offer has been answered: answered_at is set with the status.
+                SeatHolder(
+                    offer.application,
+                    offer.seats,
+                    offer.answered_at or offer.created_at,
+                    offer=offer,
+                )
             )
         else:
             holders.offered.append(

@@ -97,6 +97,7 @@ def _context(cohort: Cohort, *, q: str = "", given: dict | None = None, notice=N
             holder.offer.id: refused.get(holder.offer.id)
             or rescind_form(holder.offer.id, formdata=None)
             for holder in holders.offered
+            if holder.offer is not None
         },
         "notice": notice,
         "display_name": display_name,

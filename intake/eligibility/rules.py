@@ -14,7 +14,7 @@ from typing import Any
 from intake.eligibility import king_county
 from intake.i18n_markers import N_
 
-PASS = "pass"
+PASS = "pass"  # noqa: S105 - a rule outcome, not a password
 FAIL = "fail"
 REVIEW = "review"
 
@@ -94,7 +94,7 @@ class Decision:
 
 
 def _result_dict(result: RuleResult) -> dict[str, Any]:
-    data = {"key": result.key, "outcome": result.outcome, "reason": result.reason}
+    data: dict[str, Any] = {"key": result.key, "outcome": result.outcome, "reason": result.reason}
     if result.details:
         data["details"] = dict(result.details)
     return data

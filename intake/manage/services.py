@@ -7,6 +7,7 @@ Functions flush and never commit; the view commits once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -224,9 +225,9 @@ def update_details(
         if slot.slot not in wanted_slots:
             applicant.availability_slots.remove(slot)
     have = set(applicant.availability)
-    for slot in wanted_slots:
-        if slot not in have:
-            applicant.availability_slots.append(ApplicantAvailability(slot=slot))
+    for wanted in wanted_slots:
+        if wanted not in have:
+            applicant.availability_slots.append(ApplicantAvailability(slot=wanted))
     db.session.flush()
 
 
@@ -477,10 +478,8 @@ def delete_personal_data(applicant: Applicant, now: datetime) -> None:
     for application in applicant.applications:
         application.decision = _without_personal_details(application.decision)
         if states.can_transition(application.status, states.WITHDRAWN):
-            try:
+            with suppress(AlreadyWithdrawn):
                 withdraw(application, reason=DELETION_REASON, now=now, notify=False)
-            except AlreadyWithdrawn:
-                pass
 
     db.session.execute(
         delete(ManageToken)
@@ -510,7 +509,7 @@ def delete_personal_data(applicant: Applicant, now: datetime) -> None:
     db.session.flush()
 
 
-def _without_personal_details(decision: dict[str, Any] | None) -> dict[str, Any] | None:
+def _without_personal_details(decision: dict[str, Any]) -> dict[str, Any]:
     if not decision:
         return decision
     rules = [

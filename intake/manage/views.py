@@ -86,7 +86,7 @@ def link_expired(link: ManageToken, now: datetime) -> bool:
 def _locale_for(applicant: Applicant) -> str:
     supported = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang")
-    if chosen in supported:
+    if chosen is not None and chosen in supported:
         session[LANG_KEY] = chosen
         return chosen
     if session.get(LANG_KEY) in supported:
@@ -247,7 +247,7 @@ def withdraw(applicant: Applicant, token: str, reference: str):
 
 @bp.route("/<token>/data.json")
 @with_applicant
-def download(applicant: Applicant, token: str):
+def download(applicant: Applicant, _token: str):
     data = services.export_data(applicant, clock.now())
     body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
     return Response(

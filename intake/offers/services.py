@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import exists, select, update
+from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.orm import selectinload
 
 from intake.extensions import db
@@ -131,7 +132,7 @@ def _hold_seats(cohort_id: int, seats: int) -> None:
         .values(seats_offered=Cohort.seats_offered + seats)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         raise SeatsTaken(cohort_id)
 
 
@@ -154,7 +155,8 @@ def _fill_seats(cohort_id: int, seats: int) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # the counters disagree with the offers: never guess
+    # The counters disagree with the offers: never guess.
+    if cast(CursorResult, result).rowcount != 1:
         raise SeatsTaken(cohort_id)
 
 
@@ -170,7 +172,7 @@ def _close_offer(offer: Offer, status: str, now: datetime, *, before: datetime |
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(offer)
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         raise OfferClosed(offer)
 
 
@@ -263,7 +265,7 @@ def offer_to(
         application,
         now=now,
         actor=actor,
-        out_of_order_reason=None if in_order else reason.strip(),
+        out_of_order_reason=None if in_order else (reason or "").strip(),
     )
 
 
@@ -342,7 +344,7 @@ def release_for_withdrawal(application: Application, now: datetime) -> Offer | N
             .values(status=WITHDRAWN, answered_at=now)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        if cast(CursorResult, result).rowcount != 1:
             raise OfferClosed(offer)
         db.session.execute(
             update(Cohort)
@@ -386,7 +388,7 @@ def remind_due(now: datetime) -> int:
             .values(reminded_at=now)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
+        if cast(CursorResult, result).rowcount == 1:
             _email_applicant(offer, "offer_reminder", now)
             sent += 1
     return sent

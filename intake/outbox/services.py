@@ -6,6 +6,7 @@ exists exactly when its cause was committed. The worker in ``delivery`` sends it
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from flask import current_app, render_template
@@ -62,7 +63,7 @@ def enqueue(
     applicant_id: int | None = None,
     application_id: int | None = None,
     coordinator_id: int | None = None,
-    links: dict[str, LinkSpec] | None = None,
+    links: Mapping[str, LinkSpec] | None = None,
     program_id: int | None = None,
     forget_recipient: bool = False,
     ics: str | None = None,
@@ -85,10 +86,11 @@ def enqueue(
     _check_links(specs, applicant_id, application_id, coordinator_id)
     context = dict(context or {})
     nonce = new_nonce() if specs else None
-    for slot in specs:
-        if slot in context:
-            raise ValueError(f"{slot!r} is a link slot and a context value")
-        context[slot] = marker(nonce, slot)
+    if nonce is not None:
+        for slot in specs:
+            if slot in context:
+                raise ValueError(f"{slot!r} is a link slot and a context value")
+            context[slot] = marker(nonce, slot)
     subject, text, html = render_email(template, locale, **context)
     message = OutboxMessage(
         dedup_key=dedup_key,
@@ -145,5 +147,5 @@ def outbox_counts() -> dict[str, int]:
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     )
     counts = {"queued": 0, "sent": 0, "failed": 0}
-    counts.update({status: count for status, count in rows})
+    counts.update(rows.all())
     return counts

@@ -4,6 +4,7 @@ message can be sent again, a waiting one sent now, and any one read as it is sto
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -39,9 +40,9 @@ def outbox_badge():
     return {"outbox_failed_count": outbox_failed_count}
 
 
-def _query_args(status: str, page: int) -> dict[str, str | int]:
+def _query_args(status: str, page: int) -> dict[str, Any]:
     """The list's query string, defaults left out."""
-    args: dict[str, str | int] = {}
+    args: dict[str, Any] = {}
     if status:
         args["status"] = status
     if page > 1:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import case, func, select, true, update
+from sqlalchemy import CursorResult, case, func, select, true, update
 
 from intake.auth.scope import Scope
 from intake.extensions import db
@@ -71,11 +72,11 @@ def counts(scope: Scope) -> Counts:
 
 
 def failed_count(scope: Scope) -> int:
-    return db.session.scalar(
+    return db.session.scalars(
         select(func.count())
         .select_from(OutboxMessage)
         .where(OutboxMessage.status == "failed", scope.messages())
-    )
+    ).one()
 
 
 def visible_message(message_id: int, scope: Scope) -> OutboxMessage | None:
@@ -161,7 +162,7 @@ def resend(message_id: int, now: datetime) -> None:
         .values(status="queued", attempts=0, next_attempt_at=now)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         raise NotFailed(message_id)
 
 
@@ -173,5 +174,5 @@ def send_now(message_id: int, now: datetime) -> None:
         .values(next_attempt_at=now)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         raise NotWaiting(message_id)

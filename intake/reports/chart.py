@@ -104,7 +104,7 @@ def weekly_chart(weeks: Sequence[WeekCount]) -> BarChart:
 
     every_week = len(weeks) <= 12
     labels: list[XLabel] = []
-    last_x = -MIN_LABEL_GAP
+    last_x: float = -MIN_LABEL_GAP
     last_year = None
     previous_month = None
     for index, week in enumerate(weeks):

@@ -2,12 +2,12 @@
 
 Every function takes ``program_id`` (one program's id, None for every program, or a
 ``Scope`` of intake.auth.scope: the programs the reader may see, which is what the
-page passes, so a coordinator's numbers count only their programs), the period
-``start`` to ``end`` (aware datetimes, ``end`` excluded) and ``now``, so the view
-calls them alike.
+page passes, so a coordinator's numbers count only their programs).
 Reports of the list as it is now (who is waiting, demand against seats, how long people
-have waited) describe today and do not use the period; reports of what happened (the
-funnel, applications per week, reasons) count the applications created in the period.
+have waited) describe today: they take no period, and ``now`` where they need it.
+Reports of what happened (the funnel, applications per week, reasons) take the period
+``start`` to ``end`` (aware datetimes, ``end`` excluded) and count the applications
+created in it.
 
 Counts are made by the database (GROUP BY). The only function that reads one row per
 application is ``ineligibility_reasons``, and only for applications whose rules did not
@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy import String, distinct, func, select
 from sqlalchemy.ext.compiler import compiles
@@ -92,9 +93,7 @@ class ProgramWaiting:
         return safe_total(getattr(getattr(self.total, status), measure), parts)
 
 
-def waitlist_by_language(
-    program_id: int | None, start: datetime, end: datetime, now: datetime
-) -> dict[int, ProgramWaiting]:
+def waitlist_by_language(program_id: int | Scope | None) -> dict[int, ProgramWaiting]:
     """Open applications waitlisted now, and those being reviewed now, per program and
     language, with the seats they ask for (an agency asks for several).
 
@@ -165,11 +164,7 @@ class LanguageDemand:
 
 
 def demand_vs_seats(
-    program_id: int | None,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    tz: tzinfo = UTC,
+    program_id: int | Scope | None, now: datetime, tz: tzinfo = UTC
 ) -> list[LanguageDemand]:
     """Seats wanted by people waiting now against free seats in upcoming cohorts, per
     language (cohorts starting today or later, in ``tz``). Two queries.
@@ -218,9 +213,7 @@ def demand_vs_seats(
 # Median days waiting -----------------------------------------------------------------
 
 
-def median_days_waiting(
-    program_id: int | None, start: datetime, end: datetime, now: datetime
-) -> dict[int | None, float]:
+def median_days_waiting(program_id: int | Scope | None, now: datetime) -> dict[int | None, float]:
     """Median days on the waitlist of the people waitlisted now, per program id, and
     under None for everyone together. Programs with nobody waiting are left out.
 
@@ -231,7 +224,7 @@ def median_days_waiting(
     """
     result: dict[int | None, float] = {}
     for per_program in (True, False):
-        over = {"partition_by": Application.program_id} if per_program else {}
+        over: dict[str, Any] = {"partition_by": Application.program_id} if per_program else {}
         ranked = _in_program(
             select(
                 Application.program_id,
@@ -269,7 +262,7 @@ FUNNEL_STAGES = (
 FUNNEL_EXITS = (states.INELIGIBLE, states.WITHDRAWN)
 
 
-def funnel(program_id: int | None, start: datetime, end: datetime, now: datetime) -> dict[str, int]:
+def funnel(program_id: int | Scope | None, start: datetime, end: datetime) -> dict[str, int]:
     """Of the applications created in the period, how many ever reached each stage
     (from their status events, so a person offered a seat who later withdrew still
     counts as offered), and how many were found not eligible or withdrew. One query.
@@ -289,14 +282,14 @@ def funnel(program_id: int | None, start: datetime, end: datetime, now: datetime
         program_id,
     )
     reached = dict.fromkeys(stages, 0)
-    reached.update({status: count for status, count in db.session.execute(query)})
+    reached.update(db.session.execute(query).all())
     return reached
 
 
 # Applications per week -----------------------------------------------------------------
 
 
-class utc_hour(FunctionElement):  # noqa: N801 - a SQL function, named like one
+class utc_hour(FunctionElement):  # a SQL function, named like one
     """ "YYYY-MM-DD HH" of a timestamp column holding UTC (naive), on either database.
 
     Grouping by the hour (at most 24 rows a day, however many applications) lets
@@ -338,11 +331,7 @@ def week_start(day: date) -> date:
 
 
 def applications_per_week(
-    program_id: int | None,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    tz: tzinfo = UTC,
+    program_id: int | Scope | None, start: datetime, end: datetime, tz: tzinfo = UTC
 ) -> list[WeekCount]:
     """Applications created in the period per ISO week (Monday to Sunday in ``tz``),
     every week of the period listed, weeks without applications as 0. The first and
@@ -383,7 +372,7 @@ class ReasonCount:
 
 
 def ineligibility_reasons(
-    program_id: int | None, start: datetime, end: datetime, now: datetime
+    program_id: int | Scope | None, start: datetime, end: datetime
 ) -> list[ReasonCount]:
     """How often each rule's reason stopped or held up an application created in the
     period, most frequent first. One query.

@@ -2,6 +2,7 @@
 
 import re
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request
@@ -70,7 +71,7 @@ def index():
     form = ReportFilterForm(
         formdata=request.args or None, programs=programs, today=now.astimezone(tz).date()
     )
-    context = {"form": form, "report": None}
+    context: dict[str, Any] = {"form": form, "report": None}
     status = 200
     if form.validate():
         context["report"] = build_report(form, programs, now, tz, scope)
@@ -92,8 +93,7 @@ def build_report(
     first_day, last_day = form.period()
     start = datetime.combine(first_day, time.min, tzinfo=tz)
     end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz)
-    args = (program_id, start, end, now)
-    weeks = services.applications_per_week(*args, tz=tz)
+    weeks = services.applications_per_week(program_id, start, end, tz=tz)
     return {
         "program": program,
         "every_program": scope.everything,
@@ -101,12 +101,12 @@ def build_report(
         "first_day": first_day,
         "last_day": last_day,
         "timezone": str(tz),
-        "waitlist": services.waitlist_by_language(*args),
-        "demand": services.demand_vs_seats(*args, tz=tz),
-        "median_days": services.median_days_waiting(*args),
-        "funnel": services.funnel(*args),
+        "waitlist": services.waitlist_by_language(program_id),
+        "demand": services.demand_vs_seats(program_id, now, tz=tz),
+        "median_days": services.median_days_waiting(program_id, now),
+        "funnel": services.funnel(program_id, start, end),
         "weeks": weeks,
         "weeks_total": sum(w.applications for w in weeks),
         "chart": weekly_chart(weeks),
-        "reasons": services.ineligibility_reasons(*args),
+        "reasons": services.ineligibility_reasons(program_id, start, end),
     }

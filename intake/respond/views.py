@@ -76,8 +76,19 @@ class Action:
     perform: Callable[[Target, Form, datetime], object]
 
 
+def _offer(target: Target) -> Offer:
+    """The offer of an offer link (only the other links have none)."""
+    if target.offer is None:
+        raise LookupError("this link names no offer")
+    return target.offer
+
+
 def _offer_open(target: Target) -> bool:
-    return target.offer.status == offers.OPEN and target.application.status == states.OFFERED
+    return (
+        target.offer is not None
+        and target.offer.status == offers.OPEN
+        and target.application.status == states.OFFERED
+    )
 
 
 def _checkin_pending(target: Target) -> bool:
@@ -89,29 +100,29 @@ ACTIONS: dict[str, Action] = {
     "offer_accept": Action(
         ConfirmForm,
         _offer_open,
-        lambda target, form, now: offers.accept(target.offer, now=now),
+        lambda target, _form, now: offers.accept(_offer(target), now=now),
     ),
     "offer_decline": Action(
         DeclineForm,
         _offer_open,
         lambda target, form, now: offers.decline(
-            target.offer, now=now, defer=form.choice.data == DEFER
+            _offer(target), now=now, defer=form.choice.data == DEFER
         ),
     ),
     "checkin_yes": Action(
         ConfirmForm,
         _checkin_pending,
-        lambda target, form, now: checkins.confirm(target.application, now),
+        lambda target, _form, now: checkins.confirm(target.application, now),
     ),
     "checkin_leave": Action(
         ConfirmForm,
         lambda target: checkins.can_leave(target.application),
-        lambda target, form, now: checkins.leave(target.application, now),
+        lambda target, _form, now: checkins.leave(target.application, now),
     ),
     "reactivate": Action(
         ConfirmForm,
         lambda target: target.application.status == states.INACTIVE,
-        lambda target, form, now: checkins.reactivate(target.application, now),
+        lambda target, _form, now: checkins.reactivate(target.application, now),
     ),
 }
 
@@ -208,7 +219,7 @@ def _load(claims: links.LinkClaims) -> Target | None:
 
 def _locale(applicant: Applicant | None) -> str:
     chosen = request.args.get("lang")
-    if chosen in current_app.config["LANGUAGES"]:
+    if chosen is not None and chosen in current_app.config["LANGUAGES"]:
         return chosen
     if applicant is not None and applicant.locale in current_app.config["LANGUAGES"]:
         return applicant.locale

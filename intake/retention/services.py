@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import CursorResult, delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from intake.extensions import db
@@ -129,7 +130,7 @@ def drop_self_identification(applicant_ids: Sequence[int]) -> int:
             .where(SelfIdentification.applicant_id.in_(batch))
             .execution_options(synchronize_session=False)
         )
-        removed += result.rowcount or 0
+        removed += cast(CursorResult, result).rowcount or 0
     db.session.flush()
     return removed
 

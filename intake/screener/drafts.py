@@ -13,10 +13,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
 from intake.extensions import db
 from intake.models import ScreenerDraft
@@ -87,4 +87,4 @@ def purge_expired(now: datetime) -> int:
         .where(ScreenerDraft.expires_at <= now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return cast(CursorResult, result).rowcount or 0

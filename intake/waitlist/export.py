@@ -9,6 +9,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import date, datetime
+from typing import overload
 
 from flask_babel import get_timezone, gettext, to_user_timezone
 from sqlalchemy import Select, func, select
@@ -59,6 +60,14 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+@overload
+def local_date(moment: datetime) -> date: ...
+
+
+@overload
+def local_date(moment: None) -> None: ...
 
 
 def local_date(moment: datetime | None) -> date | None:

@@ -1,8 +1,9 @@
 """Status changes. Every change goes through here and leaves an event."""
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 
 from intake.extensions import db
 from intake.models import Application, StatusEvent
@@ -54,7 +55,7 @@ def claim(application: Application, expected: str, target: str, now: datetime) -
             .values(updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
+        if cast(CursorResult, result).rowcount == 1:
             return
         db.session.refresh(application)
     raise TransitionNotAllowed(application.status, target)

@@ -62,7 +62,8 @@ def test_list_shows_each_account(admin_client, make_coordinator, ctx):
     assert "<strong>Deactivated</strong>" in rows["gone@example.org"]
     assert "None" in rows["gone@example.org"]
     admin_row = rows["admin@example.org"]
-    assert "<td>Admin</td>" in admin_row and "(you)" in admin_row
+    assert "<td>Admin</td>" in admin_row
+    assert "(you)" in admin_row
     assert "Mar 2, 2026" in admin_row  # signed in by the fixture, at the test clock
 
 
@@ -123,7 +124,8 @@ def test_new_admin_must_set_up_two_step_sign_in(smtp, admin_client, ctx, clock):
     data = {"email": "boss@example.org", "name": "Boss", "role": "admin"}
     assert send_form(admin_client, "/coord/admin/coordinators/new", data).status_code == 303
     user = person("boss@example.org")
-    assert user.role == "admin" and user.programs == []
+    assert user.role == "admin"
+    assert user.programs == []
     deliver_due(clock())
     path = RESET_LINK.search(smtp.messages[0].get_body(("plain",)).get_content()).group(1)
     client = admin_client.application.test_client()

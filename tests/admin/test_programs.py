@@ -78,7 +78,8 @@ def test_create_program_writes_the_row_with_a_slug_from_the_name(admin_client, c
         "8 sesiones virtuales.",
     )
     assert row.rule_keys == ["prenatal_to_five"]
-    assert row.is_open is True and row.auto_offer is True
+    assert row.is_open is True
+    assert row.auto_offer is True
     assert (row.offer_window_days, row.checkin_interval_days, row.checkin_window_days) == (
         10,
         60,
@@ -153,7 +154,9 @@ def test_invalid_program_gets_errors_next_to_fields_and_keeps_answers(admin_clie
     assert "Enter a number of days from 1 to 60." in page
     assert "Enter a number of days from 7 to 365." in page
     assert "Enter an e-mail address like name@example.org." in page
-    assert 'value="61"' in page and 'value="6"' in page and 'value="abc"' in page
+    assert 'value="61"' in page
+    assert 'value="6"' in page
+    assert 'value="abc"' in page
     assert 'value="not an address"' in page
     assert "Personas que trabajan con niños pequeños." in page
 
@@ -162,7 +165,8 @@ def test_new_program_form_starts_with_sensible_defaults(admin_client):
     page = admin_client.get("/coord/admin/programs/new").get_data(as_text=True)
     assert re.search(r'id="offer_window_days"[^>]*value="7"', page)
     assert re.search(r'name="auto_offer"\s+value="off" checked', page)
-    assert "(agency screener)" in page and "(individual screener)" in page
+    assert "(agency screener)" in page
+    assert "(individual screener)" in page
 
 
 def test_edit_program_saves_every_field_and_keeps_slug_and_kind(admin_client, ctx):
@@ -187,7 +191,8 @@ def test_edit_program_saves_every_field_and_keeps_slug_and_kind(admin_client, ct
     response = send_form(admin_client, url, data)
     assert response.status_code == 303
     db.session.refresh(row)
-    assert row.slug == "bipoc-intensive" and row.kind == "individual"
+    assert row.slug == "bipoc-intensive"
+    assert row.kind == "individual"
     assert (row.name, row.audience, row.summary, row.shape) == (
         "Intensive program, renamed",
         "New audience.",
@@ -195,7 +200,8 @@ def test_edit_program_saves_every_field_and_keeps_slug_and_kind(admin_client, ct
         "New shape.",
     )
     assert row.rule_keys == ["prenatal_to_five", "bipoc_self_identification"]
-    assert row.is_open is False and row.auto_offer is True
+    assert row.is_open is False
+    assert row.auto_offer is True
     assert (row.offer_window_days, row.checkin_interval_days, row.checkin_window_days) == (
         14,
         120,

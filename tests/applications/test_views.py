@@ -141,7 +141,8 @@ def test_errors_sit_next_to_fields_and_keep_every_answer(client, ctx):
         "We need your permission to e-mail you about your application.",
     ]:
         assert message in page
-    assert 'id="name-error"' in page and 'aria-describedby="name-error"' in page
+    assert 'id="name-error"' in page
+    assert 'aria-describedby="name-error"' in page
     assert 'value="not-an-address"' in page
     assert 'value="Keep Me Org"' in page
     assert "Large print, please</textarea>" in page

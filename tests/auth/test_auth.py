@@ -284,7 +284,8 @@ def test_demo_admin_only_in_local_mode_and_only_once(runner, ctx):
     assert runner.invoke(args=["demo-admin"]).exit_code != 0
     ctx.config["LOCAL"] = True  # commands run in the test's app context
     first = runner.invoke(args=["demo-admin"])
-    assert "admin@example.org" in first.output and "password:" in first.output
+    assert "admin@example.org" in first.output
+    assert "password:" in first.output
     second = runner.invoke(args=["demo-admin"])
     assert second.output == ""
     assert len(db.session.scalars(select(Coordinator)).all()) == 1

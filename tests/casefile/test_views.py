@@ -87,9 +87,11 @@ def test_page_shows_answers_decision_and_a_timeline_of_every_kind(
     assert "ana@example.org" in page
     assert "English, Español" in page
     assert "Weekday evenings" in page
-    assert "Live captions (CART)" in page and "A quiet room" in page
+    assert "Live captions (CART)" in page
+    assert "A quiet room" in page
     assert "Home visitor (including nurse home visitor)" in page
-    assert "Can attend the in-person retreat" in page and "I am not sure yet" in page
+    assert "Can attend the in-person retreat" in page
+    assert "I am not sure yet" in page
     # The decision, each rule with its result and reason
     assert "A rule asked for a coordinator&#39;s review." in page
     assert "You were not sure you can attend the in-person retreat." in page
@@ -151,7 +153,8 @@ def test_only_the_actions_the_status_allows_are_offered(
         select(Application).where(Application.status == "waitlisted")
     ).one()
     page = coordinator_client.get(_url(waitlisted)).get_data(as_text=True)
-    assert "/approve" not in page and "/decline" not in page
+    assert "/approve" not in page
+    assert "/decline" not in page
     assert f'action="{_url(waitlisted, "/withdraw")}"' in page
     assert f'action="{_url(waitlisted, "/priority")}"' in page
 
@@ -192,7 +195,8 @@ def test_priority_change_needs_a_reason_and_is_recorded(coordinator_client, appl
     response = _post(coordinator_client, application, "/priority", priority="5", reason="")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert 'href="#priority-reason"' in page and "Give a reason" in page
+    assert 'href="#priority-reason"' in page
+    assert "Give a reason" in page
     assert 'value="5"' in page  # the answer is kept
     for bad, message in (("abc", "Not a valid integer value."), ("500", "from -99 to 99")):
         response = _post(coordinator_client, application, "/priority", priority=bad, reason="x")
@@ -250,7 +254,8 @@ def test_approve_and_decline_from_the_page_reuse_the_review(
     assert response.status_code == 200
     assert "no longer waiting for review" in response.get_data(as_text=True)
     assert reload(approved).status == "waitlisted"
-    assert len(outbox("review_approved")) == 1 and len(outbox("review_declined")) == 1
+    assert len(outbox("review_approved")) == 1
+    assert len(outbox("review_declined")) == 1
 
 
 def test_withdraw_needs_a_reason_and_tells_the_applicant(
@@ -294,7 +299,8 @@ def test_a_possible_duplicate_is_shown_side_by_side_and_resolved_once(coordinato
     assert "Possible duplicate" in page
     assert "same e-mail address" in page
     assert f'href="{_url(first)}"' in page
-    assert first.reference in page and second.reference in page
+    assert first.reference in page
+    assert second.reference in page
     # The other application's page points here.
     assert f'href="{_url(second)}"' in coordinator_client.get(_url(first)).get_data(as_text=True)
 
@@ -388,12 +394,14 @@ def test_htmx_forms_swap_their_part_and_the_timeline(coordinator_client, apply_f
     assert response.status_code == 200
     assert "<html" not in fragment
     assert fragment.lstrip().startswith('<section id="note-form"')
-    assert 'id="note-body"' in fragment and "A new note.</textarea>" not in fragment
+    assert 'id="note-body"' in fragment
+    assert "A new note.</textarea>" not in fragment
     timeline = fragment[fragment.index('<section id="timeline"') :]
     assert timeline.startswith('<section id="timeline" class="casefile-timeline"')
     assert 'hx-swap-oob="true"' in timeline.split(">")[0]
     assert "A new note." in timeline
-    assert 'id="casefile-notice"' in fragment and "Note added." in fragment
+    assert 'id="casefile-notice"' in fragment
+    assert "Note added." in fragment
 
     response = _post(coordinator_client, application, "/notes", body="", headers=HX)
     fragment = response.get_data(as_text=True)
@@ -417,7 +425,8 @@ def test_htmx_forms_swap_their_part_and_the_timeline(coordinator_client, apply_f
     fragment = response.get_data(as_text=True)
     assert response.status_code == 200
     actions = fragment[: fragment.index("</section>")]
-    assert "/approve" not in actions and "/withdraw" in actions
+    assert "/approve" not in actions
+    assert "/withdraw" in actions
     assert "On the waitlist" in fragment
     assert reload(application).status == "waitlisted"
 

@@ -194,7 +194,8 @@ def test_nobody_fits_and_no_free_seats_say_so(coordinator_client, ctx, clock, wa
     full = add_cohort(clock(), name="Full", seats=2, enrolled=2)
     page = open_page(coordinator_client, full)
     assert page.count("No seats are free.") == 2
-    assert "/offer-one" not in page and "/offer-next" not in page
+    assert "/offer-one" not in page
+    assert "/offer-next" not in page
 
 
 # Confirming ------------------------------------------------------------------------------
@@ -255,7 +256,8 @@ def test_confirming_offers_the_seats_records_events_and_sends_e_mail(
     )
     offered = page[page.index('id="offered-title"') : page.index('id="offer-next"')]
     assert "Offered (2 seats)" in offered
-    assert "First Person" in offered and "Second Person" in offered
+    assert "First Person" in offered
+    assert "Second Person" in offered
     # Answer by: 9 March, 10:00 in Seattle (17:00 UTC, summer time began on the 8th).
     assert offered.count("9 Mar 2026, 10:00") == 2
     assert '<td class="num" data-seats="free">0</td>' in page
@@ -275,7 +277,8 @@ def test_confirming_with_htmx_swaps_the_seats_part(
     response = post(htmx, cohort, "offer-next", {"previewed": str(person.id)}, page)
     body = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert body.lstrip().startswith('<div id="cohort-seats"') and "<html" not in body
+    assert body.lstrip().startswith('<div id="cohort-seats"')
+    assert "<html" not in body
     assert "1 offer made (1 seat): Only Person" in notice(body)
     assert '<td class="num" data-seats="offered">1</td>' in body
     assert '<td class="num" data-seats="free">1</td>' in body
@@ -317,7 +320,8 @@ def test_fewer_offers_than_previewed_is_said_plainly(coordinator_client, ctx, cl
     assert response.status_code == 303
     page = coordinator_client.get(page_url(cohort)).get_data(as_text=True)
     assert notice(page).startswith("No offers were made. The 1 you previewed could not be made")
-    assert len(offers_of(cohort)) == 2 and reload(second).status == "waitlisted"
+    assert len(offers_of(cohort)) == 2
+    assert reload(second).status == "waitlisted"
 
 
 def test_other_people_than_previewed_are_named(coordinator_client, ctx, clock, waiting):
@@ -366,15 +370,18 @@ def test_out_of_order_needs_a_reason_which_is_recorded(coordinator_client, ctx, 
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "<html" in page and 'id="error-summary"' in page
+    assert "<html" in page
+    assert 'id="error-summary"' in page
     error = re.search(r'<p class="field-error" id="offer-reason-error">(.*?)</p>', page, re.S)
-    assert error and (
+    assert error
+    assert (
         f"Second Person ({second.reference}) is not next in line: give the reason" in error.group(1)
     )
     # The choice and the search are kept.
     assert re.search(rf'value="{second.id}" id="[^"]+" checked', page)
     assert 'name="q" type="hidden" value="Second"' in page
-    assert offers_of(cohort) == [] and reload(second).status == "waitlisted"
+    assert offers_of(cohort) == []
+    assert reload(second).status == "waitlisted"
     assert reload(cohort).seats_offered == 0
 
     reason = "Her agency's group starts next week; she is the only Spanish speaker."
@@ -404,7 +411,8 @@ def test_out_of_order_with_htmx_answers_the_part_with_422(
     response = post(htmx, cohort, "offer-one", {"application": second.id})
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert body.lstrip().startswith('<div id="cohort-seats"') and "<html" not in body
+    assert body.lstrip().startswith('<div id="cohort-seats"')
+    assert "<html" not in body
     assert 'id="offer-reason-error"' in body
     assert re.search(rf'value="{second.id}" id="[^"]+" checked', body)
 
@@ -423,7 +431,8 @@ def test_choosing_nobody_is_refused_next_to_the_list(coordinator_client, ctx, cl
     assert response.status_code == 422
     assert 'id="offer-application-error"' in page
     assert "Choose the person to offer a seat to." in page
-    assert 'href="#offer-application"' in page and 'id="offer-application"' in page
+    assert 'href="#offer-application"' in page
+    assert 'id="offer-application"' in page
     assert re.search(r'id="offer-reason"[^>]*>\s*Because.</textarea>', page)
     assert offers_of(cohort) == []
 
@@ -459,7 +468,8 @@ def test_someone_no_longer_waiting_or_not_fitting_gets_a_clear_message(
         assert shown.endswith("Nothing was offered.")
     response = post(coordinator_client, cohort, "offer-one", {"application": 99999}, page)
     assert response.status_code == 303
-    assert offers_of(cohort) == [] and reload(cohort).seats_offered == 0
+    assert offers_of(cohort) == []
+    assert reload(cohort).seats_offered == 0
 
 
 def test_an_agency_bigger_than_the_free_seats_is_refused(coordinator_client, ctx, clock, waiting):
@@ -475,7 +485,8 @@ def test_an_agency_bigger_than_the_free_seats_is_refused(coordinator_client, ctx
         f"Not enough seats are free for Big Agency ({agency.reference}): they need 3 seats "
         "and 2 are free now (someone may have offered them a moment ago). Nothing was offered."
     )
-    assert offers_of(cohort) == [] and reload(agency).status == "waitlisted"
+    assert offers_of(cohort) == []
+    assert reload(agency).status == "waitlisted"
 
 
 def test_search_by_reference_or_name_with_and_without_htmx(
@@ -501,10 +512,12 @@ def test_search_by_reference_or_name_with_and_without_htmx(
     response = htmx.get(page_url(cohort), query_string={"q": "Ana"})
     body = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert body.lstrip().startswith('<fieldset id="candidates"') and "<html" not in body
+    assert body.lstrip().startswith('<fieldset id="candidates"')
+    assert "<html" not in body
     assert [i for i, _ in candidate_rows(body)] == [ana.id]
     search = re.search(r'<form method="get"[^>]*role="search"[^>]*>', page, re.S).group(0)
-    assert 'hx-push-url="true"' in search and 'hx-target="#candidates"' in search
+    assert 'hx-push-url="true"' in search
+    assert 'hx-target="#candidates"' in search
     assert "HX-Request" in response.headers["Vary"]
 
 
@@ -530,7 +543,8 @@ def test_taking_an_offer_back_needs_a_reason_frees_the_seats_and_keeps_the_place
     assert f'id="rescind-{offer_id}-reason-error"' in body
     assert "Give a reason for taking the offer back." in body
     assert re.search(r'<details class="rescind" open>', body)
-    assert offers_of(cohort)[0].status == "open" and reload(cohort).seats_offered == 1
+    assert offers_of(cohort)[0].status == "open"
+    assert reload(cohort).seats_offered == 1
 
     reason = "Offered to the wrong person by mistake."
     response = post(coordinator_client, cohort, part, {f"rescind-{offer_id}-reason": reason})
@@ -597,7 +611,8 @@ def test_taking_back_an_answered_offer_changes_nothing(
     assert "no longer open: it was accepted" in notice(response.get_data(as_text=True))
     # The enrolled list shows them, since they answered.
     enrolled = response.get_data(as_text=True).split('id="enrolled-title"')[1]
-    assert "Enrolled (1 seat)" in enrolled.split("</h2>")[0] and "Quick Answerer" in enrolled
+    assert "Enrolled (1 seat)" in enrolled.split("</h2>")[0]
+    assert "Quick Answerer" in enrolled
 
 
 def test_an_offer_of_another_cohort_is_not_found_here(coordinator_client, ctx, clock, waiting):
@@ -640,7 +655,8 @@ def test_only_signed_in_coordinators_and_only_with_csrf(
         response = coordinator_client.post(f"{page_url(cohort)}/{part}", data=data)
         assert response.status_code == 400
         assert "Your form could not be sent" in response.get_data(as_text=True)
-    assert offers_of(cohort) == [] and reload(person).status == "waitlisted"
+    assert offers_of(cohort) == []
+    assert reload(person).status == "waitlisted"
     assert reload(offer).status == "open"
 
 
@@ -675,7 +691,8 @@ def test_the_number_of_seat_holders_shown_matches_the_counters(
     offers.accept(db.session.get(Offer, made[0].id), now=clock())
     db.session.commit()
     page = open_page(coordinator_client, cohort)
-    assert "Enrolled (1 seat)" in page and "Offered (2 seats)" in page
+    assert "Enrolled (1 seat)" in page
+    assert "Offered (2 seats)" in page
     assert page.count("data-offer=") == 3
     assert page.count('<details class="rescind"') == 2  # only open offers can be taken back
     assert db.session.scalar(select(func.count()).select_from(Offer)) == 3

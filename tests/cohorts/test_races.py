@@ -184,7 +184,8 @@ def test_two_coordinators_offering_the_last_seat_give_it_once(
         cohort = reload(cohort)
         assert (cohort.seats_offered, cohort.seats_free) == (cohort.seats, 0)
         held = db.session.scalars(select(Offer).where(Offer.cohort_id == cohort.id)).all()
-        assert len(held) == 2 and won[0] in {offer.id for offer in held}
+        assert len(held) == 2
+        assert won[0] in {offer.id for offer in held}
         winner, loser = (first, second) if results[0] == won[0] else (second, first)
         assert statuses(winner, loser) == ["offered", "waitlisted"]
         # The losing attempt left nothing behind: no event, no e-mail.
@@ -290,7 +291,10 @@ def test_accepting_while_offers_are_taken_back_or_expire_keeps_counters_true(
             # The person and the coordinator acted on the same offer: one of them won.
             answered = [r for r in results[1:] if not isinstance(r, BaseException)]
             assert (
-                len(answered) == 1 and sum(isinstance(r, offers.OfferClosed) for r in results) == 1
+                len(answered) == 1
+            )
+            assert (
+                sum(isinstance(r, offers.OfferClosed) for r in results) == 1
             )
             assert status_of(second) in ("accepted", "rescinded")
             assert status_of(third) == "open"

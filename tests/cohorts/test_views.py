@@ -56,7 +56,8 @@ def test_admin_creates_a_cohort(admin_client, ctx, clock):
 
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "“Grupo de primavera” is created." in page
-    assert "Ana Facilitadora" in page and "Español" in page
+    assert "Ana Facilitadora" in page
+    assert "Español" in page
     assert "Tuesday, April 7, 2026" in page
     assert "Weekday evenings" in page
 
@@ -77,7 +78,8 @@ def test_start_date_in_the_past_is_refused_on_create(admin_client, ctx):
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "The start date cannot be in the past (today is 2 March 2026)." in page
-    assert 'value="2026-03-01"' in page and 'value="Grupo de primavera"' in page
+    assert 'value="2026-03-01"' in page
+    assert 'value="Grupo de primavera"' in page
     assert cohort_count() == 0
 
 
@@ -104,7 +106,8 @@ def test_invalid_cohort_gets_errors_next_to_fields_and_keeps_answers(admin_clien
     assert "Enter a number from 2 to 12." in page
     assert "Not a valid date value." in page
     assert "Not a valid choice." in page
-    assert 'value="13"' in page and 'value="soon"' in page
+    assert 'value="13"' in page
+    assert 'value="soon"' in page
     assert 'value="Ana Facilitadora"' in page
     assert cohort_count() == 0
 
@@ -117,7 +120,8 @@ def test_admin_edits_a_cohort(admin_client, ctx, clock):
     cohort = add_cohort(clock())
     url = f"/coord/admin/cohorts/{cohort.id}/edit"
     page = admin_client.get(url).get_data(as_text=True)
-    assert 'value="Spring evening group"' in page and 'value="2026-04-07"' in page
+    assert 'value="Spring evening group"' in page
+    assert 'value="2026-04-07"' in page
 
     data = cohort_data(
         program=str(program("reflective-practice-group").id),
@@ -157,7 +161,8 @@ def test_seats_cannot_go_below_those_offered_and_enrolled(admin_client, ctx, clo
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "5 seats are offered or taken in this cohort, so it needs at least 5 seats." in page
-    assert 'id="seats-error"' in page and 'value="4"' in page
+    assert 'id="seats-error"' in page
+    assert 'value="4"' in page
     db.session.refresh(cohort)
     assert (cohort.seats, cohort.name) == (8, "Spring evening group")
 
@@ -195,7 +200,8 @@ def test_htmx_cohort_form_answers_with_the_form_or_a_redirect(admin_client, ctx)
     response = send_form(admin_client, "/coord/admin/cohorts/new", cohort_data(seats="20"))
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert page.lstrip().startswith('<form id="cohort-form"') and "<html" not in page
+    assert page.lstrip().startswith('<form id="cohort-form"')
+    assert "<html" not in page
     response = send_form(admin_client, "/coord/admin/cohorts/new", cohort_data())
     cohort = db.session.scalars(select(Cohort)).one()
     assert response.headers["HX-Redirect"] == f"/coord/cohorts/{cohort.id}"
@@ -243,7 +249,8 @@ def test_filter_by_program_and_language_with_plain_links(coordinator_client, ctx
 
     page = coordinator_client.get("/coord/cohorts?language=es").get_data(as_text=True)
     assert "<html" in page
-    assert f'data-cohort="{spanish.id}"' in page and f'data-cohort="{bipoc.id}"' in page
+    assert f'data-cohort="{spanish.id}"' in page
+    assert f'data-cohort="{bipoc.id}"' in page
     assert f'data-cohort="{english.id}"' not in page
     assert "2 cohorts meeting in Español." in page
     # The links keep the other filter and mark the chosen one.
@@ -254,7 +261,8 @@ def test_filter_by_program_and_language_with_plain_links(coordinator_client, ctx
         as_text=True
     )
     assert f'data-cohort="{spanish.id}"' in page
-    assert f'data-cohort="{bipoc.id}"' not in page and f'data-cohort="{english.id}"' not in page
+    assert f'data-cohort="{bipoc.id}"' not in page
+    assert f'data-cohort="{english.id}"' not in page
     assert "Intensive reflective practice for BIPOC practitioners</h2>" not in page
     assert "1 cohort in Introductory reflective practice meeting in Español." in page
 
@@ -269,18 +277,22 @@ def test_filters_with_htmx_return_the_list_alone_and_push_the_url(
     response = htmx.get("/coord/cohorts?language=es")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<html" not in page and "workspace-nav" not in page
+    assert "<html" not in page
+    assert "workspace-nav" not in page
     assert page.lstrip().startswith('<div id="cohort-list"')
-    assert f'data-cohort="{spanish.id}"' in page and f'data-cohort="{english.id}"' not in page
+    assert f'data-cohort="{spanish.id}"' in page
+    assert f'data-cohort="{english.id}"' not in page
     links = re.findall(r"<a [^>]*hx-get[^>]*>", page)
-    assert links and all('hx-push-url="true"' in link for link in links)
+    assert links
+    assert all('hx-push-url="true"' in link for link in links)
     assert all('hx-target="#cohort-list"' in link for link in links)
     # Each link fetches the same URL it would open without JavaScript.
     for link in links:
         assert re.search(r'href="([^"]+)"', link).group(1) == re.search(
             r'hx-get="([^"]+)"', link
         ).group(1)
-    assert "Vary" in response.headers and "HX-Request" in response.headers["Vary"]
+    assert "Vary" in response.headers
+    assert "HX-Request" in response.headers["Vary"]
 
     # A history restore needs the whole page.
     restore = htmx.get("/coord/cohorts?language=es", headers={"HX-History-Restore-Request": "true"})
@@ -299,10 +311,13 @@ def test_cohort_page_shows_details_and_honest_empty_lists(coordinator_client, ct
     page = coordinator_client.get(f"/coord/cohorts/{cohort.id}").get_data(as_text=True)
     assert "<h1>Spring evening group</h1>" in page
     assert "Introductory reflective practice" in page
-    assert "ASL (American Sign Language)" in page and "Mai Facilitator" in page
+    assert "ASL (American Sign Language)" in page
+    assert "Mai Facilitator" in page
     assert "First Tuesday of the month, 6–8 pm" in page
-    assert "Enrolled (0 seats)" in page and "Nobody is enrolled yet." in page
-    assert "Offered (0 seats)" in page and "No seats offered yet." in page
+    assert "Enrolled (0 seats)" in page
+    assert "Nobody is enrolled yet." in page
+    assert "Offered (0 seats)" in page
+    assert "No seats offered yet." in page
     assert '<td class="num" data-seats="free">8</td>' in page
     assert "Edit this cohort" not in page  # coordinators do not edit
 
@@ -313,7 +328,8 @@ def test_cohort_page_counts_seats_held(coordinator_client, ctx, clock):
     assert '<td class="num" data-seats="enrolled">1</td>' in page
     assert '<td class="num" data-seats="offered">2</td>' in page
     assert '<td class="num" data-seats="free">5</td>' in page
-    assert "Offered (2 seats)" in page and "No seats offered yet." not in page
+    assert "Offered (2 seats)" in page
+    assert "No seats offered yet." not in page
     assert "Enrolled (1 seat)" in page
 
 

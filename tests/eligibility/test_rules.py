@@ -191,7 +191,7 @@ def test_answer_gives_outcome_and_reason(rule_key, value, outcome, reason):
 
 @pytest.mark.parametrize(("rule_key", "value", "outcome", "reason"), EXPECTED)
 def test_rule_ignores_answers_it_does_not_read(rule_key, value, outcome, reason):
-    noisy = {key: "no" for key in [*ALL_ANSWER_KEYS, "other"]}
+    noisy = dict.fromkeys([*ALL_ANSWER_KEYS, "other"], "no")
     noisy["service_zips"] = [TACOMA, "00000"]
     noisy.update(answers_for(rule_key, value))
     result = RULES[rule_key].check(noisy)

@@ -93,7 +93,8 @@ def test_download_holds_everything_about_them_and_no_coordinator_papers(
     # Not theirs: coordinators' notes, names and reasons.
     assert "Private: asked about fees" not in body
     assert "Secret priority reason" not in body
-    assert "Casey" not in body and "casey.coordinator" not in body
+    assert "Casey" not in body
+    assert "casey.coordinator" not in body
 
 
 def test_download_for_an_agency_includes_its_details(smtp, client, ctx, clock):
@@ -137,7 +138,7 @@ def test_delete_anonymises_and_keeps_the_counts_true(smtp, client, ctx, clock, m
     assert second.status_code == 303
     deliver_due(clock())
     other_link = link_in(
-        [m for m in emails_to(smtp, "rosa@example.org") if "Your link" in m["Subject"]][0]
+        next(m for m in emails_to(smtp, "rosa@example.org") if "Your link" in m["Subject"])
     )
     applicant = applicant_by_email("rosa@example.org")
     applicant_id = applicant.id
@@ -169,10 +170,14 @@ def test_delete_anonymises_and_keeps_the_counts_true(smtp, client, ctx, clock, m
     applicant = db.session.get(Applicant, applicant_id)
     assert applicant.name == "Deleted applicant"
     assert applicant.email == applicant.email_key == f"deleted-{applicant_id}@invalid"
-    assert applicant.phone is None and applicant.work_zip is None
-    assert applicant.organisation is None and applicant.role_other is None
-    assert applicant.roles == [] and applicant.answers == {}
-    assert applicant.access_needs == [] and applicant.access_needs_other is None
+    assert applicant.phone is None
+    assert applicant.work_zip is None
+    assert applicant.organisation is None
+    assert applicant.role_other is None
+    assert applicant.roles == []
+    assert applicant.answers == {}
+    assert applicant.access_needs == []
+    assert applicant.access_needs_other is None
     for model in (ApplicantLanguage, ApplicantAvailability, SelfIdentification, ManageToken):
         assert _count(model, model.applicant_id == applicant_id) == 0, model
     assert _count(Note) == 0
@@ -192,7 +197,8 @@ def test_delete_anonymises_and_keeps_the_counts_true(smtp, client, ctx, clock, m
     messages = list(
         db.session.scalars(select(OutboxMessage).where(OutboxMessage.applicant_id == applicant_id))
     )
-    assert messages and all(m.status == "sent" for m in messages)
+    assert messages
+    assert all(m.status == "sent" for m in messages)
     assert {m.to_addr for m in messages} == {f"deleted-{applicant_id}@invalid"}
     assert {m.text_body for m in messages} == {m.html_body for m in messages} == {"[deleted]"}
     assert not db.session.scalar(select(func.count()).where(OutboxMessage.text_body.like("%Rosa%")))
@@ -221,7 +227,8 @@ def test_coordinators_still_see_the_anonymised_application(
     text = page.get_data(as_text=True)
     assert "Deleted applicant" in text
     assert "Applicant deleted their data" in text
-    assert "Rosa" not in text and "rosa@example.org" not in text
+    assert "Rosa" not in text
+    assert "rosa@example.org" not in text
 
 
 def test_deleting_an_agency_removes_its_details(smtp, client, htmx, ctx, clock):

@@ -137,7 +137,8 @@ def test_a_reason_too_long_without_htmx_is_a_422_page(smtp, client, ctx, clock):
     response = post_form(client, withdraw_url, {"reason": "y" * 1001})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "<html" in page and "Please check your answers" in page
+    assert "<html" in page
+    assert "Please check your answers" in page
     assert "y" * 1001 in page
 
 

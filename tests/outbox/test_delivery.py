@@ -27,7 +27,8 @@ def test_received_email_arrives_by_smtp_with_text_and_html(smtp, client, ctx, cl
     assert reference in message["Subject"]
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert reference in text and reference in html
+    assert reference in text
+    assert reference in html
     assert "Introductory reflective practice" in text
     assert "%%" not in text + html  # no marker is left
     [token] = MANAGE_LINK.findall(text)
@@ -61,7 +62,8 @@ def test_server_down_at_submission_then_delivered_exactly_once(smtp_down, client
     report = deliver_due(clock())
     assert (report.sent, report.retried) == (0, 1)
     row = db.session.scalars(select(OutboxMessage)).one()
-    assert row.status == "queued" and row.attempts == 1
+    assert row.status == "queued"
+    assert row.attempts == 1
     assert "ConnectionRefusedError" in row.last_error
     assert db.session.scalars(select(ManageToken)).all() == []  # rolled back with the send
 

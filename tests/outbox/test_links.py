@@ -92,7 +92,9 @@ def test_a_forged_placeholder_as_a_referrers_name_stays_text(smtp, app, ctx, cli
     assert db.session.get(Offer, made.id).status == "open"
     # No link of any kind was made; what was typed arrived as the text it is.
     body = text(message) + html(message)
-    assert "/respond/" not in body and "/manage/" not in body and "/coord/reset" not in body
+    assert "/respond/" not in body
+    assert "/manage/" not in body
+    assert "/coord/reset" not in body
     assert manage_tokens() == tokens_before
     assert forged in text(message)
 
@@ -124,7 +126,7 @@ def test_a_forged_placeholder_as_an_applicants_name_stays_text(smtp, app, ctx, c
 def test_a_marker_copied_from_another_message_stays_text(smtp, app, ctx, client, clock):
     """Someone who saw another row's marker (its nonce) still cannot use it: only the
     row's own nonce counts, and a row's nonce exists only once its text is fixed."""
-    victim, made = victim_with_an_offer(app, smtp, clock)
+    _victim, made = victim_with_an_offer(app, smtp, clock)
     offer_row = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.template == "offer_made")
     ).one()
@@ -197,7 +199,8 @@ def test_action_links_are_only_for_the_rows_own_application(smtp, app, ctx, cloc
         (wrong_offer, "the offer is not the application's"),
     ):
         db.session.refresh(row)
-        assert row.status == "failed" and reason in row.last_error
+        assert row.status == "failed"
+        assert reason in row.last_error
     assert db.session.get(Offer, made.id).status == "open"
 
 
@@ -206,7 +209,8 @@ def test_the_offer_links_still_work_for_their_own_applicant(smtp, app, ctx, clie
     row = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.template == "offer_made")
     ).one()
-    assert row.application_id == victim.id and row.applicant_id == victim.applicant_id
+    assert row.application_id == victim.id
+    assert row.applicant_id == victim.applicant_id
     slots = {spec["slot"]: spec for spec in row.links}
     assert slots["decline_url"] == {
         "slot": "decline_url",

@@ -165,7 +165,8 @@ def test_connection_refused_stops_the_pass(smtp_down, request, clock):
     report = deliver_due(clock())
     assert (report.retried, report.stopped) == (1, True)
     first, *rest = rows(ids)
-    assert first.attempts == 1 and "ConnectionRefusedError" in first.last_error
+    assert first.attempts == 1
+    assert "ConnectionRefusedError" in first.last_error
     assert [(row.attempts, row.last_error) for row in rest] == [(0, None), (0, None)]
 
     smtp_down.start()

@@ -32,7 +32,7 @@ class TLSSink(SMTPSink):
         super().__init__(port=port)
         self.encrypted: list[bool] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd API
         self.encrypted.append(server.transport.get_extra_info("ssl_object") is not None)
         return await super().handle_DATA(server, session, envelope)
 

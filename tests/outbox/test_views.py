@@ -240,7 +240,8 @@ def test_the_filter_with_htmx_answers_the_results_and_counts_and_pushes_the_url(
     response = coordinator_client.get("/coord/outbox?status=sent", headers={"HX-Request": "true"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "<html" not in html and "<h1>" not in html
+    assert "<html" not in html
+    assert "<h1>" not in html
     assert html.lstrip().startswith('<div id="outbox-results"')
     assert subjects(html) == ["Sent"]
     assert '<dl id="outbox-counts" class="outbox-counts" hx-swap-oob="true">' in html
@@ -325,7 +326,8 @@ def test_send_again_twice_delivers_once(
     assert "Queued to be sent again." in page
     assert "This message is not failed any more (it is waiting). Nothing was changed." in page
     assert subjects(page) == []
-    assert count_of(page, "Waiting") == 1 and count_of(page, "Failed") == 0
+    assert count_of(page, "Waiting") == 1
+    assert count_of(page, "Failed") == 0
 
     row = _reload(message.id)
     assert (row.status, row.attempts, row.next_attempt_at) == ("queued", 0, clock())
@@ -358,7 +360,8 @@ def test_send_again_with_htmx_updates_the_results_and_counts_in_place(
     assert html.lstrip().startswith('<div id="outbox-results"')
     assert notice(html) == "Queued to be sent again. The next delivery run sends it."
     assert [row["status"] for row in rows(html)] == ["Waiting"]
-    assert count_of(html, "Failed") == 0 and count_of(html, "Waiting") == 1
+    assert count_of(html, "Failed") == 0
+    assert count_of(html, "Waiting") == 1
     # The menu's failed count goes with it.
     assert '<span id="outbox-badge" hx-swap-oob="true"></span>' in html
     # A POST answer is not a place in history.
@@ -438,7 +441,8 @@ def test_buttons_on_the_message_page_come_back_to_it(coordinator_client, make_me
     page = coordinator_client.get(path).get_data(as_text=True)
     assert "Queued to be sent again." in page
     assert "<dt>Next attempt</dt><dd>Due now</dd>" in page
-    assert "Send again</button>" not in page and "Send now</button>" not in page
+    assert "Send again</button>" not in page
+    assert "Send now</button>" not in page
 
 
 # Reading a message ------------------------------------------------------------------------
@@ -487,7 +491,8 @@ def test_html_that_would_run_is_only_ever_text(coordinator_client, make_message)
         "sent", html_body='<script>alert("x")</script><img src=x onerror="alert(1)">'
     )
     page = coordinator_client.get(f"/coord/outbox/{message.id}").get_data(as_text=True)
-    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "<script>alert" not in page
+    assert "<img src=x" not in page
     assert "&lt;script&gt;alert" in page
     html = coordinator_client.get(f"/coord/outbox/{message.id}/html")
     assert html.mimetype == "text/plain"
@@ -507,7 +512,8 @@ def test_action_links_are_shown_as_words(coordinator_client, make_message, clock
     )
     page = coordinator_client.get(f"/coord/outbox/{message.id}").get_data(as_text=True)
     assert "Accept: [private link: offer accept]" in page
-    assert "/respond/" not in page and NONCE not in page
+    assert "/respond/" not in page
+    assert NONCE not in page
     source = coordinator_client.get(f"/coord/outbox/{message.id}/html").get_data(as_text=True)
     assert source == '<p><a href="[private link: offer accept]">Accept the seat</a></p>'
 

@@ -26,7 +26,7 @@ def by_language(program_waiting):
 
 def test_waitlist_by_program_and_language(ctx, clock, apply, apply_agency):
     make_waitlist(apply, apply_agency)
-    waitlist = services.waitlist_by_language(None, *YEAR, clock())
+    waitlist = services.waitlist_by_language(None)
 
     intro = waitlist[program("introductory").id]
     rows = by_language(intro)
@@ -53,9 +53,7 @@ def test_waitlist_by_program_and_language(ctx, clock, apply, apply_agency):
     assert waitlist[program("king-county-consultation").id].total_shown("waitlisted", "seats") == 6
 
     assert program("bipoc-intensive").id not in waitlist
-    only_group = services.waitlist_by_language(
-        program("reflective-practice-group").id, *YEAR, clock()
-    )
+    only_group = services.waitlist_by_language(program("reflective-practice-group").id)
     assert list(only_group) == [program("reflective-practice-group").id]
     db.session.rollback()
 
@@ -69,7 +67,7 @@ def test_demand_against_free_seats_per_language(ctx, clock, apply, apply_agency,
     # Started yesterday: its free seat is not one people waiting can take.
     add_cohort("introductory", "en", today - timedelta(days=1), seats=8, enrolled=7)
 
-    demand = {d.language: d for d in services.demand_vs_seats(None, *YEAR, clock(), tz=PACIFIC)}
+    demand = {d.language: d for d in services.demand_vs_seats(None, clock(), tz=PACIFIC)}
     assert list(demand) == ["en", "es", "cmn", "asl"]
     # English: 6 + 5 + 6 (agency seats) wanted, 5 + 10 free.
     assert (demand["en"].seats_wanted, demand["en"].free_seats, demand["en"].gap) == (17, 15, -2)
@@ -81,7 +79,7 @@ def test_demand_against_free_seats_per_language(ctx, clock, apply, apply_agency,
     assert (demand["asl"].seats_wanted, demand["asl"].free_seats, demand["asl"].gap) == (0, 0, 0)
 
     agency_id = program("king-county-consultation").id
-    agency = {d.language: d for d in services.demand_vs_seats(agency_id, *YEAR, clock())}
+    agency = {d.language: d for d in services.demand_vs_seats(agency_id, clock())}
     assert (agency["en"].seats_wanted, agency["en"].free_seats, agency["en"].gap) == (6, 10, 4)
     assert (agency["cmn"].seats_wanted, agency["cmn"].gap) == (6, -6)
     db.session.rollback()
@@ -89,7 +87,7 @@ def test_demand_against_free_seats_per_language(ctx, clock, apply, apply_agency,
 
 def test_median_days_waiting(ctx, clock, apply):
     make_waiting_times(apply, clock)
-    medians = services.median_days_waiting(None, *YEAR, clock())
+    medians = services.median_days_waiting(None, clock())
     assert medians == {
         program("introductory").id: 20.0,
         program("reflective-practice-group").id: 27.5,
@@ -97,7 +95,7 @@ def test_median_days_waiting(ctx, clock, apply):
         None: 25.0,
     }
     group = program("reflective-practice-group").id
-    assert services.median_days_waiting(group, *YEAR, clock()) == {group: 27.5, None: 27.5}
+    assert services.median_days_waiting(group, clock()) == {group: 27.5, None: 27.5}
     db.session.rollback()
 
 
@@ -107,7 +105,7 @@ def test_median_counts_parts_of_days(ctx, clock, apply):
     apply()
     clock.advance(hours=16)
     # Waits of a day and a half and of 16 hours: the median of two is their mean.
-    assert services.median_days_waiting(None, *YEAR, clock())[None] == 1.1
+    assert services.median_days_waiting(None, clock())[None] == 1.1
     db.session.rollback()
 
 
@@ -129,7 +127,7 @@ def test_funnel_counts_every_stage_reached_once(ctx, clock, apply):
     advance(withdrew, "withdrawn", now=now)
 
     period = local_period(date(2026, 5, 2), date(2027, 5, 1))
-    assert services.funnel(None, *period, now) == {
+    assert services.funnel(None, *period) == {
         "submitted": 5,
         "needs_review": 2,
         "eligible": 4,
@@ -140,7 +138,7 @@ def test_funnel_counts_every_stage_reached_once(ctx, clock, apply):
         "withdrawn": 1,
     }
     group = program("reflective-practice-group").id
-    assert services.funnel(group, *period, now)["submitted"] == 0
+    assert services.funnel(group, *period)["submitted"] == 0
     db.session.rollback()
 
 
@@ -160,7 +158,7 @@ def test_applications_per_week_in_local_time_across_the_new_year(ctx, clock, app
     at(2026, 3, 2, 17, 0)
 
     weeks = services.applications_per_week(
-        None, *local_period(date(2025, 12, 22), date(2026, 1, 11)), clock(), tz=PACIFIC
+        None, *local_period(date(2025, 12, 22), date(2026, 1, 11)), tz=PACIFIC
     )
     assert weeks == [
         WeekCount(date(2025, 12, 22), 1),
@@ -172,9 +170,39 @@ def test_applications_per_week_in_local_time_across_the_new_year(ctx, clock, app
     # From Monday 29 December: Sunday evening's application is outside, though its UTC
     # date is the 29th; the period ends mid-week.
     weeks = services.applications_per_week(
-        None, *local_period(date(2025, 12, 29), date(2026, 1, 6)), clock(), tz=PACIFIC
+        None, *local_period(date(2025, 12, 29), date(2026, 1, 6)), tz=PACIFIC
     )
     assert weeks == [WeekCount(date(2025, 12, 29), 3), WeekCount(date(2026, 1, 5), 1)]
+    db.session.rollback()
+
+
+def test_the_period_reports_count_only_applications_created_in_the_period(ctx, clock, apply):
+    """The funnel, the weekly counts and the reasons count the applications created from
+    ``start`` (included) to ``end`` (excluded): one a moment before the period and one
+    at its end are left out."""
+    start, end = local_period(date(2026, 2, 2), date(2026, 2, 8))  # Monday to Sunday
+    moment = timedelta(microseconds=1)
+    for created in (start - moment, start, end - moment, end):
+        clock.current = created.astimezone(UTC)
+        apply(screener={"works_with_young_children": "unsure"})
+    clock.current = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
+    wider = local_period(date(2026, 2, 1), date(2026, 2, 9))
+
+    # All four are there to count, in a period around them.
+    assert services.funnel(None, *wider)["submitted"] == 4
+    assert sum(w.applications for w in services.applications_per_week(None, *wider)) == 4
+    assert services.ineligibility_reasons(None, *wider) == [
+        ReasonCount("prenatal_to_five", "review", "unsure_workforce", 4, 0)
+    ]
+
+    funnel = services.funnel(None, start, end)
+    assert (funnel["submitted"], funnel["needs_review"]) == (2, 2)
+    assert services.applications_per_week(None, start, end, tz=PACIFIC) == [
+        WeekCount(date(2026, 2, 2), 2)
+    ]
+    assert services.ineligibility_reasons(None, start, end) == [
+        ReasonCount("prenatal_to_five", "review", "unsure_workforce", 2, 0)
+    ]
     db.session.rollback()
 
 
@@ -196,13 +224,13 @@ def test_why_people_were_not_eligible(ctx, clock, apply, apply_agency):
     }
     db.session.commit()
 
-    assert services.ineligibility_reasons(None, *YEAR, clock()) == [
+    assert services.ineligibility_reasons(None, *YEAR) == [
         ReasonCount("prenatal_to_five", "review", "unsure_workforce", 2, 1),
         ReasonCount("king_county", "review", "zip_outside_king_county", 1, 0),
     ]
     assert services.SELF_IDENTIFICATION_RULES == {"bipoc_self_identification"}
     agency = program("king-county-consultation").id
-    assert services.ineligibility_reasons(agency, *YEAR, clock()) == [
+    assert services.ineligibility_reasons(agency, *YEAR) == [
         ReasonCount("king_county", "review", "zip_outside_king_county", 1, 0),
     ]
     db.session.rollback()
@@ -219,9 +247,9 @@ def test_an_application_without_a_language_is_counted_as_not_given(ctx, clock):
         now=clock(),
     )
     db.session.commit()
-    intro = services.waitlist_by_language(None, *YEAR, clock())[program("introductory").id]
+    intro = services.waitlist_by_language(None)[program("introductory").id]
     assert [row.language for row in intro.languages] == ["en", "es", "cmn", "asl", None]
     assert by_language(intro)[None].waitlisted == Waiting(1, 1)
-    demand = services.demand_vs_seats(None, *YEAR, clock())
+    demand = services.demand_vs_seats(None, clock())
     assert (demand[-1].language, demand[-1].seats_wanted) == (None, 1)
     db.session.rollback()

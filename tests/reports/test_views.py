@@ -125,13 +125,15 @@ def test_applications_per_week_as_a_chart_and_a_table(app, clock, apply, sign_in
         "Week of 5 Jan 2026: 1",
     ]
     assert float(bars[1][0]) == 2 * float(bars[0][0])
-    assert ">2025</tspan>" in svg and ">2026</tspan>" in svg
+    assert ">2025</tspan>" in svg
+    assert ">2026</tspan>" in svg
 
     assert row(page, "weekly-table", week="2025-12-22") == ["2025-W52", "22 Dec 2025", "1"]
     assert row(page, "weekly-table", week="2025-12-29") == ["2026-W01", "29 Dec 2025", "2"]
     assert row(page, "weekly-table", week="2026-01-05") == ["2026-W02", "5 Jan 2026", "1"]
     assert table(page, "weekly-table")[-1].cells == ["Total", "4"]
-    assert "<details" in page and "The numbers in the chart" in page
+    assert "<details" in page
+    assert "The numbers in the chart" in page
     # The CSP allows neither inline styles nor inline scripts.
     assert " style=" not in page
     assert "<script>" not in page
@@ -187,7 +189,8 @@ def test_htmx_gets_the_report_fragment_and_the_url_is_pushed(app, apply, sign_in
     assert response.status_code == 200
     assert "<html" not in fragment
     assert fragment.lstrip().startswith('<div id="report" class="report">')
-    assert 'hx-get="/coord/reports"' in fragment and 'hx-push-url="true"' in fragment
+    assert 'hx-get="/coord/reports"' in fragment
+    assert 'hx-push-url="true"' in fragment
     assert 'hx-target="#report"' in fragment
     assert "HX-Request" in response.headers["Vary"]
     assert row(fragment, "funnel", stage="submitted")[1] == "1"
@@ -208,7 +211,8 @@ def test_invalid_filters_keep_the_answers_and_say_what_is_wrong(app, sign_in):
     assert response.status_code == 422
     assert 'id="error-summary"' in page
     assert "The end date must be on or after the start date." in page
-    assert 'value="2026-02-01"' in page and 'value="2026-01-01"' in page
+    assert 'value="2026-02-01"' in page
+    assert 'value="2026-01-01"' in page
     assert '<option selected value="introductory">' in page
     assert 'id="waitlist-by-language"' not in page
 

@@ -82,7 +82,8 @@ def test_pressing_twice_has_one_effect_and_one_email(smtp, app, ctx, client, clo
     data = {"csrf_token": csrf_token(page), "choice": "defer"}
 
     first = client.post(path, data=data)
-    assert first.status_code == 303 and first.headers["Location"] == path
+    assert first.status_code == 303
+    assert first.headers["Location"] == path
     assert status_of(application) == status
     after_first = snapshot()
     queued = templates_queued()
@@ -193,7 +194,8 @@ def test_tampered_link_shows_a_clear_page_and_changes_nothing(smtp, app, ctx, cl
     for response in (client.get(bad), client.post(bad, data={"csrf_token": token})):
         assert response.status_code == 404
         page = response.get_data(as_text=True)
-        assert "This link does not work" in page and "Nothing has changed" in page
+        assert "This link does not work" in page
+        assert "Nothing has changed" in page
         assert application.reference not in page  # a bad link learns nothing
     assert snapshot() == before
 
@@ -270,7 +272,8 @@ def test_pages_speak_the_applicants_language(smtp, app, ctx, client, clock):
     message = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.template == "offer_made")
     ).one()
-    assert message.locale == "es" and '<html lang="es">' in message.html_body
+    assert message.locale == "es"
+    assert '<html lang="es">' in message.html_body
 
     for path in paths.values():
         response = client.get(path)  # this browser asked for nothing in particular

@@ -100,15 +100,12 @@ def people(ctx, clock):
 def _report_numbers(now):
     start, end = now - timedelta(days=900), now + timedelta(days=1)
     return {
-        name: getattr(reports, name)(None, start, end, now)
-        for name in (
-            "funnel",
-            "applications_per_week",
-            "ineligibility_reasons",
-            "waitlist_by_language",
-            "demand_vs_seats",
-            "median_days_waiting",
-        )
+        "funnel": reports.funnel(None, start, end),
+        "applications_per_week": reports.applications_per_week(None, start, end),
+        "ineligibility_reasons": reports.ineligibility_reasons(None, start, end),
+        "waitlist_by_language": reports.waitlist_by_language(None),
+        "demand_vs_seats": reports.demand_vs_seats(None, now),
+        "median_days_waiting": reports.median_days_waiting(None, now),
     }
 
 

@@ -67,7 +67,7 @@ def _sign_in(page: Page, email: str) -> None:
 @JS
 def test_review_queue_in_a_browser(
     javascript,
-    live_server,  # noqa: F811 - before app: it sets the public URL
+    live_server,  # before app: it sets the public URL
     apply_for_review,
     make_coordinator,
     ctx,
@@ -127,7 +127,7 @@ def test_review_queue_in_a_browser(
 @JS
 def test_application_page_in_a_browser(
     javascript,
-    live_server,  # noqa: F811 - before app: it sets the public URL
+    live_server,  # before app: it sets the public URL
     apply_for_review,
     make_coordinator,
     ctx,

@@ -56,7 +56,8 @@ def test_queue_lists_only_applications_in_review_with_each_rules_reason(
     response = coordinator_client.get(QUEUE)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert first.reference in page and second.reference in page
+    assert first.reference in page
+    assert second.reference in page
     assert waitlisted.reference not in page
     assert page.index(first.reference) < page.index(second.reference)  # oldest first
     assert "2 waiting for review" in page
@@ -101,7 +102,8 @@ def test_queue_filters_by_program_and_pages_keep_the_filter(
     assert individual[2].reference in fragment
     assert individual[0].reference not in fragment
     assert 'hx-push-url="true"' in fragment
-    assert "Vary" in response.headers and "HX-Request" in response.headers["Vary"]
+    assert "Vary" in response.headers
+    assert "HX-Request" in response.headers["Vary"]
 
 
 def test_queue_query_count_does_not_grow_with_rows(coordinator_client, apply_for_review, app):
@@ -196,7 +198,8 @@ def test_htmx_approve_redirects_and_decline_step_swaps_the_queue(
     assert fragment.lstrip().startswith('<div id="review-page"')
     assert response.headers["HX-Retarget"] == "#review-page"
     assert response.headers["HX-Reswap"] == "outerHTML"
-    assert fragment.count("<h1>") == 1 and "Decline 1 application" in fragment
+    assert fragment.count("<h1>") == 1
+    assert "Decline 1 application" in fragment
     assert f'name="message_{second.id}"' in fragment
     assert reload(second).status == "needs_review"  # nothing decided yet
 
@@ -322,7 +325,8 @@ def test_missing_reason_is_refused_next_to_the_field_and_keeps_the_selection(
     )
     assert response.status_code == 422
     fragment = response.get_data(as_text=True)
-    assert "<html" not in fragment and "Give a reason" in fragment
+    assert "<html" not in fragment
+    assert "Give a reason" in fragment
     assert _checked(fragment) == {str(first.id)}
 
     # The decline step also needs a reason, and a message.

@@ -67,5 +67,5 @@ def test_rows_are_loaded_without_anything_sensitive(ctx, add):
     assert application.applicant.language_codes == ["en"]
     # Anything the query did not load raises instead of loading row by row; the
     # self-identification answer is never loaded with the waitlist.
-    with pytest.raises(InvalidRequestError, match="self_identification.*lazy='raise'"):
+    with pytest.raises(InvalidRequestError, match=r"self_identification.*lazy='raise'"):
         application.applicant.self_identification  # noqa: B018 - the access is the test
