@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, Response, make_response, redirect, render_template
 from htmx_flask import request
 from jinja2_fragments.flask import render_block, render_blocks
+from werkzeug.wrappers import Response as BaseResponse
 
 from intake import ratelimits
 from intake.extensions import htmx as htmx_extension
@@ -40,7 +41,7 @@ def is_htmx() -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def redirect_after_post(location: str) -> Response:
+def redirect_after_post(location: str) -> BaseResponse:
     """After a change: 303 See Other to ``location``, or for htmx a 200 with
     ``HX-Redirect``, which htmx follows with a full page load."""
     if is_htmx():
