@@ -1,7 +1,6 @@
 """intake.htmx, through real routes: a form answered with and without htmx, a page or
-its fragment, and the Vary header that tells caches the two apart."""
-
-import pytest
+its fragment, and the Vary header that tells caches the two apart. (A request refused
+by a rate limit gets the whole page even from htmx: tests/test_ratelimits.py.)"""
 
 from tests.helpers import csrf_token
 
@@ -65,24 +64,3 @@ def test_a_form_page_answers_a_refused_htmx_post_with_the_form_alone(htmx):
     assert "<html" not in body and body.lstrip().startswith("<form")
     assert 'value="rosa at example"' in body
     assert _varies(response)
-
-
-@pytest.fixture
-def limited(app_config):
-    app_config.update(
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI="memory://",
-        RATELIMIT_MANAGE_LINK_EMAIL="1 per hour",
-    )
-    return app_config
-
-
-def test_a_post_refused_by_a_rate_limit_gets_the_whole_page_even_with_htmx(limited, request):
-    htmx = request.getfixturevalue("htmx")
-    assert _post_link(htmx, "rosa@example.org").headers["HX-Redirect"] == "/manage/link/sent"
-    response = _post_link(htmx, "rosa@example.org")
-    page = response.get_data(as_text=True)
-    assert response.status_code == 429
-    assert '<main id="main"' in page
-    assert 'value="rosa@example.org"' in page
-    assert "HX-Redirect" not in response.headers
