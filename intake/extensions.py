@@ -8,19 +8,10 @@ from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from htmx_flask import Htmx
-from htmx_flask import constants as _htmx_constants
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from intake.forms import CSRFProtect
-
-# htmx-flask 0.1.0 lists "beforebegin" "afterbegin" without a comma between them, so
-# Python glues them into one bogus value and both real ones are refused by
-# make_response(reswap=...). Repair the shared list in place (response.py holds the
-# same object) until upstream fixes it.
-if "beforebeginafterbegin" in _htmx_constants.RESWAPS:
-    _htmx_constants.RESWAPS.remove("beforebeginafterbegin")
-    _htmx_constants.RESWAPS.extend(["beforebegin", "afterbegin"])
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

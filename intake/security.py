@@ -54,8 +54,6 @@ def register(app: Flask) -> None:
             # proxy or shared computer may keep a copy; only the static files are
             # cacheable. This replaces send_file's "no-cache" on downloads too.
             headers["Cache-Control"] = "no-store"
-        # Pages differ by HX-Request (fragment or full page); caches must know.
-        headers.add("Vary", "HX-Request")
         return response
 
 

@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from flask import session
+
+from intake.i18n import choose_language
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "intake" / "translations"
@@ -151,3 +154,32 @@ def test_applicant_forms_mark_their_labels_and_messages(app):
                     message = getattr(validator, "message", None)
                     if message is not None:
                         assert isinstance(message, LazyString), (form_class, field.name)
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "kept", "own", "remember", "expected", "kept_after"),
+    [
+        # The site (the locale selector): ?lang=, the session, the browser, the default.
+        ("", {"Accept-Language": "es"}, {}, None, "lang", "es", {}),
+        ("", {"Accept-Language": "fr"}, {}, None, "lang", "en", {}),
+        ("", {"Accept-Language": "zh"}, {"lang": "es"}, None, "lang", "es", {"lang": "es"}),
+        ("lang=zh", {"Accept-Language": "es"}, {}, None, "lang", "zh", {"lang": "zh"}),
+        ("lang=fr", {"Accept-Language": "es"}, {}, None, "lang", "es", {}),
+        # The manage pages: the applicant's own language instead of the browser's, and
+        # a pick kept apart from the site's.
+        ("", {"Accept-Language": "es"}, {"lang": "es"}, "zh", "m", "zh", {"lang": "es"}),
+        ("", {}, {"m": "es"}, "zh", "m", "es", {"m": "es"}),
+        ("lang=es", {}, {}, "zh", "m", "es", {"m": "es"}),
+        ("", {"Accept-Language": "es"}, {}, "fr", "m", "en", {}),
+        # The respond pages: a pick for this page only.
+        ("", {}, {"lang": "zh"}, "es", None, "es", {"lang": "zh"}),
+        ("lang=zh", {}, {}, "es", None, "zh", {}),
+    ],
+)
+def test_one_function_chooses_the_language(
+    app, query, headers, kept, own, remember, expected, kept_after
+):
+    with app.test_request_context(f"/?{query}", headers=headers):
+        session.update(kept)
+        assert choose_language(own, remember=remember) == expected
+        assert dict(session) == kept_after

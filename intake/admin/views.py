@@ -1,9 +1,7 @@
 """Admin pages: programs, cohorts and coordinator accounts."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_login import current_user
-from htmx_flask import make_response
-from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -20,37 +18,17 @@ from intake.auth.scope import EVERYTHING
 from intake.auth.services import AccountError
 from intake.cohorts import services as cohort_services
 from intake.cohorts.forms import CohortForm
-from intake.cohorts.views import program_today
 from intake.extensions import db
 from intake.fields import select_choices
-from intake.htmx_utils import is_htmx
+from intake.htmx import form_page, is_htmx, page_or_fragment, redirect_after_post
 from intake.models import Cohort, Coordinator, Program
 
 bp = workspace_blueprint("admin", __name__, url_prefix="/coord/admin", admin=True)
 
 
 def _done(target: str, message: str):
-    """After a change: 303 to the next page, or HX-Redirect for htmx."""
     flash(message)
-    if is_htmx():
-        return make_response("", redirect=target)
-    return redirect(target, code=303)
-
-
-def _form_page(template: str, block: str, **context):
-    """The form page, or with htmx after a POST just its form; 422 after a POST (only
-    an invalid one gets this far)."""
-    status = 422 if request.method == "POST" else 200
-    if request.method == "POST" and is_htmx():
-        return render_block(template, block, **context), status
-    return render_template(template, **context), status
-
-
-def _get(model, ident: int):
-    row = db.session.get(model, ident)
-    if row is None:
-        abort(404)
-    return row
+    return redirect_after_post(target)
 
 
 # Programs ------------------------------------------------------------------------
@@ -79,12 +57,12 @@ def new_program():
         else:
             db.session.commit()
             return _done(url_for("admin.programs"), f"“{program.name}” is created.")
-    return _form_page("admin/program_form.html", "program_form", form=form, program=None)
+    return form_page("admin/program_form.html", "program_form", {"form": form, "program": None})
 
 
 @bp.route("/programs/<int:program_id>/edit", methods=["GET", "POST"])
 def edit_program(program_id: int):
-    program = _get(Program, program_id)
+    program = db.get_or_404(Program, program_id)
     form = ProgramForm.for_program(program)
     if form.validate_on_submit():
         try:
@@ -94,7 +72,7 @@ def edit_program(program_id: int):
         else:
             db.session.commit()
             return _done(url_for("admin.programs"), f"“{program.name}” is saved.")
-    return _form_page("admin/program_form.html", "program_form", form=form, program=program)
+    return form_page("admin/program_form.html", "program_form", {"form": form, "program": program})
 
 
 # Cohorts -------------------------------------------------------------------------
@@ -122,7 +100,7 @@ def new_cohort():
         try:
             cohort = cohort_services.create_cohort(
                 **form.values({p.id: p for p in programs}),
-                today=program_today(),
+                today=clock.today(),
                 now=clock.now(),
             )
         except cohort_services.CohortError as exc:
@@ -132,12 +110,12 @@ def new_cohort():
             return _done(
                 url_for("cohorts.show", cohort_id=cohort.id), f"“{cohort.name}” is created."
             )
-    return _form_page("admin/cohort_form.html", "cohort_form", form=form, cohort=None)
+    return form_page("admin/cohort_form.html", "cohort_form", {"form": form, "cohort": None})
 
 
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 def edit_cohort(cohort_id: int):
-    cohort = _get(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     programs = cohort_services.all_programs(EVERYTHING)
     form = CohortForm(
         data={
@@ -155,14 +133,14 @@ def edit_cohort(cohort_id: int):
     if form.validate_on_submit():
         try:
             cohort_services.update_cohort(
-                cohort, **form.values({p.id: p for p in programs}), today=program_today()
+                cohort, **form.values({p.id: p for p in programs}), today=clock.today()
             )
         except cohort_services.CohortError as exc:
             _cohort_error(form, exc)
         else:
             db.session.commit()
             return _done(url_for("cohorts.show", cohort_id=cohort.id), f"“{cohort.name}” is saved.")
-    return _form_page("admin/cohort_form.html", "cohort_form", form=form, cohort=cohort)
+    return form_page("admin/cohort_form.html", "cohort_form", {"form": form, "cohort": cohort})
 
 
 # Coordinator accounts ------------------------------------------------------------
@@ -211,7 +189,7 @@ def new_coordinator():
                 f"password is on its way to {person.email}. The link works for one hour; "
                 "after that they can use “Forgot your password?” on the sign-in page.",
             )
-    return _form_page("admin/coordinator_new.html", "coordinator_form", form=form)
+    return form_page("admin/coordinator_new.html", "coordinator_form", {"form": form})
 
 
 def _edit_form(coordinator: Coordinator, programs: list[Program]) -> CoordinatorForm:
@@ -228,7 +206,7 @@ def _edit_form(coordinator: Coordinator, programs: list[Program]) -> Coordinator
 
 @bp.route("/coordinators/<int:coordinator_id>/edit", methods=["GET", "POST"])
 def edit_coordinator(coordinator_id: int):
-    coordinator = _get(Coordinator, coordinator_id)
+    coordinator = db.get_or_404(Coordinator, coordinator_id)
     programs = cohort_services.all_programs(EVERYTHING)
     form = _edit_form(coordinator, programs)
     if form.validate_on_submit():
@@ -248,35 +226,34 @@ def edit_coordinator(coordinator_id: int):
                 url_for("admin.edit_coordinator", coordinator_id=coordinator.id),
                 f"{coordinator.name}’s role and programs are saved.",
             )
-    return _form_page(
-        "admin/coordinator_edit.html", "coordinator_form", form=form, coordinator=coordinator
+    return form_page(
+        "admin/coordinator_edit.html",
+        "coordinator_form",
+        {"form": form, "coordinator": coordinator},
     )
 
 
 def _account_action(coordinator_id: int, action, message: str):
     """Deactivate, reactivate or reset two-step sign-in: the account box again (htmx)
     or the account page (303); a refused change says why, with 422."""
-    coordinator = _get(Coordinator, coordinator_id)
+    coordinator = db.get_or_404(Coordinator, coordinator_id)
     try:
         action(current_user._get_current_object(), coordinator)
     except services.CannotChangeOwnAccess as exc:
         db.session.rollback()
         context = {"coordinator": coordinator, "account_error": str(exc)}
-        if is_htmx():
-            return render_block("admin/coordinator_edit.html", "account", **context), 422
-        form = _edit_form(coordinator, cohort_services.all_programs(EVERYTHING))
-        return render_template("admin/coordinator_edit.html", form=form, **context), 422
+        if not is_htmx():
+            context["form"] = _edit_form(coordinator, cohort_services.all_programs(EVERYTHING))
+        return page_or_fragment("admin/coordinator_edit.html", "account", context, status=422)
     db.session.commit()
     message = message.format(name=coordinator.name)
     if is_htmx():
-        return render_block(
+        return page_or_fragment(
             "admin/coordinator_edit.html",
             "account",
-            coordinator=coordinator,
-            account_message=message,
+            {"coordinator": coordinator, "account_message": message},
         )
-    flash(message)
-    return redirect(url_for("admin.edit_coordinator", coordinator_id=coordinator.id), code=303)
+    return _done(url_for("admin.edit_coordinator", coordinator_id=coordinator.id), message)
 
 
 @bp.route("/coordinators/<int:coordinator_id>/deactivate", methods=["POST"])

@@ -13,8 +13,6 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from htmx_flask import make_response
-from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -24,13 +22,13 @@ from intake.applications.services import find_by_form_token, submit_application
 from intake.extensions import db
 from intake.fields import select_choices
 from intake.forms import Form, shows_form_again_on_csrf_error
-from intake.htmx_utils import is_htmx
+from intake.htmx import form_page, redirect_after_post
 from intake.inputs import arg_str
 from intake.models import Applicant
 from intake.programs.services import get_open_program_by_slug, open_programs
 from intake.screener import drafts
+from intake.screener.forms import AGENCY, INDIVIDUAL, Screener
 from intake.screener.services import applicable, screen
-from intake.screener.views import AGENCY, INDIVIDUAL, Screener
 
 bp = Blueprint("applications", __name__, url_prefix="/apply")
 
@@ -113,11 +111,11 @@ def _apply(path: Path):
         # Not a token this page made: a new one, so the form can be sent again.
         form.form_token.data = secrets.token_urlsafe(24)
 
-    context = {"form": form, "options": options, "results": results, "answers": answers}
-    status = ratelimits.status(422 if request.method == "POST" else 200)
-    if request.method == "POST" and is_htmx():
-        return render_block(path.template, "application_form", **context), status
-    return render_template(path.template, **context), status
+    return form_page(
+        path.template,
+        "application_form",
+        {"form": form, "options": options, "results": results, "answers": answers},
+    )
 
 
 def _answers_for(form, answers: dict) -> dict:
@@ -163,10 +161,7 @@ def _submit(path: Path, form, options, answers, draft_key):
 
 def _received(applicant: Applicant):
     session[RECEIVED_KEY] = applicant.id
-    target = url_for("applications.received")
-    if is_htmx():
-        return make_response("", redirect=target)
-    return redirect(target, code=303)
+    return redirect_after_post(url_for("applications.received"))
 
 
 @bp.route("/received")

@@ -22,6 +22,7 @@ from intake.auth.forms import CodeForm, ForgotPasswordForm, LoginForm, NewPasswo
 from intake.extensions import db, limiter
 from intake.extensions import login as login_manager
 from intake.forms import shows_form_again_on_csrf_error
+from intake.htmx import form_status
 from intake.models import Coordinator
 
 bp = Blueprint("auth", __name__, url_prefix="/coord")
@@ -64,8 +65,7 @@ def login():
             return redirect(url_for("auth.verify"), code=303)
         else:
             return _complete_login(coordinator, safe_next(request.args.get("next")))
-    status = ratelimits.status(422 if request.method == "POST" else 200)
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template("auth/login.html", form=form, error=error), form_status()
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -93,8 +93,7 @@ def verify():
             return _complete_login(coordinator, pending.get("next"))
         error = "That code did not work. Codes change every 30 seconds; try the newest one."
         db.session.rollback()
-    status = 422 if request.method == "POST" else 200
-    return render_template("auth/code.html", form=form, error=error), status
+    return render_template("auth/code.html", form=form, error=error), form_status()
 
 
 def _complete_login(coordinator: Coordinator, next_url: str | None):
@@ -143,12 +142,11 @@ def totp_setup():
         error = "That code did not work. Check the time on your phone and try the newest code."
     uri = services.totp_uri(current_user, secret)
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
-    status = 422 if request.method == "POST" else 200
     return (
         render_template(
             "auth/totp_setup.html", form=form, error=error, qr=qr, secret=secret, uri=uri
         ),
-        status,
+        form_status(),
     )
 
 
@@ -165,8 +163,7 @@ def forgot():
         db.session.commit()
         # The same answer whether or not the address has an account.
         return render_template("auth/forgot_sent.html")
-    status = ratelimits.status(422 if request.method == "POST" else 200)
-    return render_template("auth/forgot.html", form=form), status
+    return render_template("auth/forgot.html", form=form), form_status()
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -184,5 +181,4 @@ def reset(token: str):
         session.clear()
         flash("Your password is changed. Please sign in with it.")
         return redirect(url_for("auth.login"), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("auth/reset.html", form=form), status
+    return render_template("auth/reset.html", form=form), form_status()

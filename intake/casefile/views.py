@@ -3,9 +3,8 @@ application's status allows."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, render_template, url_for
 from flask_login import current_user
-from jinja2_fragments.flask import render_blocks
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -34,7 +33,7 @@ from intake.casefile.forms import (
 from intake.casefile.timeline import timeline
 from intake.eligibility.rules import Decision
 from intake.extensions import db
-from intake.htmx_utils import is_htmx
+from intake.htmx import is_htmx, page_or_fragment, redirect_after_post
 from intake.models import Applicant, Application
 from intake.review import services as review
 from intake.waitlist.states import LABELS, TransitionNotAllowed
@@ -130,13 +129,12 @@ def _context(application: Application, given: dict | None = None, notice: str | 
         "pointing_here": pointing_here,
         "timeline": timeline(application, scope=scope),
         "notice": notice,
-        "oob": (),
     }
 
 
 @bp.get("/<int:application_id>")
 def show(application_id: int):
-    return render_template(TEMPLATE, **_context(_load(application_id)))
+    return render_template(TEMPLATE, oob=(), **_context(_load(application_id)))
 
 
 def _respond(
@@ -158,16 +156,18 @@ def _respond(
     if not is_htmx() and status == 200:
         if notice:
             flash(notice)
-        return redirect(url_for("casefile.show", application_id=application_id), code=303)
-    context = _context(_load(application_id), given, notice)
-    if not is_htmx():
-        return render_template(TEMPLATE, **context), status
+        return redirect_after_post(url_for("casefile.show", application_id=application_id))
     if status == 422:
         others = []
     elif others is None:
         others = [b for b in CHANGING_BLOCKS if b != part]
-    oob = {*others, "notice"}
-    return render_blocks(TEMPLATE, [part, *others, "notice"], **{**context, "oob": oob}), status
+    return page_or_fragment(
+        TEMPLATE,
+        [part, *others, "notice"],
+        _context(_load(application_id), given, notice),
+        status=status,
+        oob={*others, "notice"},
+    )
 
 
 def _not_now(application: Application) -> str:

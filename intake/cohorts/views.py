@@ -8,12 +8,9 @@ flashed notice; with htmx, with the page's seats part (seats, people, both ways 
 offering) and the notice in it. Refused input comes back with 422 and the answers
 kept."""
 
-from datetime import date
-
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, to_user_timezone
+from flask import flash, request, url_for
+from flask_babel import format_datetime
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -24,7 +21,7 @@ from intake.cohorts import services
 from intake.cohorts.forms import OfferNextForm, OfferOneForm, rescind_form
 from intake.cohorts.services import all_programs, cohorts_by_program
 from intake.extensions import db
-from intake.htmx_utils import is_htmx
+from intake.htmx import is_htmx, page_or_fragment, redirect_after_post
 from intake.inputs import arg_str
 from intake.models import Applicant, Application, Cohort, Offer
 from intake.offers import services as offers
@@ -33,11 +30,6 @@ from intake.waitlist.states import LABELS, WAITLISTED, TransitionNotAllowed
 bp = workspace_blueprint("cohorts", __name__, url_prefix="/coord/cohorts", admin=False)
 
 LANGUAGE_CODES = {code for code, _label in choices.LANGUAGES}
-
-
-def program_today() -> date:
-    """Today where the programs run (the app's time zone), from the app's clock."""
-    return to_user_timezone(clock.now()).date()
 
 
 @bp.route("")
@@ -56,9 +48,7 @@ def index():
         "groups": groups,
         "total": sum(len(cohorts) for _program, cohorts in groups),
     }
-    if is_htmx():
-        return render_block("cohorts/index.html", "cohort_list", **context)
-    return render_template("cohorts/index.html", **context)
+    return page_or_fragment("cohorts/index.html", "cohort_list", context)
 
 
 TEMPLATE = "cohorts/show.html"
@@ -106,11 +96,8 @@ def _context(cohort: Cohort, *, q: str = "", given: dict | None = None, notice=N
 
 @bp.route("/<int:cohort_id>")
 def show(cohort_id: int):
-    context = _context(_load(cohort_id), q=arg_str("q", ""))
-    if is_htmx():
-        # The only htmx GET here is the search of the people to choose from.
-        return render_block(TEMPLATE, "candidates", **context)
-    return render_template(TEMPLATE, **context)
+    # The only htmx GET here is the search of the people to choose from.
+    return page_or_fragment(TEMPLATE, "candidates", _context(_load(cohort_id), q=arg_str("q", "")))
 
 
 def _respond(cohort_id: int, *, notice: str | None = None, status: int = 200, given=None):
@@ -119,11 +106,9 @@ def _respond(cohort_id: int, *, notice: str | None = None, status: int = 200, gi
     if not is_htmx() and status == 200:
         if notice:
             flash(notice)
-        return redirect(url_for("cohorts.show", cohort_id=cohort_id), code=303)
+        return redirect_after_post(url_for("cohorts.show", cohort_id=cohort_id))
     context = _context(_load(cohort_id), given=given, notice=notice)
-    if is_htmx():
-        return render_block(TEMPLATE, "seats", **context), status
-    return render_template(TEMPLATE, **context), status
+    return page_or_fragment(TEMPLATE, "seats", context, status=status)
 
 
 def _me():
@@ -253,7 +238,7 @@ def _not_offerable(application: Application) -> str:
 @bp.post("/<int:cohort_id>/offers/<int:offer_id>/rescind")
 def rescind(cohort_id: int, offer_id: int):
     _load(cohort_id)
-    offer = db.session.scalar(
+    offer = db.one_or_404(
         select(Offer)
         .where(Offer.id == offer_id, Offer.cohort_id == cohort_id)
         .options(
@@ -262,8 +247,6 @@ def rescind(cohort_id: int, offer_id: int):
             .joinedload(Applicant.agency)
         )
     )
-    if offer is None:
-        abort(404)
     if offer.status != offers.OPEN:
         return _respond(cohort_id, notice=_closed(offer))
     form = rescind_form(offer_id)

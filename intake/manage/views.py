@@ -23,23 +23,21 @@ from flask import (
     Response,
     current_app,
     flash,
-    redirect,
     render_template,
     request,
     session,
     url_for,
 )
-from flask_babel import force_locale, get_locale, to_user_timezone
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from htmx_flask import make_response
-from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from intake import clock, ratelimits
 from intake.extensions import db
 from intake.forms import shows_form_again_on_csrf_error
-from intake.htmx_utils import is_htmx
+from intake.htmx import form_page, redirect_after_post
+from intake.i18n import choose_language
 from intake.manage import services
 from intake.manage.forms import DeleteForm, RequestLinkForm, WithdrawForm, details_form_class
 from intake.models import Applicant, Application, ManageToken
@@ -83,6 +81,7 @@ def link_expired(link: ManageToken, now: datetime) -> bool:
     return link.created_at + lifetime <= now
 
 
+<<<<<<< ours
 def _locale_for(applicant: Applicant) -> str:
     supported = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang")
@@ -94,6 +93,8 @@ def _locale_for(applicant: Applicant) -> str:
     return applicant.locale if applicant.locale in supported else supported[0]
 
 
+=======
+>>>>>>> theirs
 def _invalid():
     return render_template("manage/invalid.html"), 404
 
@@ -115,26 +116,12 @@ def with_applicant(view: Callable) -> Callable:
         if found is None:
             return _invalid()
         applicant, link = found
-        if link_expired(link, clock.now()):
-            with force_locale(_locale_for(applicant)):
+        with force_locale(choose_language(applicant.locale, remember=LANG_KEY)):
+            if link_expired(link, clock.now()):
                 return _expired()
-        with force_locale(_locale_for(applicant)):
             return view(applicant, token, **kwargs)
 
     return wrapper
-
-
-def _done(target: str):
-    """After a change: 303 to the next page, or HX-Redirect for htmx."""
-    if is_htmx():
-        return make_response("", redirect=target)
-    return redirect(target, code=303)
-
-
-def _form_page(template: str, block: str, status: int, **context):
-    if request.method == "POST" and is_htmx():
-        return render_block(template, block, **context), status
-    return render_template(template, **context), status
 
 
 # Status -------------------------------------------------------------------------------
@@ -143,12 +130,11 @@ def _form_page(template: str, block: str, status: int, **context):
 @bp.route("/<token>")
 @with_applicant
 def status(applicant: Applicant, token: str):
-    today = to_user_timezone(clock.now()).date()
     return render_template(
         "manage/status.html",
         applicant=applicant,
         token=token,
-        items=services.overview(applicant, today),
+        items=services.overview(applicant, clock.today()),
     )
 
 
@@ -181,10 +167,11 @@ def details(applicant: Applicant, token: str):
         )
         db.session.commit()
         flash(_("Saved. Your details are up to date."))
-        return _done(url_for("manage.status", token=token))
-    status = 422 if request.method == "POST" else 200
-    return _form_page(
-        "manage/details.html", "details_form", status, applicant=applicant, token=token, form=form
+        return redirect_after_post(url_for("manage.status", token=token))
+    return form_page(
+        "manage/details.html",
+        "details_form",
+        {"applicant": applicant, "token": token, "form": form},
     )
 
 
@@ -206,7 +193,7 @@ def withdraw(applicant: Applicant, token: str, reference: str):
             flash(_("This application is withdrawn. Nothing more to do."))
         else:
             flash(_("This application is closed, so there is nothing to withdraw."))
-        return _done(back)
+        return redirect_after_post(back)
     if form.validate_on_submit():
         try:
             services.withdraw(application, reason=form.reason.data, now=clock.now())
@@ -229,16 +216,11 @@ def withdraw(applicant: Applicant, token: str, reference: str):
                     "at it below and try again if you still want to leave."
                 )
             )
-        return _done(back)
-    status = 422 if request.method == "POST" else 200
-    return _form_page(
+        return redirect_after_post(back)
+    return form_page(
         "manage/withdraw.html",
         "withdraw_form",
-        status,
-        applicant=applicant,
-        token=token,
-        application=application,
-        form=form,
+        {"applicant": applicant, "token": token, "application": application, "form": form},
     )
 
 
@@ -267,7 +249,7 @@ def download(applicant: Applicant, _token: str):
 def delete(token: str):
     if request.method == "POST" and session.get(DELETED_KEY) == hash_token(token):
         # The second click of a double click: the first deleted the link already.
-        return _done(url_for("manage.deleted"))
+        return redirect_after_post(url_for("manage.deleted"))
     return _delete(token)
 
 
@@ -286,13 +268,14 @@ def _delete(applicant: Applicant, token: str):
                     "Please try again."
                 )
             )
-            return _done(url_for("manage.delete", token=token))
+            return redirect_after_post(url_for("manage.delete", token=token))
         session[DELETED_KEY] = hash_token(token)
         session[DELETED_LANG_KEY] = str(get_locale())
-        return _done(url_for("manage.deleted"))
-    status = 422 if request.method == "POST" else 200
-    return _form_page(
-        "manage/delete.html", "delete_form", status, applicant=applicant, token=token, form=form
+        return redirect_after_post(url_for("manage.deleted"))
+    return form_page(
+        "manage/delete.html",
+        "delete_form",
+        {"applicant": applicant, "token": token, "form": form},
     )
 
 
@@ -323,9 +306,8 @@ def request_link():
         # page to learn who applied.
         services.send_manage_link(form.email.data, clock.now())
         db.session.commit()
-        return _done(url_for("manage.link_sent"))
-    status = ratelimits.status(422 if request.method == "POST" else 200)
-    return _form_page("manage/request_link.html", "link_form", status, form=form)
+        return redirect_after_post(url_for("manage.link_sent"))
+    return form_page("manage/request_link.html", "link_form", {"form": form})
 
 
 @bp.route("/link/sent")

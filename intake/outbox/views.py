@@ -6,17 +6,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, render_template, request, url_for
 from flask_login import current_user
-from htmx_flask import make_response
-from jinja2_fragments.flask import render_blocks
 from sqlalchemy import select
 
 from intake import clock
 from intake.auth.access import workspace_blueprint
 from intake.auth.scope import current_scope
 from intake.extensions import db
-from intake.htmx_utils import is_htmx
+from intake.htmx import is_htmx, page_or_fragment, redirect_after_post
 from intake.models import Application, OutboxMessage
 from intake.outbox import workspace
 from intake.outbox.services import FORGOTTEN_RECIPIENT
@@ -75,10 +73,13 @@ def _list_context(notice: str | None = None) -> dict:
 @bp.get("")
 def index():
     context = _list_context()
-    if is_htmx():
-        html = render_blocks(TEMPLATE, ["results", "counts"], oob=True, **context)
-        return make_response(html, push_url=url_for("outbox.index", **context["query_args"]))
-    return render_template(TEMPLATE, oob=False, **context)
+    return page_or_fragment(
+        TEMPLATE,
+        ["results", "counts"],
+        context,
+        oob=True,
+        push_url=url_for("outbox.index", **context["query_args"]),
+    )
 
 
 def _load(message_id: int) -> OutboxMessage:
@@ -128,14 +129,13 @@ def _after_action(message_id: int, notice: str):
     htmx, the list's results and counts in place)."""
     if request.form.get("return_to") == "message":
         flash(notice)
-        return redirect(url_for("outbox.show", message_id=message_id), code=303)
+        return redirect_after_post(url_for("outbox.show", message_id=message_id))
     if is_htmx():
-        context = _list_context(notice)
-        return render_blocks(TEMPLATE, ["results", "counts"], oob=True, **context)
+        return page_or_fragment(TEMPLATE, ["results", "counts"], _list_context(notice), oob=True)
     flash(notice)
     status, _ = workspace.parse_status(request.args)
     args = _query_args(status, workspace.parse_page(request.args))
-    return redirect(url_for("outbox.index", **args), code=303)
+    return redirect_after_post(url_for("outbox.index", **args))
 
 
 def _current(message_id: int) -> str:

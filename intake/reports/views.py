@@ -5,9 +5,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template, request
+from flask import current_app, request
 from flask_babel import gettext
-from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
 from intake import clock
@@ -16,7 +15,7 @@ from intake.auth.scope import Scope, current_scope
 from intake.choices import LANGUAGES
 from intake.eligibility.rules import RULES
 from intake.extensions import db
-from intake.htmx_utils import is_htmx
+from intake.htmx import page_or_fragment
 from intake.models import Program
 from intake.reports import services
 from intake.reports.chart import day_label, weekly_chart
@@ -78,9 +77,7 @@ def index():
     else:
         status = 422
     form.fill_defaults()
-    if is_htmx():
-        return render_block(TEMPLATE, "report", **context), status
-    return render_template(TEMPLATE, **context), status
+    return page_or_fragment(TEMPLATE, "report", context, status=status)
 
 
 def build_report(

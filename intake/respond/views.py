@@ -18,16 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import (
-    Blueprint,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import force_locale
-from htmx_flask import make_response
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -35,7 +27,8 @@ from intake import clock, links
 from intake.checkins import services as checkins
 from intake.extensions import db, limiter
 from intake.forms import Form, shows_form_again_on_csrf_error
-from intake.htmx_utils import is_htmx
+from intake.htmx import redirect_after_post
+from intake.i18n import choose_language
 from intake.models import Applicant, Application, Offer, StatusEvent
 from intake.offers import services as offers
 from intake.respond.forms import DEFER, ConfirmForm, DeclineForm
@@ -168,7 +161,7 @@ def act(purpose: str, token: str):
     if request.method == "POST":
         if not action.possible(target):
             # Done already, or overtaken: nothing to do, show where things stand.
-            return _after_post(here)
+            return redirect_after_post(here)
         form = action.form()
         if not form.validate_on_submit():
             return _page("respond/confirm.html", target, 422, form=form, action_url=here)
@@ -181,18 +174,12 @@ def act(purpose: str, token: str):
             # The seat counters disagree with the offer: never guess, ask a human.
             db.session.rollback()
             return _page("respond/problem.html", target, 409)
-        return _after_post(here)
+        return redirect_after_post(here)
 
     if action.possible(target):
         form = action.form(formdata=None)
         return _page("respond/confirm.html", target, form=form, action_url=here)
     return _page("respond/state.html", target)
-
-
-def _after_post(target_url: str):
-    if is_htmx():
-        return make_response("", redirect=target_url)
-    return redirect(target_url, code=303)
 
 
 def _load(claims: links.LinkClaims) -> Target | None:
@@ -217,6 +204,7 @@ def _load(claims: links.LinkClaims) -> Target | None:
     return Target(claims=claims, application=application, offer=offer)
 
 
+<<<<<<< ours
 def _locale(applicant: Applicant | None) -> str:
     chosen = request.args.get("lang")
     if chosen is not None and chosen in current_app.config["LANGUAGES"]:
@@ -226,6 +214,8 @@ def _locale(applicant: Applicant | None) -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+=======
+>>>>>>> theirs
 def _latest_move(application: Application) -> StatusEvent | None:
     """The move that brought the application to its current status (when, by whom)."""
     return db.session.scalar(
@@ -247,15 +237,9 @@ def _sibling_url(claims: links.LinkClaims) -> str | None:
     return url_for(".act", purpose=other, token=token)
 
 
-def _manage_request_url() -> str | None:
-    """The "e-mail me my link" page, once it exists."""
-    if "manage.request_link" in current_app.view_functions:
-        return url_for("manage.request_link")
-    return None
-
-
 def _page(template: str, target: Target, status: int = 200, **context):
-    with force_locale(_locale(target.applicant)):
+    # A reader's pick with ?lang= holds for this page only.
+    with force_locale(choose_language(target.applicant.locale, remember=None)):
         body = render_template(
             template,
             purpose=target.claims.purpose,
@@ -266,12 +250,11 @@ def _page(template: str, target: Target, status: int = 200, **context):
             cohort=target.offer.cohort if target.offer else None,
             latest_move=_latest_move(target.application),
             sibling_url=_sibling_url(target.claims),
-            manage_request_url=_manage_request_url(),
             **context,
         )
     return body, status, NOINDEX
 
 
 def _invalid():
-    body = render_template("respond/invalid.html", manage_request_url=_manage_request_url())
+    body = render_template("respond/invalid.html")
     return body, 404, NOINDEX

@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, request, url_for
 from flask_login import current_user
-from htmx_flask import make_response
-from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -18,7 +16,7 @@ from intake.auth.access import workspace_blueprint
 from intake.auth.scope import current_scope
 from intake.eligibility.rules import Decision, RuleResult
 from intake.extensions import db
-from intake.htmx_utils import is_htmx
+from intake.htmx import page_or_fragment, redirect_after_post
 from intake.inputs import arg_page, arg_str
 from intake.models import Application, Program
 from intake.review import services
@@ -90,9 +88,7 @@ def _render_queue(form: QueueActionForm, filters: dict, status: int = 200):
         "filters": {**filters, "program": program.slug} if program else filters,
         "selected": set(form.ids.data or []),
     }
-    if is_htmx():
-        return render_block("review/queue.html", "review", **context), status
-    return render_template("review/queue.html", **context), status
+    return page_or_fragment("review/queue.html", "review", context, status=status)
 
 
 @bp.get("")
@@ -120,12 +116,6 @@ def _load(ids: Sequence[int]) -> list[Application]:
             "programs: they were left alone."
         )
     return found
-
-
-def _done(target: str):
-    if is_htmx():
-        return make_response("", redirect=target)
-    return redirect(target, code=303)
 
 
 def _say_skipped(skipped: Sequence[Application]) -> None:
@@ -161,12 +151,12 @@ def act():
                 + ". The applicants' e-mails are on their way."
             )
         _say_skipped(result.skipped)
-        return _done(_queue_url(filters))
+        return redirect_after_post(_queue_url(filters))
 
     in_review = [a for a in applications if a.status == NEEDS_REVIEW]
     if not in_review:
         _say_skipped(applications)
-        return _done(_queue_url(filters))
+        return redirect_after_post(_queue_url(filters))
     compose = decline_form(
         in_review,
         formdata=None,
@@ -177,13 +167,14 @@ def act():
         },
     )
     skipped = [a for a in applications if a.status != NEEDS_REVIEW]
-    if is_htmx():
-        # The next step replaces the queue page (its heading too), not just the list.
-        html = render_block(
-            "review/decline.html", "page", **_decline_context(compose, in_review, skipped, filters)
-        )
-        return make_response(html, retarget="#review-page", reswap="outerHTML")
-    return _render_decline(compose, in_review, skipped, filters)
+    # With htmx the next step replaces the queue page (its heading too), not just the list.
+    return page_or_fragment(
+        "review/decline.html",
+        "page",
+        _decline_context(compose, in_review, skipped, filters),
+        retarget="#review-page",
+        reswap="outerHTML",
+    )
 
 
 def _decline_context(form, applications, skipped, filters) -> dict:
@@ -198,9 +189,7 @@ def _decline_context(form, applications, skipped, filters) -> dict:
 
 def _render_decline(form, applications, skipped, filters, status: int = 200):
     context = _decline_context(form, applications, skipped, filters)
-    if is_htmx():
-        return render_block("review/decline.html", "review", **context), status
-    return render_template("review/decline.html", **context), status
+    return page_or_fragment("review/decline.html", "review", context, status=status)
 
 
 @bp.post("/decline")
@@ -215,7 +204,7 @@ def decline():
         flash("No application was chosen, so nothing changed.")
     if not in_review:
         _say_skipped(skipped)
-        return _done(_queue_url(filters))
+        return redirect_after_post(_queue_url(filters))
     if not form.validate_on_submit():
         return _render_decline(form, in_review, skipped, filters, status=422)
     result = services.bulk_decline(
@@ -232,4 +221,4 @@ def decline():
             + ". Your messages are on their way."
         )
     _say_skipped([*skipped, *result.skipped])
-    return _done(_queue_url(filters))
+    return redirect_after_post(_queue_url(filters))

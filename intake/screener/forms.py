@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -159,3 +161,32 @@ class DirectorReferralForm(Form):
         description=_l("So your director knows who asked us to write."),
         validators=[Optional(), Length(max=200)],
     )
+
+
+@dataclass(frozen=True)
+class Screener:
+    """One applicant path's screener: its questions, page and follow-up blocks."""
+
+    kind: str
+    form_class: type[Form]
+    template: str
+    # A completed screener's answers wait on the server (intake.screener.drafts)
+    # until the application is sent; the session holds only their key, under this name.
+    session_key: str
+    followups: tuple[str, ...]
+
+
+INDIVIDUAL = Screener(
+    kind="individual",
+    form_class=IndividualScreenerForm,
+    template="screener/individual.html",
+    session_key="screener",
+    followups=("followup_role_other", "followup_retreat"),
+)
+AGENCY = Screener(
+    kind="agency",
+    form_class=AgencyScreenerForm,
+    template="screener/agency.html",
+    session_key="agency_screener",
+    followups=("followup_zips",),
+)

@@ -1,50 +1,18 @@
-from dataclasses import dataclass
-
 from flask import Blueprint, abort, render_template, request, session, url_for
 from flask_babel import get_locale
-from jinja2_fragments.flask import render_block, render_blocks
+from jinja2_fragments.flask import render_blocks
 
 from intake import clock, ratelimits
 from intake.extensions import db
-from intake.forms import Form, shows_form_again_on_csrf_error
-from intake.htmx_utils import is_htmx
+from intake.forms import shows_form_again_on_csrf_error
+from intake.htmx import is_htmx, page_or_fragment
 from intake.inputs import arg_str
 from intake.programs.services import get_open_program_by_slug, open_programs
 from intake.screener import drafts
-from intake.screener.forms import AgencyScreenerForm, DirectorReferralForm, IndividualScreenerForm
+from intake.screener.forms import AGENCY, INDIVIDUAL, DirectorReferralForm, Screener
 from intake.screener.services import applicable, refer_director, screen
 
 bp = Blueprint("screener", __name__, url_prefix="/screener")
-
-
-@dataclass(frozen=True)
-class Screener:
-    """One applicant path's screener: its questions, page and follow-up blocks."""
-
-    kind: str
-    form_class: type[Form]
-    template: str
-    # A completed screener's answers wait on the server (intake.screener.drafts)
-    # until the application is sent; the session holds only their key, under this name.
-    session_key: str
-    followups: tuple[str, ...]
-
-
-INDIVIDUAL = Screener(
-    kind="individual",
-    form_class=IndividualScreenerForm,
-    template="screener/individual.html",
-    session_key="screener",
-    followups=("followup_role_other", "followup_retreat"),
-)
-AGENCY = Screener(
-    kind="agency",
-    form_class=AgencyScreenerForm,
-    template="screener/agency.html",
-    session_key="agency_screener",
-    followups=("followup_zips",),
-)
-SCREENERS = {s.kind: s for s in (INDIVIDUAL, AGENCY)}
 
 
 SCREENER_LIMITS = (
@@ -150,7 +118,9 @@ def refer():
         db.session.commit()
         sent = True
     status = ratelimits.status(422 if request.method == "POST" and not sent else 200)
-    context = {"referral_form": form, "referral_sent": sent}
-    if is_htmx():
-        return render_block("screener/refer.html", "referral", **context), status
-    return render_template("screener/refer.html", **context), status
+    return page_or_fragment(
+        "screener/refer.html",
+        "referral",
+        {"referral_form": form, "referral_sent": sent},
+        status=status,
+    )

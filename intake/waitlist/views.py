@@ -2,14 +2,12 @@
 
 from dataclasses import replace
 
-from flask import Response, redirect, render_template, request, stream_with_context, url_for
-from htmx_flask import make_response
-from jinja2_fragments.flask import render_blocks
+from flask import Response, redirect, request, stream_with_context, url_for
 
 from intake import choices, clock
 from intake.auth.access import workspace_blueprint
 from intake.auth.scope import current_scope
-from intake.htmx_utils import is_htmx
+from intake.htmx import page_or_fragment
 from intake.waitlist import queries
 from intake.waitlist.export import csv_chunks, export_query, local_date
 from intake.waitlist.states import LABELS
@@ -78,13 +76,15 @@ def index():
         "is_flagged_duplicate": queries.is_flagged_duplicate,
         "local_date": local_date,
     }
-    canonical = url_for("waitlist.index", **used.query_args())
-    if is_htmx():
-        # The results, and the sort controls of the form (a heading click changes
-        # them) out of band; the address bar gets the canonical URL of what was used.
-        html = render_blocks(TEMPLATE, ["results", "sort_controls"], oob=True, **context)
-        return make_response(html, push_url=canonical)
-    return render_template(TEMPLATE, oob=False, **context)
+    # With htmx: the results, and the sort controls of the form (a heading click
+    # changes them) out of band; the address bar gets the canonical URL of what was used.
+    return page_or_fragment(
+        TEMPLATE,
+        ["results", "sort_controls"],
+        context,
+        oob=True,
+        push_url=url_for("waitlist.index", **used.query_args()),
+    )
 
 
 @bp.route("/waitlist/export.csv")
