@@ -18,15 +18,6 @@ def choose_language(own: str | None = None, *, remember: str | None = SESSION_KE
     Without arguments it is the app's locale selector.
     """
     supported = current_app.config["LANGUAGES"]
-<<<<<<< ours
-    chosen = request.args.get("lang")
-    if chosen is not None and chosen in supported:
-        session["lang"] = chosen
-        return chosen
-    if session.get("lang") in supported:
-        return session["lang"]
-    return request.accept_languages.best_match(supported) or supported[0]
-=======
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     picked = request.args.get("lang")
     if picked in supported:
@@ -38,4 +29,3 @@ def choose_language(own: str | None = None, *, remember: str | None = SESSION_KE
     if own is not None:
         return own if own in supported else default
     return request.accept_languages.best_match(supported) or default
->>>>>>> theirs

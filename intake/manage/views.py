@@ -81,20 +81,6 @@ def link_expired(link: ManageToken, now: datetime) -> bool:
     return link.created_at + lifetime <= now
 
 
-<<<<<<< ours
-def _locale_for(applicant: Applicant) -> str:
-    supported = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang")
-    if chosen is not None and chosen in supported:
-        session[LANG_KEY] = chosen
-        return chosen
-    if session.get(LANG_KEY) in supported:
-        return session[LANG_KEY]
-    return applicant.locale if applicant.locale in supported else supported[0]
-
-
-=======
->>>>>>> theirs
 def _invalid():
     return render_template("manage/invalid.html"), 404
 

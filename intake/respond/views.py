@@ -204,18 +204,6 @@ def _load(claims: links.LinkClaims) -> Target | None:
     return Target(claims=claims, application=application, offer=offer)
 
 
-<<<<<<< ours
-def _locale(applicant: Applicant | None) -> str:
-    chosen = request.args.get("lang")
-    if chosen is not None and chosen in current_app.config["LANGUAGES"]:
-        return chosen
-    if applicant is not None and applicant.locale in current_app.config["LANGUAGES"]:
-        return applicant.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-=======
->>>>>>> theirs
 def _latest_move(application: Application) -> StatusEvent | None:
     """The move that brought the application to its current status (when, by whom)."""
     return db.session.scalar(
