@@ -20,7 +20,7 @@ def choose_language(own: str | None = None, *, remember: str | None = SESSION_KE
     supported = current_app.config["LANGUAGES"]
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     picked = request.args.get("lang")
-    if picked in supported:
+    if picked is not None and picked in supported:
         if remember:
             session[remember] = picked
         return picked
