@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from intake import clock, ratelimits
+from intake import clock, links, ratelimits
 from intake.auth import services
 from intake.auth.access import mark_seen, require_coordinator, safe_next
 from intake.auth.forms import CodeForm, ForgotPasswordForm, LoginForm, NewPasswordForm
@@ -186,3 +186,7 @@ def reset(token: str):
         return redirect(url_for("auth.login"), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("auth/reset.html", form=form), status
+
+
+# The password links in e-mails (a reset, a new account's welcome) open this page.
+links.register_link_kind(bp, links.PasswordLink.kind, ".reset", services.password_link)

@@ -36,15 +36,15 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from intake import clock, ratelimits
+from intake import clock, links, ratelimits
 from intake.extensions import db
 from intake.forms import shows_form_again_on_csrf_error
 from intake.htmx_utils import is_htmx
 from intake.manage import services
 from intake.manage.forms import DeleteForm, RequestLinkForm, WithdrawForm, details_form_class
+from intake.manage.tokens import hash_token, manage_link
 from intake.models import Applicant, Application, ManageToken
 from intake.offers.services import OfferClosed
-from intake.outbox.delivery import hash_token
 from intake.waitlist.states import WITHDRAWN, TransitionNotAllowed
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -150,6 +150,10 @@ def status(applicant: Applicant, token: str):
         token=token,
         items=services.overview(applicant, today),
     )
+
+
+# The "manage my application" link in every e-mail to an applicant opens this page.
+links.register_link_kind(bp, links.ManageLink.kind, ".status", manage_link)
 
 
 # Details ------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from intake.htmx_utils import is_htmx
 from intake.models import Applicant, Application, Offer, StatusEvent
 from intake.offers import services as offers
 from intake.respond.forms import DEFER, ConfirmForm, DeclineForm
+from intake.respond.tokens import action_link
 from intake.waitlist import states
 
 bp = Blueprint("respond", __name__, url_prefix="/respond")
@@ -176,6 +177,10 @@ def act(purpose: str, token: str):
         form = action.form(formdata=None)
         return _page("respond/confirm.html", target, form=form, action_url=here)
     return _page("respond/state.html", target)
+
+
+# The action links in e-mails (offers, check-ins, reactivation) open this page.
+links.register_link_kind(bp, links.ActionLink.kind, ".act", action_link)
 
 
 def _after_post(target_url: str):
