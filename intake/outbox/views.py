@@ -16,6 +16,7 @@ from intake.auth.access import workspace_blueprint
 from intake.auth.scope import current_scope
 from intake.extensions import db
 from intake.htmx_utils import is_htmx
+from intake.inputs import arg_page
 from intake.models import Application, OutboxMessage
 from intake.outbox import workspace
 from intake.outbox.services import FORGOTTEN_RECIPIENT
@@ -53,9 +54,7 @@ def _list_context(notice: str | None = None) -> dict:
     status, note = workspace.parse_status(request.args)
     scope = current_scope()
     counts = workspace.counts(scope)
-    page = workspace.find_page(
-        status, workspace.parse_page(request.args), counts.for_filter(status), scope=scope
-    )
+    page = workspace.find_page(status, arg_page(), counts.for_filter(status), scope=scope)
     return {
         "counts": counts,
         "status": status,
@@ -133,7 +132,7 @@ def _after_action(message_id: int, notice: str):
         return render_blocks(TEMPLATE, ["results", "counts"], oob=True, **context)
     flash(notice)
     status, _ = workspace.parse_status(request.args)
-    args = _query_args(status, workspace.parse_page(request.args))
+    args = _query_args(status, arg_page())
     return redirect(url_for("outbox.index", **args), code=303)
 
 
