@@ -25,6 +25,8 @@ from intake.forms import shows_form_again_on_csrf_error
 from intake.models import Coordinator
 
 bp = Blueprint("auth", __name__, url_prefix="/coord")
+# Password links in e-mails (a reset, a new account's welcome) open the reset page below.
+links.register_link_kind(bp, links.PasswordLink.kind, ".reset", services.password_link)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
@@ -186,7 +188,3 @@ def reset(token: str):
         return redirect(url_for("auth.login"), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("auth/reset.html", form=form), status
-
-
-# The password links in e-mails (a reset, a new account's welcome) open this page.
-links.register_link_kind(bp, links.PasswordLink.kind, ".reset", services.password_link)

@@ -48,6 +48,8 @@ from intake.offers.services import OfferClosed
 from intake.waitlist.states import WITHDRAWN, TransitionNotAllowed
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
+# The "manage my application" link in every e-mail to an applicant opens the status page.
+links.register_link_kind(bp, links.ManageLink.kind, ".status", manage_link)
 
 # The language a person picked with the language links on these pages; otherwise
 # the pages speak the language they applied in.
@@ -150,10 +152,6 @@ def status(applicant: Applicant, token: str):
         token=token,
         items=services.overview(applicant, today),
     )
-
-
-# The "manage my application" link in every e-mail to an applicant opens this page.
-links.register_link_kind(bp, links.ManageLink.kind, ".status", manage_link)
 
 
 # Details ------------------------------------------------------------------------------

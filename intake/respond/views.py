@@ -43,6 +43,8 @@ from intake.respond.tokens import action_link
 from intake.waitlist import states
 
 bp = Blueprint("respond", __name__, url_prefix="/respond")
+# Action links in e-mails (offers, check-ins, reactivation) open the "act" page below.
+links.register_link_kind(bp, links.ActionLink.kind, ".act", action_link)
 
 # A real token is about 60 characters; anything much longer is not one of ours.
 MAX_TOKEN_LENGTH = 300
@@ -177,10 +179,6 @@ def act(purpose: str, token: str):
         form = action.form(formdata=None)
         return _page("respond/confirm.html", target, form=form, action_url=here)
     return _page("respond/state.html", target)
-
-
-# The action links in e-mails (offers, check-ins, reactivation) open this page.
-links.register_link_kind(bp, links.ActionLink.kind, ".act", action_link)
 
 
 def _after_post(target_url: str):
