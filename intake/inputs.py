@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 
 from flask import Flask, request
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 # PostgreSQL's ``integer``: every id column and every whole number the app stores.
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
-# Page numbers past this are the last page anyway; bounding them keeps the OFFSET small.
-MAX_PAGE = 10_000
 # A bound for query-string text nobody types by hand at this length (search, slugs).
 MAX_ARG_LENGTH = 200
 
@@ -81,13 +80,29 @@ def arg_str(name: str, default: str | None = None, max_length: int = MAX_ARG_LEN
     return cleaned or default
 
 
-def arg_page(name: str = "page") -> int:
-    """A page number: 1 when missing or not a number, at most MAX_PAGE."""
-    raw = (request.args.get(name) or "").strip()
-    if not raw.isdecimal() or not raw.isascii():
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
+def page_number(raw: str | None) -> int | None:
+    """A page number from a query string's text: 1 when missing or empty, at least 1,
+    None when it is not a whole number. There is no upper bound here: only the list
+    knows its last page, and every list shows that one for a number beyond it
+    (intake.pagination), so the OFFSET stays within the rows."""
+    raw = (raw or "").strip()
+    if not raw:
         return 1
-    # Compared as text first, so a number of a thousand digits is not converted.
-    return max(1, min(int(raw), MAX_PAGE)) if len(raw) <= 6 else MAX_PAGE
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        return None
+    try:
+        return max(int(raw), 1)
+    except ValueError:  # more digits than Python converts
+        return None
+
+
+def arg_page(name: str = "page", args: Mapping[str, str] | None = None) -> int:
+    """The page number in the query string (``args``, the request's by default):
+    1 when missing or not a number."""
+    return page_number((request.args if args is None else args).get(name)) or 1
 
 
 # Routes -------------------------------------------------------------------------------

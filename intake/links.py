@@ -16,18 +16,30 @@ message is sent.
 Action links are bound to a purpose, an application (and an offer), and an expiry
 time. Opening one (GET) only shows what will happen; the page's button (POST,
 CSRF-protected) acts.
+
+Every link in an e-mail, private or not, is made by ``public_url_for``: from the
+route's endpoint, under PUBLIC_BASE_URL, so moving a route moves its links. The
+delivery worker turns a spec into a link through the *link kinds* the owning
+features register at app setup (``register_link_kind``): the endpoint the link
+opens and how to mint its token. The outbox knows no feature's tokens.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import Blueprint, current_app
+from flask.blueprints import BlueprintSetupState
 from itsdangerous import BadSignature, URLSafeSerializer
+
+if TYPE_CHECKING:
+    from intake.models import OutboxMessage
 
 PURPOSES = frozenset(
     {"offer_accept", "offer_decline", "checkin_yes", "checkin_leave", "reactivate"}
@@ -223,3 +235,79 @@ def readable(body: str, nonce: str | None, specs: Mapping[str, LinkSpec]) -> str
     for slot, spec in specs.items():
         body = body.replace(marker(nonce, slot), f"[{label(spec)}]")
     return body
+
+
+# Public URLs ----------------------------------------------------------------------------
+
+
+def public_url_for(endpoint: str, **values: Any) -> str:
+    """An absolute link to ``endpoint`` for an e-mail, under PUBLIC_BASE_URL.
+
+    Never from the request's Host (a forged Host header must not reach an e-mail),
+    and the same inside a request and in the worker, which has none. A base with a
+    path (``https://example.org/intake``, the app served under a prefix) is the
+    script root: the route's path goes after it, once.
+    """
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
+    current_app.inject_url_defaults(endpoint, values)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def public_host() -> str:
+    """The host name of PUBLIC_BASE_URL (for Message-IDs and calendar UIDs)."""
+    return urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
+
+
+# Link kinds: how the worker turns a spec into a link ------------------------------------
+
+
+class CannotMint(Exception):
+    """The outbox row cannot carry the link its spec names (no such applicant,
+    another person's application …): the message is not sent."""
+
+
+# The endpoint's values (its token) for this row's own applicant, application or
+# coordinator, minted now; raises CannotMint.
+Mint = Callable[["OutboxMessage", "LinkSpec", datetime], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class LinkKind:
+    kind: str  # a spec's ``kind``: "manage", "action", "password"
+    endpoint: str  # the page the link opens
+    mint: Mint
+
+
+_KINDS = "intake.link_kinds"
+
+
+def register_link_kind(bp: Blueprint, kind: str, endpoint: str, mint: Mint) -> None:
+    """Register, for every app ``bp`` is registered on, how specs of ``kind`` become
+    links to ``endpoint`` (".view" is a view of ``bp``). Called by the feature that
+    owns the page and its tokens, next to its route."""
+
+    def record(state: BlueprintSetupState) -> None:
+        full = f"{state.name}{endpoint}" if endpoint.startswith(".") else endpoint
+        kinds = state.app.extensions.setdefault(_KINDS, {})
+        if kind in kinds:
+            raise ValueError(f"link kind {kind!r} is registered twice")
+        kinds[kind] = LinkKind(kind=kind, endpoint=full, mint=mint)
+
+    bp.record_once(record)
+
+
+def link_kinds() -> Mapping[str, LinkKind]:
+    """The link kinds the current app knows, by kind."""
+    return current_app.extensions.get(_KINDS, {})
+
+
+def mint_link(row: OutboxMessage, spec: LinkSpec, now: datetime) -> str:
+    """The link ``spec`` stands for, minted now for ``row``; CannotMint when the row
+    cannot carry it."""
+    kind = link_kinds().get(spec.kind)
+    if kind is None:
+        raise CannotMint(f"unknown link {spec!r}")
+    return public_url_for(kind.endpoint, **kind.mint(row, spec, now))

@@ -30,9 +30,9 @@ from intake.auth.services import make_reset_token
 from intake.extensions import db
 from intake.forms import Form
 from intake.inputs import CleanStringConverter, DatabaseIntConverter
+from intake.manage.tokens import mint_manage_token
 from intake.models import Cohort, Program
 from intake.offers.services import make_offer
-from intake.outbox.delivery import mint_manage_token
 from tests.cohorts.conftest import make_waiting
 from tests.conftest import PASSWORD
 from tests.helpers import (

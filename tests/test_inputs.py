@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from intake.extensions import db
-from intake.inputs import clean_text, ids
+from intake.inputs import clean_text, ids, page_number
 from intake.models import Applicant
 from tests.helpers import submit_application
 
@@ -38,6 +38,23 @@ def test_ids_keeps_only_ids_the_database_can_hold():
         1,
         2147483647,
     ]
+
+
+def test_a_page_number_is_a_whole_number_from_one():
+    assert [page_number(raw) for raw in (None, "", "  ", "3", " 12 ", "-3", "0", "+2")] == [
+        1,
+        1,
+        1,
+        3,
+        12,
+        1,
+        1,
+        2,
+    ]
+    # Not bounded here: the list shows its last page for a number beyond it.
+    assert page_number("9" * 23) == int("9" * 23)
+    for raw in ("x", "2.5", "1e3", "1_000", "\u0663", "9" * 5000):
+        assert page_number(raw) is None, raw
 
 
 def test_answers_are_stored_in_nfc(client, ctx):

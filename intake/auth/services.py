@@ -17,8 +17,8 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.extensions import db
-from intake.links import PasswordLink
-from intake.models import Coordinator, Program
+from intake.links import CannotMint, LinkSpec, PasswordLink
+from intake.models import Coordinator, OutboxMessage, Program
 from intake.outbox.services import enqueue
 
 MIN_PASSWORD_LENGTH = 12
@@ -212,6 +212,17 @@ def _max_age(kind: str) -> int:
 
 def make_reset_token(coordinator: Coordinator, kind: str = RESET) -> str:
     return _reset_serializer().dumps([coordinator.id, _password_fingerprint(coordinator), kind])
+
+
+def password_link(row: OutboxMessage, spec: LinkSpec, _now: datetime) -> dict[str, str]:
+    """The reset page's values for the message's own coordinator (the link kind
+    "password", see intake.links)."""
+    if not isinstance(spec, PasswordLink):
+        raise CannotMint(f"not a password link: {spec!r}")
+    coordinator = db.session.get(Coordinator, row.coordinator_id) if row.coordinator_id else None
+    if coordinator is None:
+        raise CannotMint("password link: the coordinator is gone")
+    return {"token": make_reset_token(coordinator, spec.purpose)}
 
 
 def load_reset_token(token: str) -> Coordinator | None:

@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from intake import clock, ratelimits
+from intake import clock, links, ratelimits
 from intake.auth import services
 from intake.auth.access import mark_seen, require_coordinator, safe_next
 from intake.auth.forms import CodeForm, ForgotPasswordForm, LoginForm, NewPasswordForm
@@ -26,6 +26,8 @@ from intake.htmx import form_status
 from intake.models import Coordinator
 
 bp = Blueprint("auth", __name__, url_prefix="/coord")
+# Password links in e-mails (a reset, a new account's welcome) open the reset page below.
+links.register_link_kind(bp, links.PasswordLink.kind, ".reset", services.password_link)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None

@@ -33,19 +33,21 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from intake import clock, ratelimits
+from intake import clock, links, ratelimits
 from intake.extensions import db
 from intake.forms import shows_form_again_on_csrf_error
 from intake.htmx import form_page, redirect_after_post
 from intake.i18n import choose_language
 from intake.manage import services
 from intake.manage.forms import DeleteForm, RequestLinkForm, WithdrawForm, details_form_class
+from intake.manage.tokens import hash_token, manage_link
 from intake.models import Applicant, Application, ManageToken
 from intake.offers.services import OfferClosed
-from intake.outbox.delivery import hash_token
 from intake.waitlist.states import WITHDRAWN, TransitionNotAllowed
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
+# The "manage my application" link in every e-mail to an applicant opens the status page.
+links.register_link_kind(bp, links.ManageLink.kind, ".status", manage_link)
 
 # The language a person picked with the language links on these pages; otherwise
 # the pages speak the language they applied in.

@@ -28,6 +28,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from intake.links import public_host
 from intake.models import Offer
 
 DEFAULT_LENGTH = timedelta(hours=2)
@@ -108,11 +109,6 @@ def first_session(start_date: date, schedule: str | None, time_slot: str | None)
     return start, start + when.length, when.from_schedule
 
 
-def _host() -> str:
-    host = current_app.config["PUBLIC_BASE_URL"].split("//")[-1].split("/")[0].split(":")[0]
-    return host or "localhost"
-
-
 def enrollment_invite(offer: Offer, *, now: datetime, locale: str) -> str:
     """The .ics text for an accepted offer's first session, in ``locale``."""
     cohort = offer.cohort
@@ -145,7 +141,7 @@ def enrollment_invite(offer: Offer, *, now: datetime, locale: str) -> str:
     calendar.add("method", "REQUEST")
 
     event = Event()
-    event.add("uid", f"enrollment-{application.id}-{cohort.id}@{_host()}")
+    event.add("uid", f"enrollment-{application.id}-{cohort.id}@{public_host()}")
     event.add("dtstamp", now.astimezone(UTC))
     event.add("dtstart", start)
     event.add("dtend", end)

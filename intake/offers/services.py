@@ -18,7 +18,7 @@ from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.orm import selectinload
 
 from intake.extensions import db
-from intake.links import ActionLink
+from intake.links import ActionLink, public_url_for
 from intake.models import (
     ApplicantAvailability,
     ApplicantLanguage,
@@ -29,7 +29,7 @@ from intake.models import (
     Program,
 )
 from intake.offers.ics import enrollment_invite
-from intake.outbox.services import enqueue, public_url
+from intake.outbox.services import enqueue
 from intake.waitlist import states
 from intake.waitlist.services import claim, move
 
@@ -477,18 +477,11 @@ def coordinator_addresses(program: Program) -> list[str]:
     return list(addresses) or [program.coordinator_email or current_app.config["COORDINATOR_EMAIL"]]
 
 
-def _path_for(endpoint: str, **values) -> str:
-    """url_for's path, also outside a request (the tick): e-mail links are built from
-    PUBLIC_BASE_URL, never from a request's Host."""
-    adapter = current_app.url_map.bind("localhost", script_name="/")
-    return adapter.build(endpoint, values)
-
-
 def _notify_coordinators(cohort: Cohort, template: str, now: datetime, **context) -> None:
     offer = context.get("offer")
     # The seat counters moved by UPDATEs the session did not see: read them again.
     db.session.refresh(cohort)
-    cohort_url = public_url(_path_for("cohorts.show", cohort_id=cohort.id))
+    cohort_url = public_url_for("cohorts.show", cohort_id=cohort.id)
     for address in coordinator_addresses(cohort.program):
         enqueue(
             template=f"coordinator_{template}",

@@ -20,10 +20,8 @@ What a failure does depends on what failed:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-import secrets
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -35,20 +33,10 @@ from flask import current_app
 from flask_mail import BadHeaderError, Connection, Message
 from sqlalchemy import select
 
-from intake.auth.services import make_reset_token
 from intake.extensions import db
-from intake.links import (
-    ActionLink,
-    LinkSpec,
-    ManageLink,
-    PasswordLink,
-    SpecInvalid,
-    marker,
-    sign,
-    specs_from_json,
-)
-from intake.models import Application, Coordinator, ManageToken, Offer, OutboxMessage
-from intake.outbox.services import FORGOTTEN_RECIPIENT, public_url
+from intake.links import CannotMint, SpecInvalid, marker, mint_link, public_host, specs_from_json
+from intake.models import OutboxMessage
+from intake.outbox.services import FORGOTTEN_RECIPIENT
 
 log = logging.getLogger(__name__)
 
@@ -245,48 +233,6 @@ def transport() -> SmtpTransport | FileTransport:
 # Links -----------------------------------------------------------------------------------
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def mint_manage_token(applicant_id: int, now: datetime) -> str:
-    """Create a manage link token for an applicant; store only its hash."""
-    token = secrets.token_urlsafe(32)
-    db.session.add(
-        ManageToken(applicant_id=applicant_id, token_hash=hash_token(token), created_at=now)
-    )
-    return token
-
-
-def _mint(row: OutboxMessage, spec: LinkSpec, now: datetime) -> str:
-    """The link a spec stands for, for this row's own applicant, application or
-    coordinator. Raises Permanent when the row cannot carry it."""
-    if isinstance(spec, ManageLink):
-        if row.applicant_id is None:
-            raise Permanent("manage link: the message has no applicant")
-        return public_url(f"/manage/{mint_manage_token(row.applicant_id, now)}")
-    if isinstance(spec, ActionLink):
-        application = (
-            db.session.get(Application, row.application_id) if row.application_id else None
-        )
-        if application is None or application.applicant_id != row.applicant_id:
-            raise Permanent("action link: the application is not the recipient's")
-        if spec.offer_id is not None:
-            offer = db.session.get(Offer, spec.offer_id)
-            if offer is None or offer.application_id != application.id:
-                raise Permanent("action link: the offer is not the application's")
-        token = sign(spec.purpose, application.id, spec.offer_id, spec.expires_at)
-        return public_url(f"/respond/{spec.purpose}/{token}")
-    if isinstance(spec, PasswordLink):
-        coordinator = (
-            db.session.get(Coordinator, row.coordinator_id) if row.coordinator_id else None
-        )
-        if coordinator is None:
-            raise Permanent("password link: the coordinator is gone")
-        return public_url(f"/coord/reset/{make_reset_token(coordinator, spec.purpose)}")
-    raise Permanent(f"unknown link {spec!r}")
-
-
 def fill_links(row: OutboxMessage, text: str, html: str, now: datetime) -> tuple[str, str]:
     """The bodies with this row's markers replaced by links minted now, so the
     outbox never holds one. Only the row's own specs and nonce count: nothing in the
@@ -300,7 +246,11 @@ def fill_links(row: OutboxMessage, text: str, html: str, now: datetime) -> tuple
     for slot, spec in specs.items():
         mark = marker(row.link_nonce, slot)
         if mark in text or mark in html:
-            url = _mint(row, spec, now)
+            # Each kind's endpoint and token come from the feature that registered it.
+            try:
+                url = mint_link(row, spec, now)
+            except CannotMint as exc:
+                raise Permanent(str(exc)) from exc
             text = text.replace(mark, url)
             html = html.replace(mark, url)
     return text, html
@@ -329,8 +279,7 @@ def _build_message(row: OutboxMessage, now: datetime) -> Message:
         message.attach(
             "invite.ics", "text/calendar; method=REQUEST; charset=utf-8", row.ics.encode()
         )
-    domain = current_app.config["PUBLIC_BASE_URL"].split("//")[-1].split("/")[0].split(":")[0]
-    message.msgId = make_msgid(idstring=f"outbox-{row.id}", domain=domain or "localhost")
+    message.msgId = make_msgid(idstring=f"outbox-{row.id}", domain=public_host())
     return message
 
 

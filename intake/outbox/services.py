@@ -35,11 +35,6 @@ MANAGE_SLOT = "manage_url"
 FORGOTTEN_RECIPIENT = "(not kept)"
 
 
-def public_url(path: str) -> str:
-    """A link for an e-mail: from the configured base URL, never the request's Host."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
-
-
 def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
     """Render ``templates/email/<template>.txt`` and ``.html`` in ``locale``.
 

@@ -15,6 +15,7 @@ from intake.auth.access import workspace_blueprint
 from intake.auth.scope import current_scope
 from intake.extensions import db
 from intake.htmx import is_htmx, page_or_fragment, redirect_after_post
+from intake.inputs import arg_page
 from intake.models import Application, OutboxMessage
 from intake.outbox import workspace
 from intake.outbox.services import FORGOTTEN_RECIPIENT
@@ -52,9 +53,7 @@ def _list_context(notice: str | None = None) -> dict:
     status, note = workspace.parse_status(request.args)
     scope = current_scope()
     counts = workspace.counts(scope)
-    page = workspace.find_page(
-        status, workspace.parse_page(request.args), counts.for_filter(status), scope=scope
-    )
+    page = workspace.find_page(status, arg_page(), counts.for_filter(status), scope=scope)
     return {
         "counts": counts,
         "status": status,
@@ -134,7 +133,7 @@ def _after_action(message_id: int, notice: str):
         return page_or_fragment(TEMPLATE, ["results", "counts"], _list_context(notice), oob=True)
     flash(notice)
     status, _ = workspace.parse_status(request.args)
-    args = _query_args(status, workspace.parse_page(request.args))
+    args = _query_args(status, arg_page())
     return redirect_after_post(url_for("outbox.index", **args))
 
 

@@ -17,8 +17,8 @@ from sqlalchemy import CursorResult, case, func, select, true, update
 
 from intake.auth.scope import Scope
 from intake.extensions import db
-from intake.inputs import MAX_PAGE
 from intake.models import OutboxMessage
+from intake.pagination import Page, last_page
 
 PAGE_SIZE = 50
 
@@ -94,49 +94,11 @@ def parse_status(args: Mapping[str, str]) -> tuple[str, str | None]:
     return "", f"Ignored an unknown status: “{raw[:40]}”."
 
 
-def parse_page(args: Mapping[str, str]) -> int:
-    raw = (args.get("page") or "").strip()
-    if not (raw.isascii() and raw.isdecimal()):
-        return 1
-    return max(min(int(raw), MAX_PAGE), 1) if len(raw) <= 6 else MAX_PAGE
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list[OutboxMessage]
-    number: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-
-    @property
-    def first(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.number * PAGE_SIZE, self.total)
-
-    def numbers(self, around: int = 2) -> list[int | None]:
-        """Page numbers to link to: the first, the last and a few around this one,
-        with None where pages are skipped."""
-        wanted = {1, self.pages, *range(self.number - around, self.number + around + 1)}
-        shown: list[int | None] = []
-        for number in sorted(n for n in wanted if 1 <= n <= self.pages):
-            if shown and shown[-1] is not None and number > shown[-1] + 1:
-                shown.append(None)
-            shown.append(number)
-        return shown
-
-
 def find_page(status: str, page: int, total: int, *, scope: Scope) -> Page:
     """One page of the messages ``scope`` may read: failed first (newest first), then
     waiting (next attempt soonest first), then sent (most recently sent first). One
     query; ``total`` comes from the counts, which the page shows anyway."""
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    number = min(page, pages)
+    number = min(page, last_page(total, PAGE_SIZE))
     rank = case({"failed": 0, "queued": 1}, value=OutboxMessage.status, else_=2)
     # Within a status only one of these is set, so NULL ordering never matters.
     waiting_order = case((OutboxMessage.status == "queued", OutboxMessage.next_attempt_at))
@@ -150,7 +112,7 @@ def find_page(status: str, page: int, total: int, *, scope: Scope) -> Page:
             .offset((number - 1) * PAGE_SIZE)
         )
     )
-    return Page(rows=rows, number=number, total=total)
+    return Page(rows=rows, total=total, number=number, size=PAGE_SIZE)
 
 
 def resend(message_id: int, now: datetime) -> None:

@@ -32,9 +32,12 @@ from intake.i18n import choose_language
 from intake.models import Applicant, Application, Offer, StatusEvent
 from intake.offers import services as offers
 from intake.respond.forms import DEFER, ConfirmForm, DeclineForm
+from intake.respond.tokens import action_link
 from intake.waitlist import states
 
 bp = Blueprint("respond", __name__, url_prefix="/respond")
+# Action links in e-mails (offers, check-ins, reactivation) open the "act" page below.
+links.register_link_kind(bp, links.ActionLink.kind, ".act", action_link)
 
 # A real token is about 60 characters; anything much longer is not one of ours.
 MAX_TOKEN_LENGTH = 300

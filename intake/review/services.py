@@ -19,8 +19,9 @@ from jinja2_fragments.flask import render_block
 from intake.applications.services import SENSITIVE_ANSWERS
 from intake.eligibility.rules import Decision, RuleResult
 from intake.extensions import db
+from intake.links import public_url_for
 from intake.models import Application, Coordinator, StatusEvent
-from intake.outbox.services import enqueue, public_url
+from intake.outbox.services import enqueue
 from intake.waitlist.services import claim, move
 from intake.waitlist.states import (
     ELIGIBLE,
@@ -190,7 +191,7 @@ def decline_message(application: Application) -> str:
             applicant=applicant,
             application=application,
             problems=problems,
-            site_url=public_url("/"),
+            site_url=public_url_for("home.index"),
         )
     return normalise_text(text)
 

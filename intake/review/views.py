@@ -19,6 +19,7 @@ from intake.extensions import db
 from intake.htmx import page_or_fragment, redirect_after_post
 from intake.inputs import arg_page, arg_str
 from intake.models import Application, Program
+from intake.pagination import paginate
 from intake.review import services
 from intake.review.forms import QueueActionForm, decline_form
 from intake.waitlist.states import LABELS, NEEDS_REVIEW
@@ -66,10 +67,8 @@ def _render_queue(form: QueueActionForm, filters: dict, status: int = 200):
     )
     if program is not None:
         stmt = stmt.where(Application.program_id == program.id)
-    pagination = db.paginate(stmt, page=filters.get("page", 1), per_page=PER_PAGE, error_out=False)
-    if pagination.page > 1 and not pagination.items and pagination.pages:
-        # The page emptied (its applications were just decided): show the last one.
-        pagination = db.paginate(stmt, page=pagination.pages, per_page=PER_PAGE)
+    # A page that emptied (its applications were just decided) shows the last one.
+    pagination = paginate(stmt, filters.get("page", 1), PER_PAGE)
     rows = [
         Row(
             application,
@@ -77,7 +76,7 @@ def _render_queue(form: QueueActionForm, filters: dict, status: int = 200):
                 Decision.from_dict(application.decision), may_see_self_identification=False
             ),
         )
-        for application in pagination.items
+        for application in pagination.rows
     ]
     context = {
         "form": form,

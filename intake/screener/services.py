@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 
 from intake.eligibility.rules import FAIL, PASS, REVIEW, UNANSWERED, Decision, evaluate
+from intake.links import public_url_for
 from intake.models import OutboxMessage, Program
-from intake.outbox.services import enqueue, public_url
+from intake.outbox.services import enqueue
 from intake.programs.services import open_programs
 
 
@@ -76,7 +77,7 @@ def refer_director(
         forget_recipient=True,
         context={
             "from_name": from_name,
-            "apply_url": public_url(url_for("screener.agency")),
+            "apply_url": public_url_for("screener.agency"),
             "programs": open_programs("agency"),
         },
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Select, case, exists, func, or_, select
@@ -19,6 +19,7 @@ from sqlalchemy.orm import contains_eager, raiseload
 from intake.auth.scope import Scope
 from intake.choices import LANGUAGES
 from intake.extensions import db
+from intake.inputs import page_number
 from intake.models import (
     AgencyDetails,
     Applicant,
@@ -28,6 +29,7 @@ from intake.models import (
     Cohort,
     Program,
 )
+from intake.pagination import Page, last_page
 from intake.references import ALPHABET
 from intake.waitlist import states
 
@@ -142,12 +144,11 @@ def parse_filters(
     # PostgreSQL refuses NUL characters in text; nobody types one on purpose.
     q = " ".join((args.get("q") or "").replace("\x00", "").split())[:MAX_SEARCH_LENGTH]
 
-    raw_page = (args.get("page") or "").strip()
-    page = _int(raw_page) if raw_page else 1
+    page = page_number(args.get("page"))
     if page is None:
+        raw_page = args.get("page", "").strip()
         notes.append(f"Ignored a page number that is not a number: “{raw_page[:20]}”.")
         page = 1
-    page = max(page, 1)
 
     filters = Filters(
         program_id=program_id,
@@ -322,39 +323,6 @@ def count(filters: Filters, cohort: Cohort | None = None, *, scope: Scope) -> in
     return db.session.scalar(_filtered(stmt, filters, cohort, scope)) or 0
 
 
-@dataclass
-class Page:
-    rows: list[Application]
-    total: int
-    number: int
-    size: int
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
-
-    @property
-    def first(self) -> int:
-        """The position of the first row shown (1-based), 0 when there are none."""
-        return (self.number - 1) * self.size + 1 if self.rows else 0
-
-    @property
-    def last(self) -> int:
-        return (self.number - 1) * self.size + len(self.rows)
-
-    def numbers(self, around: int = 2) -> list[int | None]:
-        """Page numbers to link to: the first, the last and a few around this one,
-        with None where pages are skipped."""
-        wanted = {1, self.pages, *range(self.number - around, self.number + around + 1)}
-        shown: list[int | None] = []
-        for number in sorted(n for n in wanted if 1 <= n <= self.pages):
-            if shown and shown[-1] is not None and number > shown[-1] + 1:
-                shown.append(None)
-            shown.append(number)
-        return shown
-
-
 def find_page(
     filters: Filters, cohort: Cohort | None = None, size: int = PAGE_SIZE, *, scope: Scope
 ) -> Page:
@@ -362,10 +330,9 @@ def find_page(
     of rows (clamped to the last page, with a note, when the page asked for is
     beyond it)."""
     total = count(filters, cohort, scope=scope)
-    page = Page(rows=[], total=total, number=filters.page, size=size)
-    if page.number > page.pages:
-        page.notes.append(f"There is no page {page.number}; showing page {page.pages}, the last.")
-        page.number = page.pages
+    page = Page(rows=[], total=total, number=min(filters.page, last_page(total, size)), size=size)
+    if filters.page > page.number:
+        page.notes.append(f"There is no page {filters.page}; showing page {page.number}, the last.")
     if total:
         # The page's ids first, sorted on narrow rows with only the joins the filters
         # and sort need; then those fifty rows in full. Sorting the full rows of a
