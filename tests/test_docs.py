@@ -72,11 +72,14 @@ def test_every_setting_the_code_reads_is_documented():
 
 
 def packages() -> set[str]:
-    return {
+    """Every package under intake/ and every module at its top level."""
+    subpackages = {
         init.parent.relative_to(ROOT).as_posix() + "/"
         for init in PACKAGE.rglob("__init__.py")
         if init.parent != PACKAGE
     }
+    modules = {module.relative_to(ROOT).as_posix() for module in PACKAGE.glob("*.py")}
+    return subpackages | modules
 
 
 def layout_paths() -> set[str]:
