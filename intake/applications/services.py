@@ -22,8 +22,8 @@ from intake.models import (
 )
 from intake.outbox.services import enqueue
 from intake.references import new_reference
-from intake.waitlist import states
-from intake.waitlist.services import move
+from intake.status import states
+from intake.status.services import move
 
 # Answers that are sensitive: kept in SelfIdentification, never in Applicant.answers.
 SENSITIVE_ANSWERS = ("bipoc",)

@@ -13,8 +13,8 @@ from intake.models import Application, AuditEvent, Coordinator, Note, StatusEven
 from intake.offers.services import OfferClosed, release_for_withdrawal
 from intake.outbox.services import enqueue
 from intake.review.services import ReasonRequired, reply_to
-from intake.waitlist.services import claim, move
-from intake.waitlist.states import (
+from intake.status.services import claim, move
+from intake.status.states import (
     ENROLLED,
     OFFERED,
     OPEN_STATUSES,

@@ -37,7 +37,7 @@ from intake.extensions import db
 from intake.htmx_utils import is_htmx
 from intake.models import Applicant, Application
 from intake.review import services as review
-from intake.waitlist.states import LABELS, TransitionNotAllowed
+from intake.status.states import LABELS, TransitionNotAllowed
 
 bp = workspace_blueprint("casefile", __name__, url_prefix="/coord/applications", admin=False)
 

@@ -22,8 +22,8 @@ from intake.extensions import db
 from intake.links import ActionLink
 from intake.models import Application, Program
 from intake.outbox.services import enqueue
-from intake.waitlist import states
-from intake.waitlist.services import claim, move
+from intake.status import states
+from intake.status.services import claim, move
 
 # How long the link in the "your place is paused" e-mail brings a person back.
 REACTIVATE_LINK_DAYS = 365

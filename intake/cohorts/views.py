@@ -28,7 +28,7 @@ from intake.htmx_utils import is_htmx
 from intake.inputs import arg_str
 from intake.models import Applicant, Application, Cohort, Offer
 from intake.offers import services as offers
-from intake.waitlist.states import LABELS, WAITLISTED, TransitionNotAllowed
+from intake.status.states import LABELS, WAITLISTED, TransitionNotAllowed
 
 bp = workspace_blueprint("cohorts", __name__, url_prefix="/coord/cohorts", admin=False)
 

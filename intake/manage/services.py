@@ -37,8 +37,8 @@ from intake.offers.services import (
     release_for_withdrawal,
 )
 from intake.outbox.services import enqueue
-from intake.waitlist import states
-from intake.waitlist.services import claim, move
+from intake.status import states
+from intake.status.services import claim, move
 
 DELETED_NAME = "Deleted applicant"
 DELETION_REASON = "Applicant deleted their data"

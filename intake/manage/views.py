@@ -45,7 +45,7 @@ from intake.manage.forms import DeleteForm, RequestLinkForm, WithdrawForm, detai
 from intake.models import Applicant, Application, ManageToken
 from intake.offers.services import OfferClosed
 from intake.outbox.delivery import hash_token
-from intake.waitlist.states import WITHDRAWN, TransitionNotAllowed
+from intake.status.states import WITHDRAWN, TransitionNotAllowed
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 

@@ -29,8 +29,8 @@ from intake.models import (
 )
 from intake.offers.ics import enrollment_invite
 from intake.outbox.services import enqueue, public_url
-from intake.waitlist import states
-from intake.waitlist.services import claim, move
+from intake.status import states
+from intake.status.services import claim, move
 
 OPEN, ACCEPTED, DECLINED, EXPIRED, RESCINDED = (
     "open",

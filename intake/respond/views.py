@@ -39,7 +39,7 @@ from intake.htmx_utils import is_htmx
 from intake.models import Applicant, Application, Offer, StatusEvent
 from intake.offers import services as offers
 from intake.respond.forms import DEFER, ConfirmForm, DeclineForm
-from intake.waitlist import states
+from intake.status import states
 
 bp = Blueprint("respond", __name__, url_prefix="/respond")
 

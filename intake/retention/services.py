@@ -27,8 +27,8 @@ from sqlalchemy.orm import selectinload
 from intake.extensions import db
 from intake.manage.services import DELETED_DOMAIN, delete_personal_data
 from intake.models import Applicant, Application, Program, SelfIdentification, StatusEvent
-from intake.waitlist import states
-from intake.waitlist.services import claim, move
+from intake.status import states
+from intake.status.services import claim, move
 
 # Statuses where an application has ended. Declined and expired offers could still go
 # back to the waitlist, but one untouched for the whole retention period will not:

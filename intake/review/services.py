@@ -21,8 +21,8 @@ from intake.eligibility.rules import Decision, RuleResult
 from intake.extensions import db
 from intake.models import Application, Coordinator, StatusEvent
 from intake.outbox.services import enqueue, public_url
-from intake.waitlist.services import claim, move
-from intake.waitlist.states import (
+from intake.status.services import claim, move
+from intake.status.states import (
     ELIGIBLE,
     INELIGIBLE,
     NEEDS_REVIEW,

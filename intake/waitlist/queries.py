@@ -29,7 +29,7 @@ from intake.models import (
     Program,
 )
 from intake.references import ALPHABET
-from intake.waitlist import states
+from intake.status import states
 
 PAGE_SIZE = 50
 

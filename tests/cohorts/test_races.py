@@ -31,7 +31,7 @@ from intake.models import (
     StatusEvent,
 )
 from intake.offers import services as offers
-from intake.waitlist.states import TransitionNotAllowed
+from intake.status.states import TransitionNotAllowed
 from tests.cohorts.helpers import add_cohort
 from tests.helpers import csrf_token
 from tests.review.support import reload

@@ -8,7 +8,7 @@ from intake.eligibility.rules import Decision
 from intake.extensions import db
 from intake.models import Application, Coordinator, OutboxMessage, StatusEvent
 from intake.review import services
-from intake.waitlist.states import TransitionNotAllowed
+from intake.status.states import TransitionNotAllowed
 
 
 def _count(model, *where):

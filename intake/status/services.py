@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from intake.extensions import db
 from intake.models import Application, StatusEvent
-from intake.waitlist.states import WAITLISTED, TransitionNotAllowed, check_transition
+from intake.status.states import WAITLISTED, TransitionNotAllowed, check_transition
 
 
 def move(
