@@ -19,6 +19,7 @@ from intake.extensions import db
 from intake.links import PasswordLink
 from intake.models import Coordinator, Program
 from intake.outbox.services import enqueue
+from intake.rows import update_guarded
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -160,16 +161,14 @@ def verify_totp(coordinator: Coordinator, code: str, now: datetime) -> bool:
     step = _matching_step(coordinator.totp_secret, code, now)
     if step is None:
         return False
-    result = db.session.execute(
+    if not update_guarded(
         update(Coordinator)
         .where(
             Coordinator.id == coordinator.id,
             or_(Coordinator.totp_last_step.is_(None), Coordinator.totp_last_step < step),
         )
         .values(totp_last_step=step)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    ):
         return False
     set_committed_value(coordinator, "totp_last_step", step)
     return True

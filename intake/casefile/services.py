@@ -13,6 +13,7 @@ from intake.models import Application, AuditEvent, Coordinator, Note, StatusEven
 from intake.offers.services import OfferClosed, release_for_withdrawal
 from intake.outbox.services import enqueue
 from intake.review.services import ReasonRequired, reply_to
+from intake.rows import update_guarded
 from intake.status.services import claim, move
 from intake.status.states import (
     ENROLLED,
@@ -165,13 +166,11 @@ def resolve_duplicate(
         raise AlreadyResolved(application.duplicate_resolution)
     if resolution == MERGED and not can_transition(application.status, WITHDRAWN):
         raise TransitionNotAllowed(application.status, WITHDRAWN)
-    result = db.session.execute(
+    if not update_guarded(
         update(Application)
         .where(Application.id == application.id, Application.duplicate_resolution.is_(None))
         .values(duplicate_resolution=resolution, duplicate_resolved_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    ):
         db.session.refresh(application)
         raise AlreadyResolved(application.duplicate_resolution)
     db.session.refresh(application, ["duplicate_resolution", "duplicate_resolved_at"])

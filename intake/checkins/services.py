@@ -22,6 +22,7 @@ from intake.extensions import db
 from intake.links import ActionLink
 from intake.models import Application, Program
 from intake.outbox.services import enqueue
+from intake.rows import update_guarded
 from intake.status import states
 from intake.status.services import claim, move
 
@@ -62,7 +63,7 @@ def send_due(now: datetime) -> int:
         ).all()
         for application in due:
             # Of two ticks at once, one matches the row; the other finds it taken.
-            result = db.session.execute(
+            if not update_guarded(
                 update(Application)
                 .where(
                     Application.id == application.id,
@@ -70,9 +71,7 @@ def send_due(now: datetime) -> int:
                     Application.checkin_sent_at.is_(None),
                 )
                 .values(checkin_sent_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount != 1:
+            ):
                 continue
             db.session.refresh(application)
             _send_checkin(application, now)
@@ -112,7 +111,7 @@ def inactivate_due(now: datetime) -> int:
         ).all()
         for application in due:
             # Taken only if still unanswered: an answer a moment ago wins.
-            result = db.session.execute(
+            if not update_guarded(
                 update(Application)
                 .where(
                     Application.id == application.id,
@@ -120,9 +119,7 @@ def inactivate_due(now: datetime) -> int:
                     Application.checkin_sent_at <= cutoff,
                 )
                 .values(updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount != 1:
+            ):
                 continue
             db.session.refresh(application)
             asked = application.checkin_sent_at
@@ -153,7 +150,7 @@ def inactivate_due(now: datetime) -> int:
 def confirm(application: Application, now: datetime) -> None:
     """ "Yes, I am still interested": the pending check-in is answered and the clock
     for the next one starts now. Raises NothingPending if there is none."""
-    result = db.session.execute(
+    changed = update_guarded(
         update(Application)
         .where(
             Application.id == application.id,
@@ -161,10 +158,9 @@ def confirm(application: Application, now: datetime) -> None:
             Application.checkin_sent_at.is_not(None),
         )
         .values(confirmed_at=now, checkin_sent_at=None, updated_at=now)
-        .execution_options(synchronize_session=False)
     )
     db.session.refresh(application)
-    if result.rowcount != 1:
+    if not changed:
         raise NothingPending(application.id)
 
 

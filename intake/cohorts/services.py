@@ -25,6 +25,7 @@ from intake.models import (
     Program,
 )
 from intake.offers import services as offers
+from intake.rows import update_guarded
 from intake.waitlist.queries import normalise_reference
 
 SEATS_MIN = 2
@@ -115,16 +116,14 @@ def update_cohort(
         raise StartDateInPast(today)
     if program.id != cohort.program_id and cohort.seats_offered + cohort.seats_enrolled > 0:
         raise ProgramLocked()
-    result = db.session.execute(
+    if not update_guarded(
         update(Cohort)
         .where(
             Cohort.id == cohort.id,
             Cohort.seats_offered + Cohort.seats_enrolled <= seats,
         )
         .values(seats=seats)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    ):
         taken = db.session.scalar(
             select(Cohort.seats_offered + Cohort.seats_enrolled).where(Cohort.id == cohort.id)
         )

@@ -29,6 +29,7 @@ from intake.models import (
 )
 from intake.offers.ics import enrollment_invite
 from intake.outbox.services import enqueue, public_url
+from intake.rows import update_guarded
 from intake.status import states
 from intake.status.services import claim, move
 
@@ -122,16 +123,14 @@ def fits(cohort: Cohort, application: Application) -> bool:
 
 
 def _hold_seats(cohort_id: int, seats: int) -> None:
-    result = db.session.execute(
+    if not update_guarded(
         update(Cohort)
         .where(
             Cohort.id == cohort_id,
             Cohort.seats_offered + Cohort.seats_enrolled + seats <= Cohort.seats,
         )
         .values(seats_offered=Cohort.seats_offered + seats)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    ):
         raise SeatsTaken(cohort_id)
 
 
@@ -145,16 +144,15 @@ def _release_seats(cohort_id: int, seats: int) -> None:
 
 
 def _fill_seats(cohort_id: int, seats: int) -> None:
-    result = db.session.execute(
+    # Refused when the counters disagree with the offers: never guess.
+    if not update_guarded(
         update(Cohort)
         .where(Cohort.id == cohort_id, Cohort.seats_offered >= seats)
         .values(
             seats_offered=Cohort.seats_offered - seats,
             seats_enrolled=Cohort.seats_enrolled + seats,
         )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # the counters disagree with the offers: never guess
+    ):
         raise SeatsTaken(cohort_id)
 
 
@@ -163,14 +161,11 @@ def _close_offer(offer: Offer, status: str, now: datetime, *, before: datetime |
     conditions = [Offer.id == offer.id, Offer.status == OPEN]
     if before is not None:
         conditions.append(Offer.expires_at > before)
-    result = db.session.execute(
-        update(Offer)
-        .where(*conditions)
-        .values(status=status, answered_at=now)
-        .execution_options(synchronize_session=False)
+    changed = update_guarded(
+        update(Offer).where(*conditions).values(status=status, answered_at=now)
     )
     db.session.refresh(offer)
-    if result.rowcount != 1:
+    if not changed:
         raise OfferClosed(offer)
 
 
@@ -336,13 +331,11 @@ def release_for_withdrawal(application: Application, now: datetime) -> Offer | N
         )
         if offer is None:
             return None
-        result = db.session.execute(
+        if not update_guarded(
             update(Offer)
             .where(Offer.id == offer.id, Offer.status == ACCEPTED)
             .values(status=WITHDRAWN, answered_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
+        ):
             raise OfferClosed(offer)
         db.session.execute(
             update(Cohort)
@@ -380,13 +373,11 @@ def remind_due(now: datetime) -> int:
         .order_by(Offer.id)  # the same lock order on every machine running the tick
     ).all()
     for offer in due:
-        result = db.session.execute(
+        if update_guarded(
             update(Offer)
             .where(Offer.id == offer.id, Offer.reminded_at.is_(None), Offer.status == OPEN)
             .values(reminded_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:
+        ):
             _email_applicant(offer, "offer_reminder", now)
             sent += 1
     return sent

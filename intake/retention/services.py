@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 from intake.extensions import db
 from intake.manage.services import DELETED_DOMAIN, delete_personal_data
 from intake.models import Applicant, Application, Program, SelfIdentification, StatusEvent
+from intake.rows import rows_changed
 from intake.status import states
 from intake.status.services import claim, move
 
@@ -124,12 +125,9 @@ def drop_self_identification(applicant_ids: Sequence[int]) -> int:
     rows went."""
     removed = 0
     for batch in _batches(applicant_ids):
-        result = db.session.execute(
-            delete(SelfIdentification)
-            .where(SelfIdentification.applicant_id.in_(batch))
-            .execution_options(synchronize_session=False)
+        removed += rows_changed(
+            delete(SelfIdentification).where(SelfIdentification.applicant_id.in_(batch))
         )
-        removed += result.rowcount or 0
     db.session.flush()
     return removed
 

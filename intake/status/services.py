@@ -6,6 +6,7 @@ from sqlalchemy import update
 
 from intake.extensions import db
 from intake.models import Application, StatusEvent
+from intake.rows import update_guarded
 from intake.status.states import WAITLISTED, TransitionNotAllowed, check_transition
 
 
@@ -48,13 +49,11 @@ def claim(application: Application, expected: str, target: str, now: datetime) -
     matches no row. Raises TransitionNotAllowed (with the status found) otherwise.
     """
     if application.status == expected:
-        result = db.session.execute(
+        if update_guarded(
             update(Application)
             .where(Application.id == application.id, Application.status == expected)
             .values(updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:
+        ):
             return
         db.session.refresh(application)
     raise TransitionNotAllowed(application.status, target)
