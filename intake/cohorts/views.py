@@ -154,7 +154,7 @@ def offer_next(cohort_id: int):
     if not form.validate_on_submit():
         return _respond(cohort_id, notice="The form could not be read. Nothing was offered.")
     previewed = form.previewed_ids()
-    made = services.offer_free_seats(cohort, now=clock.now(), actor=_me())
+    made = offers.offer_next(cohort, now=clock.now(), actor=_me())
     db.session.commit()
     return _respond(cohort_id, notice=_offers_made(previewed, made))
 
@@ -203,7 +203,7 @@ def offer_one(cohort_id: int):
             notice="That application is not one of this program's. Nothing was offered.",
         )
     try:
-        offer = services.offer_one(
+        offer = offers.offer_one(
             cohort, application, now=clock.now(), actor=_me(), reason=form.reason.data
         )
     except offers.ReasonRequired:

@@ -122,6 +122,25 @@ def fits(cohort: Cohort, application: Application) -> bool:
 # Seats ---------------------------------------------------------------------------------
 
 
+def take_cohort(cohort: Cohort) -> None:
+    """Lock the cohort's row for the rest of the transaction, before anything else.
+
+    Offers from the cohort page always take the cohort first and then the
+    applications, the same order as answering an offer (offer, cohort, application),
+    so two coordinators acting at once wait for each other instead of deadlocking on
+    PostgreSQL. On SQLite the write starts the transaction (waiting for the busy
+    timeout), so no read inside it can go stale before its first write ("database is
+    locked" otherwise, when two coordinators click at once).
+    """
+    db.session.execute(
+        update(Cohort)
+        .where(Cohort.id == cohort.id)
+        .values(seats=Cohort.seats)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(cohort)
+
+
 def _hold_seats(cohort_id: int, seats: int) -> None:
     if not update_guarded(
         update(Cohort)
@@ -216,18 +235,12 @@ def make_offer(
 
 
 def offer_next(cohort: Cohort, *, now: datetime, actor: Coordinator | None = None) -> list[Offer]:
-    """Offer every free seat of the cohort to the next matching people, in order."""
-    # Take the cohort first: on PostgreSQL two batches for one cohort then run one
-    # after the other; on SQLite the write starts the transaction, so the reads in
-    # the savepoints below cannot go stale before their first write ("database is
-    # locked" otherwise, when two coordinators click at once).
-    db.session.execute(
-        update(Cohort)
-        .where(Cohort.id == cohort.id)
-        .values(seats=Cohort.seats)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(cohort)
+    """Offer every free seat of the cohort to the next matching people, in order
+    ("offer the free seats" on the cohort page, and the automatic offer when seats
+    free)."""
+    # The cohort first: on PostgreSQL two batches for one cohort then run one after
+    # the other; on SQLite the reads in the savepoints below cannot go stale.
+    take_cohort(cohort)
     offers = []
     for application in next_in_line(cohort, cohort.seats_free):
         try:
@@ -260,6 +273,26 @@ def offer_to(
         actor=actor,
         out_of_order_reason=None if in_order else reason.strip(),
     )
+
+
+def offer_one(
+    cohort: Cohort,
+    application: Application,
+    *,
+    now: datetime,
+    actor: Coordinator,
+    reason: str | None,
+) -> Offer:
+    """Offer a seat to one chosen person from the cohort page: the cohort first, then
+    ``offer_to``. Whether they can have one is said before whether a reason is
+    needed: NotOfferable when they no longer wait or match, SeatsTaken when their
+    seats are not free, then ReasonRequired."""
+    take_cohort(cohort)
+    if application.program_id != cohort.program_id or not fits(cohort, application):
+        raise NotOfferable(application.id)
+    if application.seats_requested > cohort.seats_free:
+        raise SeatsTaken(cohort.id)
+    return offer_to(cohort, application, now=now, actor=actor, reason=reason)
 
 
 # Answers ------------------------------------------------------------------------------------
