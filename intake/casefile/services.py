@@ -10,14 +10,12 @@ from sqlalchemy import update
 
 from intake.extensions import db
 from intake.models import Application, AuditEvent, Coordinator, Note, StatusEvent
-from intake.offers.services import OfferClosed, release_for_withdrawal
+from intake.offers import services as offers
 from intake.outbox.services import enqueue
-from intake.review.services import ReasonRequired, reply_to
+from intake.programs.services import reply_address
 from intake.rows import update_guarded
-from intake.status.services import claim, move
+from intake.status.services import require_reason
 from intake.status.states import (
-    ENROLLED,
-    OFFERED,
     OPEN_STATUSES,
     WITHDRAWN,
     TransitionNotAllowed,
@@ -51,10 +49,7 @@ class NoDuplicateFlag(Exception):
 
 
 def _reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired("this change needs a reason")
-    return reason
+    return require_reason(reason, "this change needs a reason")
 
 
 def add_note(application: Application, *, author: Coordinator, body: str, now: datetime) -> Note:
@@ -113,21 +108,13 @@ def withdraw(
     changed by someone else a moment ago).
     """
     reason = _reason(reason)
-    current = application.status
-    if not can_transition(current, WITHDRAWN):
-        raise TransitionNotAllowed(current, WITHDRAWN)
-    if current in (OFFERED, ENROLLED):
-        # The offer ends and its seats free first (offer, cohort, then application:
-        # the order every offer change takes its locks in). If the person answered
-        # it a moment ago, their status changed: refuse rather than guess.
-        try:
-            release_for_withdrawal(application, now)
-        except OfferClosed as exc:
-            db.session.refresh(application)
-            raise TransitionNotAllowed(application.status, WITHDRAWN) from exc
-    claim(application, current, WITHDRAWN, now)
-    event = move(application, WITHDRAWN, actor="coordinator", now=now, reason=reason)
-    event.actor_id = actor.id
+    try:
+        event, _ = offers.withdraw_application(application, actor=actor, reason=reason, now=now)
+    except offers.OfferClosed as exc:
+        # The person answered the offer a moment ago, so their status changed: refuse
+        # rather than guess.
+        db.session.refresh(application)
+        raise TransitionNotAllowed(application.status, WITHDRAWN) from exc
     applicant = application.applicant
     enqueue(
         template="withdrawn_by_coordinator",
@@ -135,7 +122,7 @@ def withdraw(
         dedup_key=f"withdrawn-by-coordinator:{application.id}",
         locale=applicant.locale,
         now=now,
-        reply_to=reply_to(application),
+        reply_to=reply_address(application.program),
         applicant_id=applicant.id,
         context={"applicant": applicant, "application": application, "merged": merged},
     )

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, select, update
 
 from intake.extensions import db
 from intake.links import ActionLink
 from intake.models import Application, Program
 from intake.outbox.services import enqueue
+from intake.programs.services import reply_address
 from intake.rows import update_guarded
 from intake.status import states
 from intake.status.services import claim, move
@@ -221,7 +221,7 @@ def _email(
         dedup_key=dedup_key,
         locale=applicant.locale,
         now=now,
-        reply_to=application.program.coordinator_email or current_app.config["COORDINATOR_EMAIL"],
+        reply_to=reply_address(application.program),
         applicant_id=applicant.id,
         application_id=application.id,
         links=links,

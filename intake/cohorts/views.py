@@ -28,6 +28,7 @@ from intake.htmx_utils import is_htmx
 from intake.inputs import arg_str
 from intake.models import Applicant, Application, Cohort, Offer
 from intake.offers import services as offers
+from intake.status.services import ReasonRequired
 from intake.status.states import LABELS, WAITLISTED, TransitionNotAllowed
 
 bp = workspace_blueprint("cohorts", __name__, url_prefix="/coord/cohorts", admin=False)
@@ -206,7 +207,7 @@ def offer_one(cohort_id: int):
         offer = offers.offer_one(
             cohort, application, now=clock.now(), actor=_me(), reason=form.reason.data
         )
-    except offers.ReasonRequired:
+    except ReasonRequired:
         db.session.rollback()
         form.reason.errors = [
             f"{_who(application)} is not next in line: give the reason for offering them "
@@ -270,7 +271,7 @@ def rescind(cohort_id: int, offer_id: int):
         return _respond(cohort_id, given={"rescind": {offer_id: form}}, status=422)
     try:
         offers.rescind(offer, now=clock.now(), actor=_me(), reason=form.reason.data)
-    except offers.ReasonRequired:
+    except ReasonRequired:
         db.session.rollback()
         form.reason.errors = ["Give a reason for taking the offer back."]
         return _respond(cohort_id, given={"rescind": {offer_id: form}}, status=422)

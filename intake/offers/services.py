@@ -26,12 +26,14 @@ from intake.models import (
     Coordinator,
     Offer,
     Program,
+    StatusEvent,
 )
 from intake.offers.ics import enrollment_invite
 from intake.outbox.services import enqueue, public_url
+from intake.programs.services import reply_address
 from intake.rows import update_guarded
 from intake.status import states
-from intake.status.services import claim, move
+from intake.status.services import claim, move, require_reason
 
 OPEN, ACCEPTED, DECLINED, EXPIRED, RESCINDED = (
     "open",
@@ -55,10 +57,6 @@ class OfferClosed(Exception):
     def __init__(self, offer: Offer):
         super().__init__(f"offer {offer.id} is {offer.status}")
         self.offer = offer
-
-
-class ReasonRequired(Exception):
-    """Out-of-order offers and taking an offer back need a reason."""
 
 
 class NotOfferable(Exception):
@@ -264,14 +262,14 @@ def offer_to(
     db.session.refresh(cohort)
     first = next_in_line(cohort, cohort.seats_free, limit=50)
     in_order = bool(first) and first[0].id == application.id
-    if not in_order and not (reason or "").strip():
-        raise ReasonRequired("an offer out of queue order needs a reason")
     return make_offer(
         cohort,
         application,
         now=now,
         actor=actor,
-        out_of_order_reason=None if in_order else reason.strip(),
+        out_of_order_reason=None
+        if in_order
+        else require_reason(reason, "an offer out of queue order needs a reason"),
     )
 
 
@@ -338,8 +336,7 @@ def decline(offer: Offer, *, now: datetime, defer: bool) -> Offer:
 def rescind(offer: Offer, *, now: datetime, actor: Coordinator, reason: str) -> Offer:
     """A coordinator takes an offer back; the person keeps their place. Links in the
     offer e-mail then show that the offer was withdrawn and change nothing."""
-    if not (reason or "").strip():
-        raise ReasonRequired("taking an offer back needs a reason")
+    require_reason(reason, "taking an offer back needs a reason")
     _close_offer(offer, RESCINDED, now)
     _release_seats(offer.cohort_id, offer.seats)
     application = offer.application
@@ -350,7 +347,48 @@ def rescind(offer: Offer, *, now: datetime, actor: Coordinator, reason: str) -> 
     return offer
 
 
-def release_for_withdrawal(application: Application, now: datetime) -> Offer | None:
+# Withdrawing -----------------------------------------------------------------------------------
+
+
+def withdraw_application(
+    application: Application,
+    *,
+    actor: Coordinator | None,
+    reason: str | None,
+    now: datetime,
+) -> tuple[StatusEvent, Offer | None]:
+    """Withdraw an open application: by a coordinator (``actor``), or by the applicant
+    (``actor`` None). An offered or enrolled application's offer ends first and its
+    seats free (the program's coordinators are told); then the status moves to
+    withdrawn. Returns the status event and the offer that ended, if any; the callers
+    e-mail the applicant.
+
+    Raises TransitionNotAllowed when the status does not allow it (closed, or changed
+    a moment ago), and OfferClosed when the offer was answered, expired or taken back
+    at the same moment.
+    """
+    current = application.status
+    if not states.can_transition(current, states.WITHDRAWN):
+        raise states.TransitionNotAllowed(current, states.WITHDRAWN)
+    released = None
+    if current in (states.OFFERED, states.ENROLLED):
+        # The offer and cohort before the application: the order every offer change
+        # takes its row locks in.
+        released = _release_for_withdrawal(application, now)
+    claim(application, current, states.WITHDRAWN, now)
+    event = move(
+        application,
+        states.WITHDRAWN,
+        actor="coordinator" if actor else "applicant",
+        now=now,
+        reason=reason or None,
+    )
+    if actor is not None:
+        event.actor_id = actor.id
+    return event, released
+
+
+def _release_for_withdrawal(application: Application, now: datetime) -> Offer | None:
     """When an offered or enrolled application is withdrawn, its seats free: an open
     offer is rescinded; an accepted one becomes "withdrawn". Call before moving the
     application to withdrawn."""
@@ -474,7 +512,7 @@ def _email_applicant(offer: Offer, template: str, now: datetime, **extra) -> Non
         dedup_key=f"{template}:{offer.id}",
         locale=applicant.locale,
         now=now,
-        reply_to=offer.cohort.program.coordinator_email or current_app.config["COORDINATOR_EMAIL"],
+        reply_to=reply_address(offer.cohort.program),
         applicant_id=applicant.id,
         application_id=application.id,
         links=links,
@@ -496,7 +534,7 @@ def coordinator_addresses(program: Program) -> list[str]:
         .where(Program.id == program.id, Coordinator.active.is_(True))
         .order_by(Coordinator.email)
     ).all()
-    return list(addresses) or [program.coordinator_email or current_app.config["COORDINATOR_EMAIL"]]
+    return list(addresses) or [reply_address(program)]
 
 
 def _path_for(endpoint: str, **values) -> str:

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import force_locale
 from jinja2_fragments.flask import render_block
 
@@ -21,7 +20,8 @@ from intake.eligibility.rules import Decision, RuleResult
 from intake.extensions import db
 from intake.models import Application, Coordinator, StatusEvent
 from intake.outbox.services import enqueue, public_url
-from intake.status.services import claim, move
+from intake.programs.services import reply_address
+from intake.status.services import claim, move, require_reason
 from intake.status.states import (
     ELIGIBLE,
     INELIGIBLE,
@@ -34,10 +34,6 @@ APPROVED = "approved"
 DECLINED = "declined"
 
 
-class ReasonRequired(ValueError):
-    """Every coordinator decision needs a reason for the record."""
-
-
 @dataclass
 class BulkResult:
     """What a bulk decision did: the applications it decided, and those it left
@@ -48,18 +44,11 @@ class BulkResult:
 
 
 def _require_reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired("a coordinator's decision needs a reason")
-    return reason
+    return require_reason(reason, "a coordinator's decision needs a reason")
 
 
 def _record(event: StatusEvent, actor: Coordinator) -> None:
     event.actor_id = actor.id
-
-
-def reply_to(application: Application) -> str:
-    return application.program.coordinator_email or current_app.config["COORDINATOR_EMAIL"]
 
 
 def approve(
@@ -81,7 +70,7 @@ def approve(
         dedup_key=f"review:{application.id}:{APPROVED}",
         locale=applicant.locale,
         now=now,
-        reply_to=reply_to(application),
+        reply_to=reply_address(application.program),
         applicant_id=applicant.id,
         context={"applicant": applicant, "application": application},
     )
@@ -115,7 +104,7 @@ def decline(
         dedup_key=f"review:{application.id}:{DECLINED}",
         locale=applicant.locale,
         now=now,
-        reply_to=reply_to(application),
+        reply_to=reply_address(application.program),
         applicant_id=applicant.id,
         context={
             "applicant": applicant,

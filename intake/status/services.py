@@ -10,6 +10,20 @@ from intake.rows import update_guarded
 from intake.status.states import WAITLISTED, TransitionNotAllowed, check_transition
 
 
+class ReasonRequired(ValueError):
+    """A change that needs a reason for the record got none: a coordinator's decision
+    or change on an application, an offer out of queue order, taking an offer back."""
+
+
+def require_reason(reason: str | None, message: str) -> str:
+    """``reason`` without surrounding space; ReasonRequired(``message``) when nothing
+    is left."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired(message)
+    return reason
+
+
 def move(
     application: Application,
     target: str,
