@@ -262,14 +262,14 @@ def offer_to(
     db.session.refresh(cohort)
     first = next_in_line(cohort, cohort.seats_free, limit=50)
     in_order = bool(first) and first[0].id == application.id
+    if not in_order:
+        reason = require_reason(reason, "an offer out of queue order needs a reason")
     return make_offer(
         cohort,
         application,
         now=now,
         actor=actor,
-        out_of_order_reason=None
-        if in_order
-        else require_reason(reason, "an offer out of queue order needs a reason"),
+        out_of_order_reason=None if in_order else reason,
     )
 
 
