@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake import links as link_specs
 from intake.extensions import Base, db
+from intake.status.states import STATUSES
 
 # db.Model is made at run time from Base's body (Flask-SQLAlchemy adds its mixins), and
 # mypy cannot take an attribute as a base class (python/mypy#8603): it is shown Base.
@@ -260,6 +262,12 @@ class Application(Model):
         Index("ix_applications_queue", "program_id", "status", "priority", "joined_at"),
         Index("ix_applications_applicant_id", "applicant_id"),
         CheckConstraint("seats_requested >= 1", name="seats_requested"),
+        # Built from the state machine's table; a new status needs a migration too
+        # (tests/test_migrations.py compares the database's list with the table).
+        CheckConstraint(
+            "status in ({})".format(", ".join(f"'{status}'" for status in STATUSES)),
+            name="status",
+        ),
     )
 
 
@@ -391,7 +399,7 @@ class OutboxMessage(Model):
     )
 
 
-class Coordinator(Model):
+class Coordinator(UserMixin, Model):
     """A person who runs the programs: role "coordinator" or "admin"."""
 
     __tablename__ = "coordinators"
@@ -416,18 +424,12 @@ class Coordinator(Model):
 
     __table_args__ = (CheckConstraint("role in ('coordinator', 'admin')", name="role"),)
 
-    # Flask-Login
-    @property
-    def is_authenticated(self) -> bool:
-        return True
-
+    # Flask-Login: UserMixin, but a deactivated coordinator is not active (nor so
+    # authenticated), and the cookie holds the session token with the id, so a new
+    # token ends every session (intake.auth.access.load_coordinator).
     @property
     def is_active(self) -> bool:
         return self.active
-
-    @property
-    def is_anonymous(self) -> bool:
-        return False
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"

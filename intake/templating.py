@@ -6,7 +6,7 @@ from flask_babel import get_locale, gettext
 from intake import choices
 from intake.eligibility.rules import RULES
 from intake.i18n import LANGUAGE_NAMES
-from intake.waitlist.states import APPLICANT_DESCRIPTIONS, LABELS
+from intake.status.states import APPLICANT_DESCRIPTIONS, LABELS
 
 HTML_LANG = {"zh": "zh-Hans"}
 

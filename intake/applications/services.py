@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from intake.eligibility.rules import FAIL, PASS, evaluate
@@ -21,9 +20,10 @@ from intake.models import (
     SelfIdentification,
 )
 from intake.outbox.services import enqueue
+from intake.programs.services import reply_address
 from intake.references import new_reference
-from intake.waitlist import states
-from intake.waitlist.services import move
+from intake.status import states
+from intake.status.services import move
 
 # Answers that are sensitive: kept in SelfIdentification, never in Applicant.answers.
 SENSITIVE_ANSWERS = ("bipoc",)
@@ -134,7 +134,7 @@ def submit_application(
         dedup_key=f"received:{applicant.id}",
         locale=locale,
         now=now,
-        reply_to=programs[0].coordinator_email or current_app.config["COORDINATOR_EMAIL"],
+        reply_to=reply_address(programs[0]),
         applicant_id=applicant.id,
         context={"applicant": applicant, "applications": applicant.applications},
     )

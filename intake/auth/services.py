@@ -6,20 +6,20 @@ import hashlib
 import secrets
 from datetime import datetime
 from functools import cache
-from typing import cast
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.extensions import db
 from intake.links import CannotMint, LinkSpec, PasswordLink
 from intake.models import Coordinator, OutboxMessage, Program
 from intake.outbox.services import enqueue
+from intake.rows import update_guarded
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -161,16 +161,14 @@ def verify_totp(coordinator: Coordinator, code: str, now: datetime) -> bool:
     step = _matching_step(coordinator.totp_secret, code, now)
     if step is None:
         return False
-    result = db.session.execute(
+    if not update_guarded(
         update(Coordinator)
         .where(
             Coordinator.id == coordinator.id,
             or_(Coordinator.totp_last_step.is_(None), Coordinator.totp_last_step < step),
         )
         .values(totp_last_step=step)
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult, result).rowcount != 1:
+    ):
         return False
     set_committed_value(coordinator, "totp_last_step", step)
     return True

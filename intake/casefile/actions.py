@@ -1,12 +1,12 @@
 """What a coordinator may do with an application, by its status. No Flask here.
 
-Derived from the status transition table (intake.waitlist.states.TRANSITIONS), so
+Derived from the status transition table (intake.status.states.TRANSITIONS), so
 the page offers exactly the moves the state machine allows.
 """
 
 from __future__ import annotations
 
-from intake.waitlist.states import (
+from intake.status.states import (
     ELIGIBLE,
     INELIGIBLE,
     NEEDS_REVIEW,

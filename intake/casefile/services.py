@@ -5,19 +5,17 @@ when and why; functions flush and never commit."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import update
 
 from intake.extensions import db
 from intake.models import Application, AuditEvent, Coordinator, Note, StatusEvent
-from intake.offers.services import OfferClosed, release_for_withdrawal
+from intake.offers import services as offers
 from intake.outbox.services import enqueue
-from intake.review.services import ReasonRequired, reply_to
-from intake.waitlist.services import claim, move
-from intake.waitlist.states import (
-    ENROLLED,
-    OFFERED,
+from intake.programs.services import reply_address
+from intake.rows import update_guarded
+from intake.status.services import require_reason
+from intake.status.states import (
     OPEN_STATUSES,
     WITHDRAWN,
     TransitionNotAllowed,
@@ -51,10 +49,7 @@ class NoDuplicateFlag(Exception):
 
 
 def _reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired("this change needs a reason")
-    return reason
+    return require_reason(reason, "this change needs a reason")
 
 
 def add_note(application: Application, *, author: Coordinator, body: str, now: datetime) -> Note:
@@ -113,21 +108,13 @@ def withdraw(
     changed by someone else a moment ago).
     """
     reason = _reason(reason)
-    current = application.status
-    if not can_transition(current, WITHDRAWN):
-        raise TransitionNotAllowed(current, WITHDRAWN)
-    if current in (OFFERED, ENROLLED):
-        # The offer ends and its seats free first (offer, cohort, then application:
-        # the order every offer change takes its locks in). If the person answered
-        # it a moment ago, their status changed: refuse rather than guess.
-        try:
-            release_for_withdrawal(application, now)
-        except OfferClosed as exc:
-            db.session.refresh(application)
-            raise TransitionNotAllowed(application.status, WITHDRAWN) from exc
-    claim(application, current, WITHDRAWN, now)
-    event = move(application, WITHDRAWN, actor="coordinator", now=now, reason=reason)
-    event.actor_id = actor.id
+    try:
+        event, _ = offers.withdraw_application(application, actor=actor, reason=reason, now=now)
+    except offers.OfferClosed as exc:
+        # The person answered the offer a moment ago, so their status changed: refuse
+        # rather than guess.
+        db.session.refresh(application)
+        raise TransitionNotAllowed(application.status, WITHDRAWN) from exc
     applicant = application.applicant
     enqueue(
         template="withdrawn_by_coordinator",
@@ -135,7 +122,7 @@ def withdraw(
         dedup_key=f"withdrawn-by-coordinator:{application.id}",
         locale=applicant.locale,
         now=now,
-        reply_to=reply_to(application),
+        reply_to=reply_address(application.program),
         applicant_id=applicant.id,
         context={"applicant": applicant, "application": application, "merged": merged},
     )
@@ -166,13 +153,11 @@ def resolve_duplicate(
         raise AlreadyResolved(application.duplicate_resolution)
     if resolution == MERGED and not can_transition(application.status, WITHDRAWN):
         raise TransitionNotAllowed(application.status, WITHDRAWN)
-    result = db.session.execute(
+    if not update_guarded(
         update(Application)
         .where(Application.id == application.id, Application.duplicate_resolution.is_(None))
         .values(duplicate_resolution=resolution, duplicate_resolved_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult, result).rowcount != 1:
+    ):
         db.session.refresh(application)
         raise AlreadyResolved(application.duplicate_resolution)
     db.session.refresh(application, ["duplicate_resolution", "duplicate_resolved_at"])

@@ -36,7 +36,7 @@ from intake.extensions import db
 from intake.htmx import is_htmx, page_or_fragment, redirect_after_post
 from intake.models import Applicant, Application
 from intake.review import services as review
-from intake.waitlist.states import LABELS, TransitionNotAllowed
+from intake.status.states import LABELS, TransitionNotAllowed
 
 bp = workspace_blueprint("casefile", __name__, url_prefix="/coord/applications", admin=False)
 

@@ -14,17 +14,17 @@ pause once. Functions take ``now``, flush and never commit.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import cast
 
-from flask import current_app
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import func, select, update
 
 from intake.extensions import db
 from intake.links import ActionLink
 from intake.models import Application, Program
 from intake.outbox.services import enqueue
-from intake.waitlist import states
-from intake.waitlist.services import claim, move
+from intake.programs.services import reply_address
+from intake.rows import update_guarded
+from intake.status import states
+from intake.status.services import claim, move
 
 # How long the link in the "your place is paused" e-mail brings a person back.
 REACTIVATE_LINK_DAYS = 365
@@ -70,7 +70,7 @@ def send_due(now: datetime) -> int:
         ).all()
         for application in due:
             # Of two ticks at once, one matches the row; the other finds it taken.
-            result = db.session.execute(
+            if not update_guarded(
                 update(Application)
                 .where(
                     Application.id == application.id,
@@ -78,9 +78,7 @@ def send_due(now: datetime) -> int:
                     Application.checkin_sent_at.is_(None),
                 )
                 .values(checkin_sent_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if cast(CursorResult, result).rowcount != 1:
+            ):
                 continue
             db.session.refresh(application)
             _send_checkin(application, now)
@@ -120,7 +118,7 @@ def inactivate_due(now: datetime) -> int:
         ).all()
         for application in due:
             # Taken only if still unanswered: an answer a moment ago wins.
-            result = db.session.execute(
+            if not update_guarded(
                 update(Application)
                 .where(
                     Application.id == application.id,
@@ -128,9 +126,7 @@ def inactivate_due(now: datetime) -> int:
                     Application.checkin_sent_at <= cutoff,
                 )
                 .values(updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if cast(CursorResult, result).rowcount != 1:
+            ):
                 continue
             db.session.refresh(application)
             asked = _asked_at(application)
@@ -161,7 +157,7 @@ def inactivate_due(now: datetime) -> int:
 def confirm(application: Application, now: datetime) -> None:
     """ "Yes, I am still interested": the pending check-in is answered and the clock
     for the next one starts now. Raises NothingPending if there is none."""
-    result = db.session.execute(
+    changed = update_guarded(
         update(Application)
         .where(
             Application.id == application.id,
@@ -169,10 +165,9 @@ def confirm(application: Application, now: datetime) -> None:
             Application.checkin_sent_at.is_not(None),
         )
         .values(confirmed_at=now, checkin_sent_at=None, updated_at=now)
-        .execution_options(synchronize_session=False)
     )
     db.session.refresh(application)
-    if cast(CursorResult, result).rowcount != 1:
+    if not changed:
         raise NothingPending(application.id)
 
 
@@ -233,7 +228,7 @@ def _email(
         dedup_key=dedup_key,
         locale=applicant.locale,
         now=now,
-        reply_to=application.program.coordinator_email or current_app.config["COORDINATOR_EMAIL"],
+        reply_to=reply_address(application.program),
         applicant_id=applicant.id,
         application_id=application.id,
         links=links,

@@ -2,16 +2,15 @@
 seats, and what the cohort page needs to offer them (who is next, who matches).
 
 Offers themselves are made, answered and taken back in intake.offers.services; the
-functions here read, or take the cohort before handing over to it."""
+functions here only read them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
-from typing import cast
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from intake.auth.scope import Scope
@@ -21,11 +20,11 @@ from intake.models import (
     Applicant,
     Application,
     Cohort,
-    Coordinator,
     Offer,
     Program,
 )
 from intake.offers import services as offers
+from intake.rows import update_guarded
 from intake.waitlist.queries import normalise_reference
 
 SEATS_MIN = 2
@@ -116,16 +115,14 @@ def update_cohort(
         raise StartDateInPast(today)
     if program.id != cohort.program_id and cohort.seats_offered + cohort.seats_enrolled > 0:
         raise ProgramLocked()
-    result = db.session.execute(
+    if not update_guarded(
         update(Cohort)
         .where(
             Cohort.id == cohort.id,
             Cohort.seats_offered + Cohort.seats_enrolled <= seats,
         )
         .values(seats=seats)
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult, result).rowcount != 1:
+    ):
         taken = db.session.scalars(
             select(Cohort.seats_offered + Cohort.seats_enrolled).where(Cohort.id == cohort.id)
         ).one()
@@ -392,49 +389,3 @@ def candidates(
     people = load_people(shown)
     rows = [QueueEntry(people[i], positions[i]) for i in shown]
     return Candidates(rows=rows, total=len(in_queue), found=len(ordered), q=q)
-
-
-# Taking the cohort --------------------------------------------------------------------------
-
-
-def take_cohort(cohort: Cohort) -> None:
-    """Lock the cohort's row for the rest of the transaction, before anything else.
-
-    Offers from this page always take the cohort first and then the applications, the
-    same order as answering an offer (offer, cohort, application), so two coordinators
-    acting at once wait for each other instead of deadlocking on PostgreSQL. On
-    SQLite the write starts the transaction (waiting for the busy timeout), so no
-    read inside it can go stale before its first write ("database is locked").
-    """
-    db.session.execute(
-        update(Cohort)
-        .where(Cohort.id == cohort.id)
-        .values(seats=Cohort.seats)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(cohort)
-
-
-def offer_free_seats(cohort: Cohort, *, now: datetime, actor: Coordinator) -> list[Offer]:
-    """Offer every free seat to the next matching people (``offer_next``)."""
-    take_cohort(cohort)
-    return offers.offer_next(cohort, now=now, actor=actor)
-
-
-def offer_one(
-    cohort: Cohort,
-    application: Application,
-    *,
-    now: datetime,
-    actor: Coordinator,
-    reason: str | None,
-) -> Offer:
-    """Offer a seat to one chosen person (``offer_to``). Whether they can have one is
-    said before whether a reason is needed: NotOfferable when they no longer wait or
-    match, SeatsTaken when their seats are not free, then ReasonRequired."""
-    take_cohort(cohort)
-    if application.program_id != cohort.program_id or not offers.fits(cohort, application):
-        raise offers.NotOfferable(application.id)
-    if application.seats_requested > cohort.seats_free:
-        raise offers.SeatsTaken(cohort.id)
-    return offers.offer_to(cohort, application, now=now, actor=actor, reason=reason)

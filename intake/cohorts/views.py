@@ -25,7 +25,8 @@ from intake.htmx import is_htmx, page_or_fragment, redirect_after_post
 from intake.inputs import arg_str
 from intake.models import Applicant, Application, Cohort, Offer
 from intake.offers import services as offers
-from intake.waitlist.states import LABELS, WAITLISTED, TransitionNotAllowed
+from intake.status.services import ReasonRequired
+from intake.status.states import LABELS, WAITLISTED, TransitionNotAllowed
 
 bp = workspace_blueprint("cohorts", __name__, url_prefix="/coord/cohorts", admin=False)
 
@@ -140,7 +141,7 @@ def offer_next(cohort_id: int):
     if not form.validate_on_submit():
         return _respond(cohort_id, notice="The form could not be read. Nothing was offered.")
     previewed = form.previewed_ids()
-    made = services.offer_free_seats(cohort, now=clock.now(), actor=_me())
+    made = offers.offer_next(cohort, now=clock.now(), actor=_me())
     db.session.commit()
     return _respond(cohort_id, notice=_offers_made(previewed, made))
 
@@ -189,10 +190,10 @@ def offer_one(cohort_id: int):
             notice="That application is not one of this program's. Nothing was offered.",
         )
     try:
-        offer = services.offer_one(
+        offer = offers.offer_one(
             cohort, application, now=clock.now(), actor=_me(), reason=form.reason.data
         )
-    except offers.ReasonRequired:
+    except ReasonRequired:
         db.session.rollback()
         form.reason.errors = [
             f"{_who(application)} is not next in line: give the reason for offering them "
@@ -254,7 +255,7 @@ def rescind(cohort_id: int, offer_id: int):
         return _respond(cohort_id, given={"rescind": {offer_id: form}}, status=422)
     try:
         offers.rescind(offer, now=clock.now(), actor=_me(), reason=form.reason.data)
-    except offers.ReasonRequired:
+    except ReasonRequired:
         db.session.rollback()
         form.reason.errors = ["Give a reason for taking the offer back."]
         return _respond(cohort_id, given={"rescind": {offer_id: form}}, status=422)

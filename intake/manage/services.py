@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -35,11 +34,11 @@ from intake.offers.services import (
     ACCEPTED,
     OPEN,
     matching_applications,
-    release_for_withdrawal,
+    withdraw_application,
 )
 from intake.outbox.services import enqueue
-from intake.waitlist import states
-from intake.waitlist.services import claim, move
+from intake.programs.services import reply_address
+from intake.status import states
 
 DELETED_NAME = "Deleted applicant"
 DELETION_REASON = "Applicant deleted their data"
@@ -234,10 +233,6 @@ def update_details(
 # Withdrawing -----------------------------------------------------------------------------
 
 
-def _reply_to(application: Application) -> str:
-    return application.program.coordinator_email or current_app.config["COORDINATOR_EMAIL"]
-
-
 def withdraw(
     application: Application,
     *,
@@ -253,16 +248,9 @@ def withdraw(
     status does not allow it (closed, or changed a moment ago), and OfferClosed when
     the offer was answered or expired at the same moment.
     """
-    current = application.status
-    if current == states.WITHDRAWN:
+    if application.status == states.WITHDRAWN:
         raise AlreadyWithdrawn(application.id)
-    if not states.can_transition(current, states.WITHDRAWN):
-        raise states.TransitionNotAllowed(current, states.WITHDRAWN)
-    released = None
-    if current in (states.OFFERED, states.ENROLLED):
-        released = release_for_withdrawal(application, now)
-    claim(application, current, states.WITHDRAWN, now)
-    event = move(application, states.WITHDRAWN, actor="applicant", now=now, reason=(reason or None))
+    event, released = withdraw_application(application, actor=None, reason=reason, now=now)
     if notify:
         applicant = application.applicant
         enqueue(
@@ -271,7 +259,7 @@ def withdraw(
             dedup_key=f"applicant-withdrawn:{application.id}",
             locale=applicant.locale,
             now=now,
-            reply_to=_reply_to(application),
+            reply_to=reply_address(application.program),
             applicant_id=applicant.id,
             context={
                 "applicant": applicant,
@@ -548,7 +536,7 @@ def send_manage_link(email: str, now: datetime) -> int:
             dedup_key=f"manage-link:{applicant.id}:{window}",
             locale=applicant.locale,
             now=now,
-            reply_to=_reply_to(applications[0]) if applications else None,
+            reply_to=reply_address(applications[0].program) if applications else None,
             applicant_id=applicant.id,
             context={"applicant": applicant, "applications": applications},
         )

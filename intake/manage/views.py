@@ -43,7 +43,7 @@ from intake.manage.forms import DeleteForm, RequestLinkForm, WithdrawForm, detai
 from intake.manage.tokens import hash_token, manage_link
 from intake.models import Applicant, Application, ManageToken
 from intake.offers.services import OfferClosed
-from intake.waitlist.states import WITHDRAWN, TransitionNotAllowed
+from intake.status.states import WITHDRAWN, TransitionNotAllowed
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 # The "manage my application" link in every e-mail to an applicant opens the status page.

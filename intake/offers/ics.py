@@ -30,6 +30,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 from intake.links import public_host
 from intake.models import Offer
+from intake.programs.services import reply_address
 
 DEFAULT_LENGTH = timedelta(hours=2)
 SLOT_START = {
@@ -151,9 +152,7 @@ def enrollment_invite(offer: Offer, *, now: datetime, locale: str) -> str:
     event.add("status", "CONFIRMED")
     event.add("transp", "OPAQUE")
 
-    organizer = vCalAddress(
-        f"mailto:{program.coordinator_email or current_app.config['COORDINATOR_EMAIL']}"
-    )
+    organizer = vCalAddress(f"mailto:{reply_address(program)}")
     organizer.params["cn"] = vText(program_name)
     event.add("organizer", organizer)
     attendee = vCalAddress(f"mailto:{applicant.email}")

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import cast
 
-from flask import current_app
-from sqlalchemy import CursorResult, exists, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import selectinload
 
 from intake.extensions import db
@@ -27,11 +25,14 @@ from intake.models import (
     Coordinator,
     Offer,
     Program,
+    StatusEvent,
 )
 from intake.offers.ics import enrollment_invite
 from intake.outbox.services import enqueue
-from intake.waitlist import states
-from intake.waitlist.services import claim, move
+from intake.programs.services import reply_address
+from intake.rows import update_guarded
+from intake.status import states
+from intake.status.services import claim, move, require_reason
 
 OPEN, ACCEPTED, DECLINED, EXPIRED, RESCINDED = (
     "open",
@@ -55,10 +56,6 @@ class OfferClosed(Exception):
     def __init__(self, offer: Offer):
         super().__init__(f"offer {offer.id} is {offer.status}")
         self.offer = offer
-
-
-class ReasonRequired(Exception):
-    """Out-of-order offers and taking an offer back need a reason."""
 
 
 class NotOfferable(Exception):
@@ -122,17 +119,34 @@ def fits(cohort: Cohort, application: Application) -> bool:
 # Seats ---------------------------------------------------------------------------------
 
 
+def take_cohort(cohort: Cohort) -> None:
+    """Lock the cohort's row for the rest of the transaction, before anything else.
+
+    Offers from the cohort page always take the cohort first and then the
+    applications, the same order as answering an offer (offer, cohort, application),
+    so two coordinators acting at once wait for each other instead of deadlocking on
+    PostgreSQL. On SQLite the write starts the transaction (waiting for the busy
+    timeout), so no read inside it can go stale before its first write ("database is
+    locked" otherwise, when two coordinators click at once).
+    """
+    db.session.execute(
+        update(Cohort)
+        .where(Cohort.id == cohort.id)
+        .values(seats=Cohort.seats)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(cohort)
+
+
 def _hold_seats(cohort_id: int, seats: int) -> None:
-    result = db.session.execute(
+    if not update_guarded(
         update(Cohort)
         .where(
             Cohort.id == cohort_id,
             Cohort.seats_offered + Cohort.seats_enrolled + seats <= Cohort.seats,
         )
         .values(seats_offered=Cohort.seats_offered + seats)
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult, result).rowcount != 1:
+    ):
         raise SeatsTaken(cohort_id)
 
 
@@ -146,17 +160,15 @@ def _release_seats(cohort_id: int, seats: int) -> None:
 
 
 def _fill_seats(cohort_id: int, seats: int) -> None:
-    result = db.session.execute(
+    # Refused when the counters disagree with the offers: never guess.
+    if not update_guarded(
         update(Cohort)
         .where(Cohort.id == cohort_id, Cohort.seats_offered >= seats)
         .values(
             seats_offered=Cohort.seats_offered - seats,
             seats_enrolled=Cohort.seats_enrolled + seats,
         )
-        .execution_options(synchronize_session=False)
-    )
-    # The counters disagree with the offers: never guess.
-    if cast(CursorResult, result).rowcount != 1:
+    ):
         raise SeatsTaken(cohort_id)
 
 
@@ -165,14 +177,11 @@ def _close_offer(offer: Offer, status: str, now: datetime, *, before: datetime |
     conditions = [Offer.id == offer.id, Offer.status == OPEN]
     if before is not None:
         conditions.append(Offer.expires_at > before)
-    result = db.session.execute(
-        update(Offer)
-        .where(*conditions)
-        .values(status=status, answered_at=now)
-        .execution_options(synchronize_session=False)
+    changed = update_guarded(
+        update(Offer).where(*conditions).values(status=status, answered_at=now)
     )
     db.session.refresh(offer)
-    if cast(CursorResult, result).rowcount != 1:
+    if not changed:
         raise OfferClosed(offer)
 
 
@@ -223,18 +232,12 @@ def make_offer(
 
 
 def offer_next(cohort: Cohort, *, now: datetime, actor: Coordinator | None = None) -> list[Offer]:
-    """Offer every free seat of the cohort to the next matching people, in order."""
-    # Take the cohort first: on PostgreSQL two batches for one cohort then run one
-    # after the other; on SQLite the write starts the transaction, so the reads in
-    # the savepoints below cannot go stale before their first write ("database is
-    # locked" otherwise, when two coordinators click at once).
-    db.session.execute(
-        update(Cohort)
-        .where(Cohort.id == cohort.id)
-        .values(seats=Cohort.seats)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(cohort)
+    """Offer every free seat of the cohort to the next matching people, in order
+    ("offer the free seats" on the cohort page, and the automatic offer when seats
+    free)."""
+    # The cohort first: on PostgreSQL two batches for one cohort then run one after
+    # the other; on SQLite the reads in the savepoints below cannot go stale.
+    take_cohort(cohort)
     offers = []
     for application in next_in_line(cohort, cohort.seats_free):
         try:
@@ -258,15 +261,35 @@ def offer_to(
     db.session.refresh(cohort)
     first = next_in_line(cohort, cohort.seats_free, limit=50)
     in_order = bool(first) and first[0].id == application.id
-    if not in_order and not (reason or "").strip():
-        raise ReasonRequired("an offer out of queue order needs a reason")
+    if not in_order:
+        reason = require_reason(reason, "an offer out of queue order needs a reason")
     return make_offer(
         cohort,
         application,
         now=now,
         actor=actor,
-        out_of_order_reason=None if in_order else (reason or "").strip(),
+        out_of_order_reason=None if in_order else reason,
     )
+
+
+def offer_one(
+    cohort: Cohort,
+    application: Application,
+    *,
+    now: datetime,
+    actor: Coordinator,
+    reason: str | None,
+) -> Offer:
+    """Offer a seat to one chosen person from the cohort page: the cohort first, then
+    ``offer_to``. Whether they can have one is said before whether a reason is
+    needed: NotOfferable when they no longer wait or match, SeatsTaken when their
+    seats are not free, then ReasonRequired."""
+    take_cohort(cohort)
+    if application.program_id != cohort.program_id or not fits(cohort, application):
+        raise NotOfferable(application.id)
+    if application.seats_requested > cohort.seats_free:
+        raise SeatsTaken(cohort.id)
+    return offer_to(cohort, application, now=now, actor=actor, reason=reason)
 
 
 # Answers ------------------------------------------------------------------------------------
@@ -312,8 +335,7 @@ def decline(offer: Offer, *, now: datetime, defer: bool) -> Offer:
 def rescind(offer: Offer, *, now: datetime, actor: Coordinator, reason: str) -> Offer:
     """A coordinator takes an offer back; the person keeps their place. Links in the
     offer e-mail then show that the offer was withdrawn and change nothing."""
-    if not (reason or "").strip():
-        raise ReasonRequired("taking an offer back needs a reason")
+    require_reason(reason, "taking an offer back needs a reason")
     _close_offer(offer, RESCINDED, now)
     _release_seats(offer.cohort_id, offer.seats)
     application = offer.application
@@ -324,7 +346,48 @@ def rescind(offer: Offer, *, now: datetime, actor: Coordinator, reason: str) -> 
     return offer
 
 
-def release_for_withdrawal(application: Application, now: datetime) -> Offer | None:
+# Withdrawing -----------------------------------------------------------------------------------
+
+
+def withdraw_application(
+    application: Application,
+    *,
+    actor: Coordinator | None,
+    reason: str | None,
+    now: datetime,
+) -> tuple[StatusEvent, Offer | None]:
+    """Withdraw an open application: by a coordinator (``actor``), or by the applicant
+    (``actor`` None). An offered or enrolled application's offer ends first and its
+    seats free (the program's coordinators are told); then the status moves to
+    withdrawn. Returns the status event and the offer that ended, if any; the callers
+    e-mail the applicant.
+
+    Raises TransitionNotAllowed when the status does not allow it (closed, or changed
+    a moment ago), and OfferClosed when the offer was answered, expired or taken back
+    at the same moment.
+    """
+    current = application.status
+    if not states.can_transition(current, states.WITHDRAWN):
+        raise states.TransitionNotAllowed(current, states.WITHDRAWN)
+    released = None
+    if current in (states.OFFERED, states.ENROLLED):
+        # The offer and cohort before the application: the order every offer change
+        # takes its row locks in.
+        released = _release_for_withdrawal(application, now)
+    claim(application, current, states.WITHDRAWN, now)
+    event = move(
+        application,
+        states.WITHDRAWN,
+        actor="coordinator" if actor else "applicant",
+        now=now,
+        reason=reason or None,
+    )
+    if actor is not None:
+        event.actor_id = actor.id
+    return event, released
+
+
+def _release_for_withdrawal(application: Application, now: datetime) -> Offer | None:
     """When an offered or enrolled application is withdrawn, its seats free: an open
     offer is rescinded; an accepted one becomes "withdrawn". Call before moving the
     application to withdrawn."""
@@ -338,13 +401,11 @@ def release_for_withdrawal(application: Application, now: datetime) -> Offer | N
         )
         if offer is None:
             return None
-        result = db.session.execute(
+        if not update_guarded(
             update(Offer)
             .where(Offer.id == offer.id, Offer.status == ACCEPTED)
             .values(status=WITHDRAWN, answered_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if cast(CursorResult, result).rowcount != 1:
+        ):
             raise OfferClosed(offer)
         db.session.execute(
             update(Cohort)
@@ -382,13 +443,11 @@ def remind_due(now: datetime) -> int:
         .order_by(Offer.id)  # the same lock order on every machine running the tick
     ).all()
     for offer in due:
-        result = db.session.execute(
+        if update_guarded(
             update(Offer)
             .where(Offer.id == offer.id, Offer.reminded_at.is_(None), Offer.status == OPEN)
             .values(reminded_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if cast(CursorResult, result).rowcount == 1:
+        ):
             _email_applicant(offer, "offer_reminder", now)
             sent += 1
     return sent
@@ -452,7 +511,7 @@ def _email_applicant(offer: Offer, template: str, now: datetime, **extra) -> Non
         dedup_key=f"{template}:{offer.id}",
         locale=applicant.locale,
         now=now,
-        reply_to=offer.cohort.program.coordinator_email or current_app.config["COORDINATOR_EMAIL"],
+        reply_to=reply_address(offer.cohort.program),
         applicant_id=applicant.id,
         application_id=application.id,
         links=links,
@@ -474,7 +533,7 @@ def coordinator_addresses(program: Program) -> list[str]:
         .where(Program.id == program.id, Coordinator.active.is_(True))
         .order_by(Coordinator.email)
     ).all()
-    return list(addresses) or [program.coordinator_email or current_app.config["COORDINATOR_EMAIL"]]
+    return list(addresses) or [reply_address(program)]
 
 
 def _notify_coordinators(cohort: Cohort, template: str, now: datetime, **context) -> None:

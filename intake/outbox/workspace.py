@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import CursorResult, case, func, select, true, update
+from sqlalchemy import case, func, select, true, update
 
 from intake.auth.scope import Scope
 from intake.extensions import db
 from intake.models import OutboxMessage
 from intake.pagination import Page, last_page
+from intake.rows import update_guarded
 
 PAGE_SIZE = 50
 
@@ -118,23 +118,19 @@ def find_page(status: str, page: int, total: int, *, scope: Scope) -> Page:
 def resend(message_id: int, now: datetime) -> None:
     """Put a failed message back in the queue, due now, with its attempts counted
     from zero. Its last error stays until the next attempt replaces or clears it."""
-    result = db.session.execute(
+    if not update_guarded(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == "failed")
         .values(status="queued", attempts=0, next_attempt_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult, result).rowcount != 1:
+    ):
         raise NotFailed(message_id)
 
 
 def send_now(message_id: int, now: datetime) -> None:
     """Make a waiting message due now (the worker's back-off would wait longer)."""
-    result = db.session.execute(
+    if not update_guarded(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued")
         .values(next_attempt_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult, result).rowcount != 1:
+    ):
         raise NotWaiting(message_id)

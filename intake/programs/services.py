@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 
 from intake.extensions import db
@@ -33,3 +34,9 @@ def open_programs(kind: str | None = None) -> list[Program]:
 
 def get_open_program_by_slug(slug: str) -> Program | None:
     return db.session.scalar(select(Program).where(Program.slug == slug, Program.is_open.is_(True)))
+
+
+def reply_address(program: Program) -> str:
+    """Where applicants' answers to a program's e-mail go: its coordinators' address,
+    or the app's COORDINATOR_EMAIL when the program has none."""
+    return program.coordinator_email or current_app.config["COORDINATOR_EMAIL"]

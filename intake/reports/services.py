@@ -32,7 +32,7 @@ from intake.eligibility.rules import PASS, RULES
 from intake.extensions import db
 from intake.models import ApplicantLanguage, Application, Cohort, StatusEvent
 from intake.reports.suppression import is_suppressed, safe_total
-from intake.waitlist import states
+from intake.status import states
 
 KNOWN_LANGUAGES = tuple(code for code, _ in LANGUAGES)
 

@@ -33,7 +33,7 @@ from intake.models import Applicant, Application, Offer, StatusEvent
 from intake.offers import services as offers
 from intake.respond.forms import DEFER, ConfirmForm, DeclineForm
 from intake.respond.tokens import action_link
-from intake.waitlist import states
+from intake.status import states
 
 bp = Blueprint("respond", __name__, url_prefix="/respond")
 # Action links in e-mails (offers, check-ins, reactivation) open the "act" page below.

@@ -20,16 +20,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import CursorResult, delete, func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from intake.extensions import db
 from intake.manage.services import DELETED_DOMAIN, delete_personal_data
 from intake.models import Applicant, Application, Program, SelfIdentification, StatusEvent
-from intake.waitlist import states
-from intake.waitlist.services import claim, move
+from intake.rows import rows_changed
+from intake.status import states
+from intake.status.services import claim, move
 
 # Statuses where an application has ended. Declined and expired offers could still go
 # back to the waitlist, but one untouched for the whole retention period will not:
@@ -125,12 +125,9 @@ def drop_self_identification(applicant_ids: Sequence[int]) -> int:
     rows went."""
     removed = 0
     for batch in _batches(applicant_ids):
-        result = db.session.execute(
-            delete(SelfIdentification)
-            .where(SelfIdentification.applicant_id.in_(batch))
-            .execution_options(synchronize_session=False)
+        removed += rows_changed(
+            delete(SelfIdentification).where(SelfIdentification.applicant_id.in_(batch))
         )
-        removed += cast(CursorResult, result).rowcount or 0
     db.session.flush()
     return removed
 

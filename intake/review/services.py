@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import force_locale
 from jinja2_fragments.flask import render_block
 
@@ -22,8 +21,9 @@ from intake.extensions import db
 from intake.links import public_url_for
 from intake.models import Application, Coordinator, StatusEvent
 from intake.outbox.services import enqueue
-from intake.waitlist.services import claim, move
-from intake.waitlist.states import (
+from intake.programs.services import reply_address
+from intake.status.services import claim, move, require_reason
+from intake.status.states import (
     ELIGIBLE,
     INELIGIBLE,
     NEEDS_REVIEW,
@@ -33,10 +33,6 @@ from intake.waitlist.states import (
 
 APPROVED = "approved"
 DECLINED = "declined"
-
-
-class ReasonRequired(ValueError):
-    """Every coordinator decision needs a reason for the record."""
 
 
 @dataclass
@@ -49,18 +45,11 @@ class BulkResult:
 
 
 def _require_reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired("a coordinator's decision needs a reason")
-    return reason
+    return require_reason(reason, "a coordinator's decision needs a reason")
 
 
 def _record(event: StatusEvent, actor: Coordinator) -> None:
     event.actor_id = actor.id
-
-
-def reply_to(application: Application) -> str:
-    return application.program.coordinator_email or current_app.config["COORDINATOR_EMAIL"]
 
 
 def approve(
@@ -82,7 +71,7 @@ def approve(
         dedup_key=f"review:{application.id}:{APPROVED}",
         locale=applicant.locale,
         now=now,
-        reply_to=reply_to(application),
+        reply_to=reply_address(application.program),
         applicant_id=applicant.id,
         context={"applicant": applicant, "application": application},
     )
@@ -116,7 +105,7 @@ def decline(
         dedup_key=f"review:{application.id}:{DECLINED}",
         locale=applicant.locale,
         now=now,
-        reply_to=reply_to(application),
+        reply_to=reply_address(application.program),
         applicant_id=applicant.id,
         context={
             "applicant": applicant,

@@ -22,7 +22,7 @@ from intake.models import Application, Program
 from intake.pagination import paginate
 from intake.review import services
 from intake.review.forms import QueueActionForm, decline_form
-from intake.waitlist.states import LABELS, NEEDS_REVIEW
+from intake.status.states import LABELS, NEEDS_REVIEW
 
 bp = workspace_blueprint("review", __name__, url_prefix="/coord/review", admin=False)
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import delete, select
 
 from intake.extensions import db
 from intake.models import ScreenerDraft
+from intake.rows import rows_changed
 
 # Keys are 43 characters; anything else in the session is not one of ours (an
 # older cookie that carried the answers themselves, say).
@@ -82,9 +83,4 @@ def discard(key: Any) -> None:
 
 def purge_expired(now: datetime) -> int:
     """Delete the drafts nobody came back to; returns how many."""
-    result = db.session.execute(
-        delete(ScreenerDraft)
-        .where(ScreenerDraft.expires_at <= now)
-        .execution_options(synchronize_session=False)
-    )
-    return cast(CursorResult, result).rowcount or 0
+    return rows_changed(delete(ScreenerDraft).where(ScreenerDraft.expires_at <= now))

@@ -26,8 +26,8 @@ from intake.models import (
     Cohort,
     Program,
 )
+from intake.status.states import LABELS
 from intake.waitlist.queries import Filters, days_waiting, ordered
-from intake.waitlist.states import LABELS
 
 BATCH_SIZE = 500
 

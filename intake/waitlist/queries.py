@@ -31,7 +31,7 @@ from intake.models import (
 )
 from intake.pagination import Page, last_page
 from intake.references import ALPHABET
-from intake.waitlist import states
+from intake.status import states
 
 PAGE_SIZE = 50
 

@@ -8,9 +8,9 @@ from intake import choices, clock
 from intake.auth.access import workspace_blueprint
 from intake.auth.scope import current_scope
 from intake.htmx import page_or_fragment
+from intake.status.states import LABELS
 from intake.waitlist import queries
 from intake.waitlist.export import csv_chunks, export_query, local_date
-from intake.waitlist.states import LABELS
 
 bp = workspace_blueprint("waitlist", __name__, url_prefix="/coord")
 

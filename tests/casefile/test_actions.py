@@ -12,7 +12,7 @@ from intake.casefile.actions import (
     available_actions,
     path_allowed,
 )
-from intake.waitlist import states
+from intake.status import states
 
 OPEN = {WITHDRAW, CHANGE_PRIORITY}
 

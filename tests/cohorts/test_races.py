@@ -19,7 +19,6 @@ from collections import Counter
 import pytest
 from sqlalchemy import case, func, select
 
-from intake.cohorts import services as cohort_services
 from intake.extensions import db
 from intake.models import (
     Application,
@@ -31,7 +30,7 @@ from intake.models import (
     StatusEvent,
 )
 from intake.offers import services as offers
-from intake.waitlist.states import TransitionNotAllowed
+from intake.status.states import TransitionNotAllowed
 from tests.cohorts.helpers import add_cohort
 from tests.helpers import csrf_token
 from tests.review.support import reload
@@ -154,7 +153,7 @@ def offer_job(cohort_id: int, application_id: int, coordinator_id: int, how: str
         application = db.session.get(Application, application_id)
         actor = db.session.get(Coordinator, coordinator_id)
         go()
-        offer = (offers.offer_to if how == "offer_to" else cohort_services.offer_one)(
+        offer = (offers.offer_to if how == "offer_to" else offers.offer_one)(
             cohort, application, now=clock(), actor=actor, reason="Both are urgent."
         )
         return offer.id
@@ -214,7 +213,7 @@ def test_two_coordinators_offering_all_free_seats_at_once_never_overbook(
                 cohort = db.session.get(Cohort, cohort_id)
                 actor = db.session.get(Coordinator, coordinator_id)
                 go()
-                made = cohort_services.offer_free_seats(cohort, now=clock(), actor=actor)
+                made = offers.offer_next(cohort, now=clock(), actor=actor)
                 return [offer.application_id for offer in made]
 
             return job

@@ -14,7 +14,7 @@ from sqlalchemy import event, select
 from intake.applications.services import submit_application as submit_service
 from intake.extensions import db
 from intake.models import Applicant, Application, Cohort, Program
-from intake.waitlist.services import move
+from intake.status.services import move
 from tests.helpers import submit_agency_application, submit_application
 
 PACIFIC = ZoneInfo("America/Los_Angeles")

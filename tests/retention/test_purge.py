@@ -23,8 +23,8 @@ from intake.models import (
 )
 from intake.reports import services as reports
 from intake.retention import services as retention
-from intake.waitlist import states
-from intake.waitlist.services import move
+from intake.status import states
+from intake.status.services import move
 from tests.helpers import SCREENER_ANSWERS
 
 

@@ -8,7 +8,8 @@ from intake.eligibility.rules import Decision
 from intake.extensions import db
 from intake.models import Application, Coordinator, OutboxMessage, StatusEvent
 from intake.review import services
-from intake.waitlist.states import TransitionNotAllowed
+from intake.status.services import ReasonRequired
+from intake.status.states import TransitionNotAllowed
 
 
 def _count(model, *where):
@@ -44,9 +45,9 @@ def test_a_decision_needs_a_reason_and_a_decline_needs_a_message(
 ):
     me = make_coordinator()
     application = apply_for_review("Ana A")
-    with pytest.raises(services.ReasonRequired):
+    with pytest.raises(ReasonRequired):
         services.approve(application, actor=me, reason="  ", now=clock())
-    with pytest.raises(services.ReasonRequired):
+    with pytest.raises(ReasonRequired):
         services.bulk_decline([(application, "Hello")], actor=me, reason="", now=clock())
     with pytest.raises(ValueError, match="message"):
         services.decline(application, actor=me, reason="No", message_text=" \n ", now=clock())

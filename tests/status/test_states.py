@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from intake.waitlist.states import (
+from intake.status.states import (
     APPLICANT_DESCRIPTIONS,
     LABELS,
     OPEN_STATUSES,

@@ -39,6 +39,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     CLOSED: frozenset(),
 }
 
+# Every status there is, in the table's order: also the CHECK constraint on
+# applications.status (intake.models), so the two cannot drift apart.
+STATUSES = tuple(TRANSITIONS)
+
 OPEN_STATUSES = frozenset(s for s, targets in TRANSITIONS.items() if WITHDRAWN in targets)
 
 # What each status means, said to the applicant.

@@ -1,13 +1,27 @@
 """Status changes. Every change goes through here and leaves an event."""
 
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import update
 
 from intake.extensions import db
 from intake.models import Application, StatusEvent
-from intake.waitlist.states import WAITLISTED, TransitionNotAllowed, check_transition
+from intake.rows import update_guarded
+from intake.status.states import WAITLISTED, TransitionNotAllowed, check_transition
+
+
+class ReasonRequired(ValueError):
+    """A change that needs a reason for the record got none: a coordinator's decision
+    or change on an application, an offer out of queue order, taking an offer back."""
+
+
+def require_reason(reason: str | None, message: str) -> str:
+    """``reason`` without surrounding space; ReasonRequired(``message``) when nothing
+    is left."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired(message)
+    return reason
 
 
 def move(
@@ -49,13 +63,11 @@ def claim(application: Application, expected: str, target: str, now: datetime) -
     matches no row. Raises TransitionNotAllowed (with the status found) otherwise.
     """
     if application.status == expected:
-        result = db.session.execute(
+        if update_guarded(
             update(Application)
             .where(Application.id == application.id, Application.status == expected)
             .values(updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if cast(CursorResult, result).rowcount == 1:
+        ):
             return
         db.session.refresh(application)
     raise TransitionNotAllowed(application.status, target)
