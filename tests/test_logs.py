@@ -37,13 +37,14 @@ from intake.manage import services as manage_services
 from intake.models import Applicant, Application
 from intake.outbox.delivery import deliver_due
 from tests.conftest import free_port
+from tests.factories import add_cohort
 from tests.helpers import (
     APPLICATION_DETAILS,
     complete_screener,
     csrf_token,
     open_application,
 )
-from tests.respond.support import add_cohort, offer, press
+from tests.respond.support import offer, press
 
 ROOT = Path(__file__).resolve().parent.parent
 LINK = re.compile(r"https://intake\.example\.org(/(?:manage|respond/[a-z_]+)/[^\s\"<>]+)")

@@ -11,16 +11,15 @@ from intake.checkins import services as checkins
 from intake.cli import tick_once
 from intake.extensions import db
 from intake.models import Application, OutboxMessage, StatusEvent
+from tests.factories import add_cohort, program
 from tests.respond.support import (
     action_paths,
-    add_cohort,
     apply,
     checked_in,
     deliver,
     offer,
     only,
     press,
-    program,
     snapshot,
     spaces,
     templates_queued,

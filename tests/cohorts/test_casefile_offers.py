@@ -13,7 +13,7 @@ from intake.models import Application, Cohort, Offer, OutboxMessage, Program, St
 from intake.offers import services as offers
 from intake.outbox.delivery import deliver_due
 from intake.waitlist.states import TransitionNotAllowed
-from tests.cohorts.helpers import add_cohort
+from tests.factories import add_cohort
 from tests.helpers import csrf_token
 from tests.review.support import received, reload
 

@@ -32,7 +32,7 @@ from intake.models import (
 )
 from intake.offers import services as offers
 from intake.waitlist.states import TransitionNotAllowed
-from tests.cohorts.helpers import add_cohort
+from tests.factories import add_cohort
 from tests.helpers import csrf_token
 from tests.review.support import reload
 
@@ -118,7 +118,7 @@ def round_cohort(ctx, clock, waiting):
 
     def make(seats: int, program: str = "introductory"):
         slot = f"race-{next(numbers)}"
-        cohort = add_cohort(clock(), program_slug=program, seats=seats, time_slot=slot)
+        cohort = add_cohort(clock(), program=program, seats=seats, time_slot=slot)
 
         def person(minutes_ago: float = 0, **kwargs):
             return waiting(
