@@ -3,6 +3,7 @@ TEST_DATABASE_URL is set), clients, a real SMTP server on loopback, a movable cl
 
 from __future__ import annotations
 
+import contextvars
 import os
 import socket
 import threading
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, event, inspect, text
 
 from intake import create_app, database_url
@@ -109,9 +111,57 @@ def app_config(tmp_path, clock):
     }
 
 
+class _BodyInContext:
+    """A response body iterated (and closed) inside the context its request ran in."""
+
+    def __init__(self, context: contextvars.Context, body):
+        self.context = context
+        self.body = body
+        self.iterator = context.run(iter, body)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.context.run(next, self.iterator)
+
+    def close(self):
+        close, self.body = getattr(self.body, "close", None), None
+        if close is not None:
+            self.context.run(close)
+
+    # A test that drops a response unread still closes it in its own context (a
+    # streamed body pops the contexts it pushed when it closes).
+    __del__ = close
+
+
+class OwnContextClient(FlaskClient):
+    """A test client whose every request runs in a fresh ``contextvars.Context``, as
+    each request does under a real server.
+
+    Flask reuses an app context that is already pushed for the same app: without
+    this, a request made while the test holds ``ctx`` would share the test's ``g``
+    (and the CSRF token cached there) and its database session.
+    """
+
+    def run_wsgi_app(self, environ, buffered=False):
+        context = contextvars.Context()
+        body, status, headers = context.run(super().run_wsgi_app, environ, buffered)
+        return _BodyInContext(context, body), status, headers
+
+
+class OwnContextRunner(FlaskCliRunner):
+    """A CLI runner whose commands push their own app context (see OwnContextClient)."""
+
+    def invoke(self, *args, **kwargs):
+        return contextvars.Context().run(super().invoke, *args, **kwargs)
+
+
 @pytest.fixture
 def app(_schema, app_config):
     app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": _schema})
+    app.test_client_class = OwnContextClient
+    app.test_cli_runner_class = OwnContextRunner
     with app.app_context():
         _empty_tables(db.engine)
         seed_default_programs(app.config["CLOCK"]())
@@ -141,22 +191,16 @@ def runner(app):
 
 
 @pytest.fixture
-def ctx(app, app_config, _schema):
-    """An app context for the test's own queries and service calls.
+def ctx(app):
+    """The app's context, pushed for the test's own queries and service calls.
 
-    It belongs to a second app on the same database and settings: Flask reuses an
-    app context that is already pushed for the same app, so pushing ``app``'s own
-    would make every request share ``g`` (and the CSRF token cached there) and the
-    database session with the test and with each other.
-
-    Settings are copied when it is made: a test that needs ``smtp`` must ask for
-    it before anything that needs ``ctx``.
+    Requests and CLI commands still get contexts (``g``, database session) of their
+    own: see OwnContextClient. The app reads its settings when it is made: a test
+    that needs ``smtp`` must ask for it before anything that needs ``app``.
     """
-    observer = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": _schema})
-    with observer.app_context():
-        yield observer
+    with app.app_context():
+        yield app
         db.session.remove()
-        db.engine.dispose()
 
 
 # A real SMTP server on loopback --------------------------------------------------

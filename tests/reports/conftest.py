@@ -175,7 +175,7 @@ class StatementCounter:
 
 @pytest.fixture
 def statements(app):
-    """Every SQL statement the app (not the test's own ``ctx``) sends."""
+    """Every SQL statement the app sends (count them around a request)."""
     with app.app_context():
         engine = db.engine
     counter = StatementCounter()
