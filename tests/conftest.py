@@ -7,6 +7,7 @@ import contextvars
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -23,6 +24,11 @@ from intake.extensions import db
 from intake.programs.services import seed_default_programs
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+# Rounds for each race test (threads meeting at a barrier). PostgreSQL runs the racers'
+# transactions side by side, so many rounds there are what give a lost update a chance
+# to show; SQLite lets one writer in at a time, so a few rounds prove the code path.
+RACE_ROUNDS = 25 if TEST_DATABASE_URL else 3
 
 # The browser fixtures (live_server, browser, page_js, page_nojs) for every folder.
 pytest_plugins = ["tests.browser.plugin"]
@@ -203,6 +209,20 @@ def ctx(app):
         db.session.remove()
 
 
+def wait_until(condition, what: str, timeout: float = 10.0) -> None:
+    """Wait for ``condition()`` to hold (another thread's progress), not a fixed time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {timeout}s for {what}"
+        time.sleep(0.002)
+
+
+def waiting_for_a_lock(engine) -> bool:
+    """On PostgreSQL: some session is blocked on a lock another holds."""
+    with engine.connect() as conn:
+        return bool(conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")))
+
+
 # A real SMTP server on loopback --------------------------------------------------
 
 
@@ -235,16 +255,32 @@ class SMTPSink:
         return "250 OK"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class SocketController(Controller):
+    """aiosmtpd's Controller serving on a socket the test bound beforehand (to port 0):
+    the port is known, and held, before the server starts, so no other process can
+    take it in between (connections are refused until the server listens)."""
+
+    def __init__(self, handler, sock: socket.socket, **kwargs):
+        self.sock = sock
+        super().__init__(handler, hostname="127.0.0.1", port=sock.getsockname()[1], **kwargs)
+
+    def _create_server(self):
+        return self.loop.create_server(
+            self._factory_invoker, sock=self.sock, ssl=self.ssl_context
+        )
+
+
+def bound_socket() -> socket.socket:
+    """A TCP socket on a loopback port the system picked, not yet listening."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 class SMTPServer:
-    def __init__(self, port: int):
-        self.sink = SMTPSink(port=port)
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=port)
+    def __init__(self, sock: socket.socket):
+        self.sink = SMTPSink(port=sock.getsockname()[1])
+        self.controller = SocketController(self.sink, sock)
         self.running = False
 
     def start(self):
@@ -264,25 +300,27 @@ class SMTPServer:
 
 
 @pytest.fixture
-def smtp_port():
-    return free_port()
+def smtp_socket():
+    """The test's SMTP port, held from the start (see SocketController)."""
+    with bound_socket() as sock:
+        yield sock
 
 
 @pytest.fixture
-def smtp(smtp_port, app_config):
+def smtp(smtp_socket, app_config):
     """A running SMTP server; the app is configured to deliver to it."""
-    server = SMTPServer(smtp_port)
+    server = SMTPServer(smtp_socket)
     server.start()
-    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_TIMEOUT=5)
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.sink.port, MAIL_TIMEOUT=5)
     yield server
     server.stop()
 
 
 @pytest.fixture
-def smtp_down(smtp_port, app_config):
+def smtp_down(smtp_socket, app_config):
     """SMTP configured at a port where nothing listens yet; ``.start()`` brings it up."""
-    server = SMTPServer(smtp_port)
-    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_TIMEOUT=5)
+    server = SMTPServer(smtp_socket)
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.sink.port, MAIL_TIMEOUT=5)
     yield server
     server.stop()
 
