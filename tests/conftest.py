@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextvars
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient, FlaskCliRunner
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, inspect, text
 
 from intake import create_app, database_url
@@ -68,8 +71,19 @@ def _compiled_translations():
 @pytest.fixture(scope="session")
 def database_uri(tmp_path_factory):
     if TEST_DATABASE_URL:
-        return database_url(TEST_DATABASE_URL)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        yield database_url(TEST_DATABASE_URL)
+        return
+    # In memory-backed /dev/shm where there is one: the same SQLite file semantics
+    # (locks, transactions) without waiting for the disk on every commit.
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    folder = tempfile.mkdtemp(prefix="intake-test-", dir=shm)
+    try:
+        yield f"sqlite:///{Path(folder) / 'test.sqlite3'}"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -163,9 +177,29 @@ class OwnContextRunner(FlaskCliRunner):
         return contextvars.Context().run(super().invoke, *args, **kwargs)
 
 
+class _TemplateCache(BytecodeCache):
+    """Compiled templates kept for the whole run: each test's app would otherwise
+    parse and compile every template it renders again (Jinja checks the source's
+    checksum, so an edited template is compiled afresh)."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = _TemplateCache()
+
+
 @pytest.fixture
 def app(_schema, app_config):
     app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": _schema})
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     app.test_client_class = OwnContextClient
     app.test_cli_runner_class = OwnContextRunner
     with app.app_context():
