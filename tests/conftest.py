@@ -21,6 +21,7 @@ from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient, FlaskCliRunner
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
 
 from intake import create_app, database_url
 from intake.extensions import db
@@ -68,10 +69,31 @@ def _compiled_translations():
             write_mo(mo_file, catalog)
 
 
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist, each worker's own PostgreSQL database, named after the given
+    one (test -> test_gw0) and made when missing; the given one otherwise."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    engine = create_engine(given, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_uri(tmp_path_factory):
     if TEST_DATABASE_URL:
-        yield database_url(TEST_DATABASE_URL)
+        yield _worker_database(database_url(TEST_DATABASE_URL))
         return
     # In memory-backed /dev/shm where there is one: the same SQLite file semantics
     # (locks, transactions) without waiting for the disk on every commit.

@@ -208,25 +208,19 @@ def test_withdrawing_an_enrolled_person_frees_their_seat(app, ctx, clock):
 
     from intake.casefile.services import withdraw
     from intake.extensions import db
-    from intake.models import Application, Cohort, Coordinator, Offer
+    from intake.models import Application, Coordinator, Offer
     from intake.offers.services import accept, make_offer
     from tests.helpers import submit_application
 
     submit_application(app.test_client(), languages=["en"], availability=["weekday_evening"])
     application = db.session.scalars(select(Application)).one()
-    cohort = Cohort(
-        program=application.program,
+    cohort = add_cohort(
+        clock(),
         name="Evening group",
-        language="en",
         facilitator="F. Example",
         schedule="Tuesdays",
-        time_slot="weekday_evening",
         start_date=clock().date(),
-        seats=8,
-        created_at=clock(),
     )
-    db.session.add(cohort)
-    db.session.commit()
     offer = make_offer(cohort, application, now=clock())
     db.session.commit()
     accept(offer, now=clock())
