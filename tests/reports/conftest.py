@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 from intake.extensions import db
 from intake.models import Applicant, Application
 from intake.waitlist.services import move
-from tests import factories
+from tests.factories import add_cohort, submit_waiting
 from tests.helpers import submit_agency_application, submit_application
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -63,6 +63,26 @@ def make_waitlist(apply, apply_agency):
     for _ in range(5):
         apply(programs=["reflective-practice-group"], languages=["en"])
     apply_agency(seats="6", languages=["en", "cmn"])
+
+
+def make_cohorts(now: datetime) -> None:
+    """Upcoming cohorts: introductory in English in 20 days (8 seats, 1 offered, 2
+    taken) and in Spanish in 40 days (6 seats); the agency program in English today
+    (10 seats)."""
+    today = date(2026, 3, 2)
+    add_cohort(
+        now,
+        program="introductory",
+        language="en",
+        start_date=today + timedelta(days=20),
+        seats=8,
+        offered=1,
+        enrolled=2,
+    )
+    add_cohort(now, program="king-county-consultation", language="en", start_date=today, seats=10)
+    add_cohort(
+        now, program="introductory", language="es", start_date=today + timedelta(days=40), seats=6
+    )
 
 
 def make_waiting_times(apply, clock):
@@ -126,7 +146,7 @@ def add_applications(ctx, clock):
         for _ in range(count):
             n = next(serial)
             now = clock() - timedelta(days=n % 300, hours=n % 24)
-            application = factories.submit_waiting(
+            application = submit_waiting(
                 now,
                 program=slugs[n % 2],
                 answers={

@@ -13,6 +13,7 @@ from tests.reports.conftest import (
     advance,
     applications_of,
     local_period,
+    make_cohorts,
     make_waiting_times,
     make_waitlist,
 )
@@ -63,29 +64,7 @@ def test_waitlist_by_program_and_language(ctx, clock, apply, apply_agency):
 def test_demand_against_free_seats_per_language(ctx, clock, apply, apply_agency):
     make_waitlist(apply, apply_agency)
     today = date(2026, 3, 2)
-    add_cohort(
-        clock(),
-        program="introductory",
-        language="en",
-        start_date=today + timedelta(days=20),
-        seats=8,
-        offered=1,
-        enrolled=2,
-    )
-    add_cohort(
-        clock(),
-        program="king-county-consultation",
-        language="en",
-        start_date=today,
-        seats=10,
-    )
-    add_cohort(
-        clock(),
-        program="introductory",
-        language="es",
-        start_date=today + timedelta(days=40),
-        seats=6,
-    )
+    make_cohorts(clock())
     # Started yesterday: its free seat is not one people waiting can take.
     add_cohort(
         clock(),

@@ -1,10 +1,10 @@
 """The reports page as a coordinator sees it, with and without htmx."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from tests.factories import add_cohort
-from tests.reports.conftest import advance, make_waiting_times, make_waitlist
+from tests.reports.conftest import advance, make_cohorts, make_waiting_times, make_waitlist
 from tests.reports.page import row, table
 
 PAGE = "/coord/reports"
@@ -28,30 +28,7 @@ def test_waitlist_and_demand_with_small_counts_hidden(
     app, ctx, clock, apply, apply_agency, sign_in
 ):
     make_waitlist(apply, apply_agency)
-    today = date(2026, 3, 2)
-    add_cohort(
-        clock(),
-        program="introductory",
-        language="en",
-        start_date=today + timedelta(days=20),
-        seats=8,
-        offered=1,
-        enrolled=2,
-    )
-    add_cohort(
-        clock(),
-        program="king-county-consultation",
-        language="en",
-        start_date=today,
-        seats=10,
-    )
-    add_cohort(
-        clock(),
-        program="introductory",
-        language="es",
-        start_date=today + timedelta(days=40),
-        seats=6,
-    )
+    make_cohorts(clock())
     # A coordinator of every program reads every program's numbers (issue 9 item 6:
     # others read only their own programs', see tests/auth/test_scope_walk.py).
     response = sign_in().get(PAGE)
