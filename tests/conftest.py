@@ -65,8 +65,11 @@ def _compiled_translations():
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=po_path.parent.parent.name)
-        with mo_path.open("wb") as mo_file:
+        # Written aside and moved into place: parallel workers may compile at once.
+        partial = mo_path.with_suffix(f".mo.{os.getpid()}")
+        with partial.open("wb") as mo_file:
             write_mo(mo_file, catalog)
+        partial.replace(mo_path)
 
 
 def _worker_database(url: str) -> str:
