@@ -324,9 +324,7 @@ class SocketController(Controller):
         super().__init__(handler, hostname="127.0.0.1", port=sock.getsockname()[1], **kwargs)
 
     def _create_server(self):
-        return self.loop.create_server(
-            self._factory_invoker, sock=self.sock, ssl=self.ssl_context
-        )
+        return self.loop.create_server(self._factory_invoker, sock=self.sock, ssl=self.ssl_context)
 
 
 def bound_socket() -> socket.socket:
