@@ -11,6 +11,7 @@ from intake.checkins import services as checkins
 from intake.cli import tick_once
 from intake.extensions import db
 from intake.models import Application, OutboxMessage, StatusEvent
+from tests.conftest import RACE_ROUNDS
 from tests.factories import add_cohort, program
 from tests.respond.support import (
     action_paths,
@@ -214,7 +215,7 @@ def tick_together(app, now) -> dict[str, int]:
     return {step: sum(result[step] for result in results) for step in results[0]}
 
 
-@pytest.mark.parametrize("attempt", range(3))
+@pytest.mark.parametrize("attempt", range(RACE_ROUNDS))
 def test_two_ticks_at_once_send_one_email_per_event(smtp, app, ctx, clock, attempt):
     intro = program()
     intro.checkin_interval_days, intro.checkin_window_days = 7, 3
