@@ -49,8 +49,11 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	  npm ci --prefix tests/browser --no-audit --no-fund --silent; \
 	else echo "npm not found: the accessibility checks will be skipped"; fi
 
+# The suite in parallel workers (pytest-xdist), each with its own database (SQLite file,
+# or TEST_DATABASE_URL's name + _gw0, _gw1, … made when missing); 0 runs it in-process.
+PYTEST_WORKERS ?= 2
 test: install-test translations $(AXE) lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Ruff on the code and the tests; mypy on intake/ (settings in pyproject.toml).
 lint: install-test

@@ -3,9 +3,13 @@ TEST_DATABASE_URL is set), clients, a real SMTP server on loopback, a movable cl
 
 from __future__ import annotations
 
+import contextvars
 import os
+import shutil
 import socket
+import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -14,13 +18,21 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient, FlaskCliRunner
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
 
 from intake import create_app, database_url
 from intake.extensions import db
 from intake.programs.services import seed_default_programs
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+# Rounds for each race test (threads meeting at a barrier). PostgreSQL runs the racers'
+# transactions side by side, so many rounds there are what give a lost update a chance
+# to show; SQLite lets one writer in at a time, so a few rounds prove the code path.
+RACE_ROUNDS = 25 if TEST_DATABASE_URL else 3
 
 # The browser fixtures (live_server, browser, page_js, page_nojs) for every folder.
 pytest_plugins = ["tests.browser.plugin"]
@@ -53,15 +65,50 @@ def _compiled_translations():
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=po_path.parent.parent.name)
-        with mo_path.open("wb") as mo_file:
+        # Written aside and moved into place: parallel workers may compile at once.
+        partial = mo_path.with_suffix(f".mo.{os.getpid()}")
+        with partial.open("wb") as mo_file:
             write_mo(mo_file, catalog)
+        partial.replace(mo_path)
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist, each worker's own PostgreSQL database, named after the given
+    one (test -> test_gw0) and made when missing; the given one otherwise."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    engine = create_engine(given, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
 def database_uri(tmp_path_factory):
     if TEST_DATABASE_URL:
-        return database_url(TEST_DATABASE_URL)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        yield _worker_database(database_url(TEST_DATABASE_URL))
+        return
+    # In memory-backed /dev/shm where there is one: the same SQLite file semantics
+    # (locks, transactions) without waiting for the disk on every commit.
+    shm = Path("/dev/shm")  # noqa: S108 - mkdtemp below makes a private, unique folder in it
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    folder = tempfile.mkdtemp(prefix="intake-test-", dir=shm)
+    try:
+        yield f"sqlite:///{Path(folder) / 'test.sqlite3'}"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -110,9 +157,77 @@ def app_config(tmp_path, clock):
     }
 
 
+class _BodyInContext:
+    """A response body iterated (and closed) inside the context its request ran in."""
+
+    def __init__(self, context: contextvars.Context, body):
+        self.context = context
+        self.body = body
+        self.iterator = context.run(iter, body)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.context.run(next, self.iterator)
+
+    def close(self):
+        close, self.body = getattr(self.body, "close", None), None
+        if close is not None:
+            self.context.run(close)
+
+    # A test that drops a response unread still closes it in its own context (a
+    # streamed body pops the contexts it pushed when it closes).
+    __del__ = close
+
+
+class OwnContextClient(FlaskClient):
+    """A test client whose every request runs in a fresh ``contextvars.Context``, as
+    each request does under a real server.
+
+    Flask reuses an app context that is already pushed for the same app: without
+    this, a request made while the test holds ``ctx`` would share the test's ``g``
+    (and the CSRF token cached there) and its database session.
+    """
+
+    def run_wsgi_app(self, environ, buffered=False):
+        context = contextvars.Context()
+        body, status, headers = context.run(super().run_wsgi_app, environ, buffered)
+        return _BodyInContext(context, body), status, headers
+
+
+class OwnContextRunner(FlaskCliRunner):
+    """A CLI runner whose commands push their own app context (see OwnContextClient)."""
+
+    def invoke(self, *args, **kwargs):
+        return contextvars.Context().run(super().invoke, *args, **kwargs)
+
+
+class _TemplateCache(BytecodeCache):
+    """Compiled templates kept for the whole run: each test's app would otherwise
+    parse and compile every template it renders again (Jinja checks the source's
+    checksum, so an edited template is compiled afresh)."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = _TemplateCache()
+
+
 @pytest.fixture
 def app(_schema, app_config):
     app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": _schema})
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    app.test_client_class = OwnContextClient
+    app.test_cli_runner_class = OwnContextRunner
     with app.app_context():
         _empty_tables(db.engine)
         seed_default_programs(app.config["CLOCK"]())
@@ -142,22 +257,30 @@ def runner(app):
 
 
 @pytest.fixture
-def ctx(app, app_config, _schema):
-    """An app context for the test's own queries and service calls.
+def ctx(app):
+    """The app's context, pushed for the test's own queries and service calls.
 
-    It belongs to a second app on the same database and settings: Flask reuses an
-    app context that is already pushed for the same app, so pushing ``app``'s own
-    would make every request share ``g`` (and the CSRF token cached there) and the
-    database session with the test and with each other.
-
-    Settings are copied when it is made: a test that needs ``smtp`` must ask for
-    it before anything that needs ``ctx``.
+    Requests and CLI commands still get contexts (``g``, database session) of their
+    own: see OwnContextClient. The app reads its settings when it is made: a test
+    that needs ``smtp`` must ask for it before anything that needs ``app``.
     """
-    observer = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": _schema})
-    with observer.app_context():
-        yield observer
+    with app.app_context():
+        yield app
         db.session.remove()
-        db.engine.dispose()
+
+
+def wait_until(condition, what: str, timeout: float = 10.0) -> None:
+    """Wait for ``condition()`` to hold (another thread's progress), not a fixed time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {timeout}s for {what}"
+        time.sleep(0.002)
+
+
+def waiting_for_a_lock(engine) -> bool:
+    """On PostgreSQL: some session is blocked on a lock another holds."""
+    with engine.connect() as conn:
+        return bool(conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")))
 
 
 # A real SMTP server on loopback --------------------------------------------------
@@ -192,16 +315,30 @@ class SMTPSink:
         return "250 OK"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class SocketController(Controller):
+    """aiosmtpd's Controller serving on a socket the test bound beforehand (to port 0):
+    the port is known, and held, before the server starts, so no other process can
+    take it in between (connections are refused until the server listens)."""
+
+    def __init__(self, handler, sock: socket.socket, **kwargs):
+        self.sock = sock
+        super().__init__(handler, hostname="127.0.0.1", port=sock.getsockname()[1], **kwargs)
+
+    def _create_server(self):
+        return self.loop.create_server(self._factory_invoker, sock=self.sock, ssl=self.ssl_context)
+
+
+def bound_socket() -> socket.socket:
+    """A TCP socket on a loopback port the system picked, not yet listening."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 class SMTPServer:
-    def __init__(self, port: int):
-        self.sink = SMTPSink(port=port)
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=port)
+    def __init__(self, sock: socket.socket):
+        self.sink = SMTPSink(port=sock.getsockname()[1])
+        self.controller = SocketController(self.sink, sock)
         self.running = False
 
     def start(self):
@@ -221,25 +358,27 @@ class SMTPServer:
 
 
 @pytest.fixture
-def smtp_port():
-    return free_port()
+def smtp_socket():
+    """The test's SMTP port, held from the start (see SocketController)."""
+    with bound_socket() as sock:
+        yield sock
 
 
 @pytest.fixture
-def smtp(smtp_port, app_config):
+def smtp(smtp_socket, app_config):
     """A running SMTP server; the app is configured to deliver to it."""
-    server = SMTPServer(smtp_port)
+    server = SMTPServer(smtp_socket)
     server.start()
-    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_TIMEOUT=5)
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.sink.port, MAIL_TIMEOUT=5)
     yield server
     server.stop()
 
 
 @pytest.fixture
-def smtp_down(smtp_port, app_config):
+def smtp_down(smtp_socket, app_config):
     """SMTP configured at a port where nothing listens yet; ``.start()`` brings it up."""
-    server = SMTPServer(smtp_port)
-    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_TIMEOUT=5)
+    server = SMTPServer(smtp_socket)
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.sink.port, MAIL_TIMEOUT=5)
     yield server
     server.stop()
 

@@ -39,6 +39,15 @@ APPLICATION_DETAILS = {
 }
 
 
+def send_form(client, page_url: str, data: dict, post_url: str | None = None, **kwargs):
+    """Open the page for its CSRF token, then post ``data`` to it (or to ``post_url``),
+    as a browser does."""
+    page = client.get(page_url)
+    assert page.status_code == 200, page.status_code
+    token = csrf_token(page.get_data(as_text=True))
+    return client.post(post_url or page_url, data={**data, "csrf_token": token}, **kwargs)
+
+
 def complete_screener(client, **answers):
     """Answer the screener as a person would (GET for the token, then POST)."""
     page = client.get("/screener").get_data(as_text=True)

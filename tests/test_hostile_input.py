@@ -11,18 +11,16 @@ answers kept. The examples from issue 9 come first, as plain regression tests.
 from __future__ import annotations
 
 import importlib
-import itertools
 import pkgutil
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from intake import links
@@ -31,10 +29,9 @@ from intake.extensions import db
 from intake.forms import Form
 from intake.inputs import CleanStringConverter, DatabaseIntConverter
 from intake.manage.tokens import mint_manage_token
-from intake.models import Cohort, Program
 from intake.offers.services import make_offer
-from tests.cohorts.conftest import make_waiting
 from tests.conftest import PASSWORD
+from tests.factories import add_cohort, application_maker
 from tests.helpers import (
     AGENCY_DETAILS,
     AGENCY_SCREENER_ANSWERS,
@@ -165,27 +162,20 @@ class World:
 @pytest.fixture
 def world(app, ctx, clock, make_coordinator, login) -> World:
     now = clock()
-    add = make_waiting(clock, itertools.count(1))
+    add = application_maker(clock)
     waiting = add("Wanda Waiting")
-    agency = add(program="king-county-consultation", agency="Little Sprouts", seats=2)
+    agency = add(program="king-county-consultation", agency_name="Little Sprouts", seats=2)
     review = add("Rey Review", status="needs_review")
     checkin = add("Cora Checkin")
     checkin.checkin_sent_at = now - timedelta(days=1)
     offered = add("Otto Offered")
-    program = db.session.scalars(select(Program).where(Program.slug == "introductory")).one()
-    cohort = Cohort(
-        program=program,
+    cohort = add_cohort(
+        now,
         name="Spring evening",
-        language="en",
         facilitator="Mai",
         schedule="First Tuesday, 6-8 pm",
-        time_slot="weekday_evening",
-        start_date=date(2026, 4, 7),
-        seats=8,
-        created_at=now,
+        commit=False,
     )
-    db.session.add(cohort)
-    db.session.flush()
     offer = make_offer(cohort, offered, now=now)
     manage = mint_manage_token(waiting.applicant_id, now)
     agency_manage = mint_manage_token(agency.applicant_id, now)
@@ -210,7 +200,7 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
             "review": review.id,
             "cohort": cohort.id,
             "offer": offer.id,
-            "program": program.id,
+            "program": cohort.program_id,
             "coordinator": plain.id,
             "me": {"coordinator": coordinator.id, "admin": admin.id},
         },

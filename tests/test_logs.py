@@ -14,11 +14,10 @@ import logging
 import os
 import re
 import runpy
-import socket
+import shutil
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -37,16 +36,18 @@ from intake.logredact import redact_text, redact_url
 from intake.manage import services as manage_services
 from intake.models import Applicant, Application
 from intake.outbox.delivery import deliver_due
-from tests.conftest import free_port
+from tests.conftest import bound_socket
+from tests.factories import add_cohort
 from tests.helpers import (
     APPLICATION_DETAILS,
     complete_screener,
     csrf_token,
     open_application,
 )
-from tests.respond.support import add_cohort, offer, press
+from tests.respond.support import offer, press
 
 ROOT = Path(__file__).resolve().parent.parent
+BASH = shutil.which("bash") or "/bin/bash"
 LINK = re.compile(r"https://intake\.example\.org(/(?:manage|respond/[a-z_]+)/[^\s\"<>]+)")
 
 
@@ -363,7 +364,7 @@ def test_no_token_address_or_self_identification_in_any_log(
     assert "Something went wrong on our side" in failed.get_data(as_text=True)
 
     # The same requests once more through the development server (werkzeug's log).
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -402,43 +403,45 @@ def test_no_token_address_or_self_identification_in_any_log(
 
 # _schema's value (the database URL) is used: its underscore only keeps it out of sight.
 def test_gunicorn_started_with_the_shipped_config_logs_no_token(_schema, tmp_path):  # noqa: PT019
-    port = free_port()
+    # The listening socket is made here and handed over as systemd does (LISTEN_FDS,
+    # fd 3): the port is known before gunicorn starts and nothing can take it meanwhile,
+    # and a request waits in the backlog until a worker is up (no polling).
+    listener = bound_socket()
+    listener.listen()
+    port = listener.getsockname()[1]
     env = {
         **os.environ,
         "HOST": "127.0.0.1",
         "PORT": str(port),
+        "LISTEN_FDS": "1",
         "WEB_CONCURRENCY": "1",
         "DATABASE_URL": _schema,
         # A key the start-up strength check accepts (long, varied, no placeholder word).
         "INTAKE_SECRET_KEY": "k8Qz3vLw9RtY2pXn7BmC4dFg6HjK1sNa" * 2,
         "INTAKE_PUBLIC_BASE_URL": "https://intake.example.org",
     }
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
+    # LISTEN_PID must be gunicorn's own pid: the shell's, kept by exec (bash: dash
+    # reads only one-digit descriptors in a redirection).
+    activate = f'exec 3<&{listener.fileno()}; LISTEN_PID=$$ exec "$@"'
     out, err = tmp_path / "stdout", tmp_path / "stderr"
-    with out.open("wb") as stdout, err.open("wb") as stderr:
+    with listener, out.open("wb") as stdout, err.open("wb") as stderr:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            [BASH, "-c", activate, "bash", *gunicorn],
             cwd=ROOT,
             env=env,
             stdout=stdout,
             stderr=stderr,
+            pass_fds=(listener.fileno(),),
         )
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
-                        break
-                except OSError:
-                    assert server.poll() is None, err.read_text()
-                    assert time.monotonic() < deadline, err.read_text()
-                    time.sleep(0.2)
             base = f"http://127.0.0.1:{port}"
             request = urllib.request.Request(
                 f"{base}/manage/{MANAGE_TOKEN}?lang=es&email=rosa%40example.org",
                 headers={"Referer": f"{base}/respond/offer_accept/{ACTION_TOKEN}"},
             )
             with pytest.raises(urllib.error.HTTPError) as answer:
-                urllib.request.urlopen(request, timeout=10)
+                urllib.request.urlopen(request, timeout=60)  # waits for gunicorn to start
             answer.value.close()
             assert answer.value.code == 404  # no such link: the clear page
             urllib.request.urlopen(f"{base}/healthz", timeout=10).close()

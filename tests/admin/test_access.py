@@ -3,7 +3,7 @@
 import pytest
 
 from intake.models import Program
-from tests.cohorts.helpers import add_cohort
+from tests.factories import add_cohort
 from tests.helpers import csrf_token
 
 

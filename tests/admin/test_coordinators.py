@@ -6,9 +6,9 @@ from intake.extensions import db
 from intake.links import marker
 from intake.models import Coordinator, OutboxMessage
 from intake.outbox.delivery import deliver_due
-from tests.cohorts.helpers import program, send_form
 from tests.conftest import PASSWORD
-from tests.helpers import csrf_token
+from tests.factories import program
+from tests.helpers import csrf_token, send_form
 
 RESET_LINK = re.compile(r"https://intake\.example\.org(/coord/reset/\S+)")
 

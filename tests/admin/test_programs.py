@@ -7,7 +7,8 @@ from intake.admin import services
 from intake.eligibility.rules import AGENCY_RULE_KEYS, RULES
 from intake.extensions import db
 from intake.models import Program
-from tests.cohorts.helpers import add_cohort, program, send_form
+from tests.factories import add_cohort, program
+from tests.helpers import send_form
 
 NEW_PROGRAM = {
     "name": "Grupo de práctica reflexiva en español",

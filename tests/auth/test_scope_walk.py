@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -42,6 +42,7 @@ from intake.models import (
     SelfIdentification,
     StatusEvent,
 )
+from tests.factories import add_cohort
 from tests.helpers import csrf_token
 
 SELF_ID_SHOWN = "Identifies as Black, Indigenous, or a Person of Color (BIPOC)"
@@ -123,18 +124,14 @@ def world(ctx, clock) -> World:
     _person(
         world, world.other, world.visible_name, "olive@example.org", "2345-6789", "waitlisted", now
     )
-    world.cohort = Cohort(
-        program=world.program,
+    world.cohort = add_cohort(
+        now,
+        program=world.program.slug,
         name=COHORT_NAME,
-        language="en",
         facilitator="Facilitator",
         schedule="Tuesdays",
-        time_slot="weekday_evening",
-        start_date=date(2026, 4, 7),
-        seats=8,
-        seats_offered=1,
-        seats_enrolled=0,
-        created_at=now,
+        offered=1,
+        commit=False,
     )
     world.offer = Offer(
         application=world.applications["Xavier Concealed"],
@@ -144,7 +141,7 @@ def world(ctx, clock) -> World:
         created_at=now,
         expires_at=now + timedelta(days=7),
     )
-    db.session.add_all([world.cohort, world.offer])
+    db.session.add(world.offer)
     db.session.flush()
     zebulon = world.applications["Zebulon Secretname"]
     db.session.add(Note(application_id=zebulon.id, body=NOTE, created_at=now))

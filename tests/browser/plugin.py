@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import free_port
+from tests.conftest import bound_socket
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,10 +36,12 @@ FAILED_LOAD_RE = re.compile(r"Failed to load resource: the server responded with
 def live_server(request, app_config):
     """The test ``app`` served on a free loopback port; yields its base URL.
 
-    The port is chosen before the app is created so that PUBLIC_BASE_URL, which the
-    e-mailed manage link is built from, points at this server.
+    The port is bound (and held) before the app is created so that PUBLIC_BASE_URL,
+    which the e-mailed manage link is built from, points at this server.
     """
-    port = free_port()
+    sock = bound_socket()
+    sock.listen()
+    port = sock.getsockname()[1]
     base_url = f"http://127.0.0.1:{port}"
     app_config["PUBLIC_BASE_URL"] = base_url
     app = request.getfixturevalue("app")
@@ -47,12 +49,13 @@ def live_server(request, app_config):
         "`app` was created before `live_server`: list live_server (or page_js/page_nojs) "
         "before app in the test's arguments"
     )
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = make_server("127.0.0.1", port, app, threaded=True, fd=sock.fileno())
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield base_url
     server.shutdown()
     server.server_close()
+    sock.close()
     thread.join(timeout=5)
 
 

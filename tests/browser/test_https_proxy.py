@@ -21,7 +21,6 @@ import socket
 import ssl
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -40,7 +39,7 @@ from tests.browser.test_individual_journey import (
     _start_screener,
 )
 from tests.browser.test_workspace import _sign_in
-from tests.conftest import free_port
+from tests.conftest import bound_socket, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -129,23 +128,21 @@ def render_site_config(*, https_port, http_port, app_port, cert, key, access_log
     return text
 
 
-def _wait_for_port(port: int, process: subprocess.Popen, error_log: Path) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"nginx stopped:\n{error_log.read_text() if error_log.exists() else ''}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    pytest.fail("nginx did not start listening within 10 s")
+def _listening_socket() -> socket.socket:
+    sock = bound_socket()
+    sock.listen()
+    return sock
 
 
 @contextlib.contextmanager
-def _nginx(binary, prefix, certificate, https_port, http_port, app_port):
-    """nginx with deploy/nginx.conf in its own folder, in the foreground; yields the
-    path of its access log."""
+def _nginx(binary, prefix, certificate, listeners, app_port):
+    """nginx with deploy/nginx.conf in its own folder, in the foreground, on the
+    ``listeners`` (https, http) made here; yields the path of its access log.
+
+    nginx takes listening sockets from the NGINX variable (as in a binary upgrade) and
+    uses each for the ``listen`` with its address: the ports are held from the start,
+    and a request waits in the backlog until nginx is up."""
+    https_port, http_port = (sock.getsockname()[1] for sock in listeners)
     prefix.mkdir()
     cert, key = prefix / "fullchain.pem", prefix / "privkey.pem"
     certificate.private_key_and_cert_chain_pem.write_to_path(str(cert))
@@ -175,9 +172,20 @@ def _nginx(binary, prefix, certificate, https_port, http_port, app_port):
     )
     command = [binary, "-p", prefix, "-e", error_log, "-c", main, "-g", "daemon off;"]
     # Everything nginx has to say goes to error_log.
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    fds = [sock.fileno() for sock in listeners]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "NGINX": "".join(f"{fd};" for fd in fds)},
+        pass_fds=fds,
+    )
+    pid_file = prefix / "nginx.pid"
     try:
-        _wait_for_port(https_port, process, error_log)
+        # Written once the configuration is read and the sockets are taken.
+        wait_until(lambda: pid_file.exists() or process.poll() is not None, "nginx to start")
+        if process.poll() is not None:
+            pytest.fail(f"nginx stopped:\n{error_log.read_text() if error_log.exists() else ''}")
         yield access_log
     finally:
         process.terminate()
@@ -187,8 +195,9 @@ def _nginx(binary, prefix, certificate, https_port, http_port, app_port):
 @pytest.fixture
 def https_server(request, app_config, tmp_path, certificate, nginx_binary):
     """The test ``app`` on a loopback port behind nginx with TLS; yields its https URL."""
-    app_port, https_port, http_port = free_port(), free_port(), free_port()
-    base_url = f"https://{HOST}:{https_port}"
+    app_socket, https_socket, http_socket = (_listening_socket() for _ in range(3))
+    app_port = app_socket.getsockname()[1]
+    base_url = f"https://{HOST}:{https_socket.getsockname()[1]}"
     app_config.update(
         PUBLIC_BASE_URL=base_url,
         PROXY_FIX_X_FOR=1,
@@ -197,19 +206,21 @@ def https_server(request, app_config, tmp_path, certificate, nginx_binary):
     )
     app = request.getfixturevalue("app")
     assert app.config["PUBLIC_BASE_URL"] == base_url, "list https_server before app"
-    server = make_server("127.0.0.1", app_port, app, threaded=True)
+    server = make_server("127.0.0.1", app_port, app, threaded=True, fd=app_socket.fileno())
     thread = threading.Thread(target=server.serve_forever, name="app-behind-nginx", daemon=True)
     thread.start()
 
     try:
         with _nginx(
-            nginx_binary, tmp_path / "nginx", certificate, https_port, http_port, app_port
+            nginx_binary, tmp_path / "nginx", certificate, (https_socket, http_socket), app_port
         ) as access_log:
             yield base_url, access_log
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+        for sock in (app_socket, https_socket, http_socket):
+            sock.close()
 
 
 @pytest.fixture(params=[True, False], ids=["javascript", "no-javascript"])

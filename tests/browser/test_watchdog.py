@@ -11,14 +11,15 @@ def test_watchdog_reports_a_csp_violation(browser, live_server):
     context, page = open_page(browser, live_server, javascript=True)
     try:
         page.goto("/")
-        page.evaluate(
-            """() => {
-                const script = document.createElement("script");
-                script.textContent = "window.__ran = true";
-                document.body.append(script);
-            }"""
-        )
-        page.wait_for_timeout(100)
+        # Wait for Chromium's report of the refusal, not for a fixed time.
+        with page.expect_console_message(lambda m: "Content Security Policy" in m.text):
+            page.evaluate(
+                """() => {
+                    const script = document.createElement("script");
+                    script.textContent = "window.__ran = true";
+                    document.body.append(script);
+                }"""
+            )
         assert page.evaluate("window.__ran") is None
     finally:
         context.close()

@@ -11,16 +11,16 @@ from intake.checkins import services as checkins
 from intake.cli import tick_once
 from intake.extensions import db
 from intake.models import Application, OutboxMessage, StatusEvent
+from tests.conftest import RACE_ROUNDS
+from tests.factories import add_cohort, program
 from tests.respond.support import (
     action_paths,
-    add_cohort,
     apply,
     checked_in,
     deliver,
     offer,
     only,
     press,
-    program,
     snapshot,
     spaces,
     templates_queued,
@@ -220,7 +220,7 @@ def tick_together(app, now) -> dict[str, int]:
     return {step: sum(result[step] for result in results) for step in results[0]}
 
 
-@pytest.mark.parametrize("attempt", range(3))
+@pytest.mark.parametrize("attempt", range(RACE_ROUNDS))
 def test_two_ticks_at_once_send_one_email_per_event(smtp, app, ctx, clock, attempt):
     intro = program()
     intro.checkin_interval_days, intro.checkin_window_days = 7, 3

@@ -13,7 +13,7 @@ from intake.models import Application, Cohort, Offer, OutboxMessage, Program, St
 from intake.offers import services as offers
 from intake.outbox.delivery import deliver_due
 from intake.status.states import TransitionNotAllowed
-from tests.cohorts.helpers import add_cohort
+from tests.factories import add_cohort
 from tests.helpers import csrf_token
 from tests.review.support import received, reload
 
@@ -209,25 +209,19 @@ def test_withdrawing_an_enrolled_person_frees_their_seat(app, ctx, clock):
 
     from intake.casefile.services import withdraw
     from intake.extensions import db
-    from intake.models import Application, Cohort, Coordinator, Offer
+    from intake.models import Application, Coordinator, Offer
     from intake.offers.services import accept, make_offer
     from tests.helpers import submit_application
 
     submit_application(app.test_client(), languages=["en"], availability=["weekday_evening"])
     application = db.session.scalars(select(Application)).one()
-    cohort = Cohort(
-        program=application.program,
+    cohort = add_cohort(
+        clock(),
         name="Evening group",
-        language="en",
         facilitator="F. Example",
         schedule="Tuesdays",
-        time_slot="weekday_evening",
         start_date=clock().date(),
-        seats=8,
-        created_at=clock(),
     )
-    db.session.add(cohort)
-    db.session.commit()
     offer = make_offer(cohort, application, now=clock())
     db.session.commit()
     accept(offer, now=clock())

@@ -12,7 +12,7 @@ from intake.extensions import db
 from intake.models import Application, Cohort, Offer, OutboxMessage, StatusEvent
 from intake.offers import services as offers
 from intake.outbox.delivery import deliver_due
-from tests.cohorts.helpers import add_cohort
+from tests.factories import add_cohort
 from tests.helpers import csrf_token
 from tests.review.support import reload
 
@@ -149,11 +149,11 @@ def test_an_agency_that_does_not_fit_the_seats_left_is_passed_over_and_keeps_its
     coordinator_client, ctx, clock, waiting
 ):
     kc = "king-county-consultation"
-    cohort = add_cohort(clock(), program_slug=kc, seats=4, name="Consultation group")
-    big = waiting(agency="Big Agency", seats=6, program=kc, joined_minutes_ago=40)
-    small = waiting(agency="Small Agency", seats=2, program=kc, joined_minutes_ago=30)
-    middle = waiting(agency="Middle Agency", seats=3, program=kc, joined_minutes_ago=20)
-    tiny = waiting(agency="Tiny Agency", seats=2, program=kc, joined_minutes_ago=10)
+    cohort = add_cohort(clock(), program=kc, seats=4, name="Consultation group")
+    big = waiting(agency_name="Big Agency", seats=6, program=kc, joined_minutes_ago=40)
+    small = waiting(agency_name="Small Agency", seats=2, program=kc, joined_minutes_ago=30)
+    middle = waiting(agency_name="Middle Agency", seats=3, program=kc, joined_minutes_ago=20)
+    tiny = waiting(agency_name="Tiny Agency", seats=2, program=kc, joined_minutes_ago=10)
     joined = {a.id: a.joined_at for a in (big, middle)}
 
     page = open_page(coordinator_client, cohort)
@@ -474,8 +474,8 @@ def test_someone_no_longer_waiting_or_not_fitting_gets_a_clear_message(
 
 def test_an_agency_bigger_than_the_free_seats_is_refused(coordinator_client, ctx, clock, waiting):
     kc = "king-county-consultation"
-    cohort = add_cohort(clock(), program_slug=kc, seats=4, offered=2)
-    agency = waiting(agency="Big Agency", seats=3, program=kc)
+    cohort = add_cohort(clock(), program=kc, seats=4, offered=2)
+    agency = waiting(agency_name="Big Agency", seats=3, program=kc)
     response = post(
         coordinator_client, cohort, "offer-one", {"application": agency.id, "reason": "Asked."}
     )
@@ -675,7 +675,7 @@ def test_the_page_reads_a_fixed_number_of_queries(
     offer_in_ctx(cohort, waiting(), reason="One offer.")
     few = count()
     for n in range(20):
-        waiting(agency=f"Agency {n}" if n % 3 == 0 else None, joined_minutes_ago=50 - n)
+        waiting(agency_name=f"Agency {n}" if n % 3 == 0 else None, joined_minutes_ago=50 - n)
     for _ in range(5):
         offer_in_ctx(cohort, waiting(), reason="More offers.")
     offers.accept(offers_of(cohort)[0], now=clock())

@@ -4,7 +4,7 @@ import pytest
 
 from intake.cohorts import services
 from intake.extensions import db
-from tests.cohorts.helpers import add_cohort, program
+from tests.factories import add_cohort, program
 
 
 def edit(cohort, **changes):

@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 
 from intake.extensions import db
 from intake.models import Cohort
-from tests.cohorts.helpers import add_cohort, program, send_form
+from tests.factories import add_cohort, program
+from tests.helpers import send_form
 
 NEW_COHORT = {
     "name": "Grupo de primavera",
@@ -218,7 +219,7 @@ def test_unknown_cohort_is_404(admin_client, coordinator_client):
 def test_list_shows_seats_enrolled_offered_and_free(coordinator_client, ctx, clock):
     half = add_cohort(clock(), name="Half full", seats=8, offered=2, enrolled=3)
     full = add_cohort(clock(), name="Full one", seats=6, offered=1, enrolled=5)
-    empty = add_cohort(clock(), program_slug="bipoc-intensive", name="Empty one", seats=12)
+    empty = add_cohort(clock(), program="bipoc-intensive", name="Empty one", seats=12)
 
     page = coordinator_client.get("/coord/cohorts").get_data(as_text=True)
     #            name         lang      schedule, starts, facilitator  seats enrolled offered free
@@ -245,7 +246,7 @@ def test_admins_get_links_to_create_cohorts(admin_client, ctx, clock):
 def test_filter_by_program_and_language_with_plain_links(coordinator_client, ctx, clock):
     english = add_cohort(clock(), name="English intro", language="en")
     spanish = add_cohort(clock(), name="Spanish intro", language="es")
-    bipoc = add_cohort(clock(), program_slug="bipoc-intensive", name="BIPOC es", language="es")
+    bipoc = add_cohort(clock(), program="bipoc-intensive", name="BIPOC es", language="es")
 
     page = coordinator_client.get("/coord/cohorts?language=es").get_data(as_text=True)
     assert "<html" in page
@@ -343,5 +344,5 @@ def test_list_query_count_does_not_grow_with_cohorts(coordinator_client, ctx, cl
     few = count_for_list()
     for n in range(30):
         slug = ("introductory", "bipoc-intensive", "king-county-consultation")[n % 3]
-        add_cohort(clock(), program_slug=slug, name=f"Cohort {n}")
+        add_cohort(clock(), program=slug, name=f"Cohort {n}")
     assert count_for_list() == few

@@ -22,15 +22,9 @@ from intake.models import (
 )
 from intake.offers.services import make_offer
 from intake.outbox.delivery import deliver_due
-from tests.helpers import AGENCY_DETAILS, csrf_token, submit_agency_application
-from tests.manage.support import (
-    add_cohort,
-    applicant_by_email,
-    apply,
-    emails_to,
-    link_in,
-    post_form,
-)
+from tests.factories import add_cohort
+from tests.helpers import AGENCY_DETAILS, csrf_token, send_form, submit_agency_application
+from tests.manage.support import applicant_by_email, apply, emails_to, link_in
 
 
 def _count(model, *where) -> int:
@@ -134,7 +128,7 @@ def test_delete_asks_for_a_tick_first(smtp, client, htmx, ctx, clock):
 def test_delete_anonymises_and_keeps_the_counts_true(smtp, client, ctx, clock, make_coordinator):
     path = apply(smtp, client, clock, programs=["introductory", "reflective-practice-group"])
     # A second link, from a second e-mail, must stop working too.
-    second = post_form(client, "/manage/link", {"email": "rosa@example.org"})
+    second = send_form(client, "/manage/link", {"email": "rosa@example.org"})
     assert second.status_code == 303
     deliver_due(clock())
     other_link = link_in(
@@ -209,9 +203,9 @@ def test_delete_anonymises_and_keeps_the_counts_true(smtp, client, ctx, clock, m
         assert response.status_code == 404
         assert "This link does not work" in response.get_data(as_text=True)
     # And no new link can be had for the old address.
-    post_form(client, "/manage/link", {"email": "rosa@example.org"})
+    send_form(client, "/manage/link", {"email": "rosa@example.org"})
     clock.advance(minutes=11)
-    post_form(client, "/manage/link", {"email": "rosa@example.org"})
+    send_form(client, "/manage/link", {"email": "rosa@example.org"})
     assert _count(OutboxMessage, OutboxMessage.template == "manage_link") == 1
 
 
@@ -220,7 +214,7 @@ def test_coordinators_still_see_the_anonymised_application(
 ):
     path = apply(smtp, client, clock)
     application_id = applicant_by_email("rosa@example.org").applications[0].id
-    post_form(client, path + "/delete", {"confirm": "y"})
+    send_form(client, path + "/delete", {"confirm": "y"})
     coordinator = login(app.test_client(), make_coordinator())
     page = coordinator.get(f"/coord/applications/{application_id}")
     assert page.status_code == 200
@@ -256,11 +250,11 @@ def test_after_delete_the_address_is_nowhere_in_the_outbox(smtp, app_config, req
     smtp.sink.rcpt_replies["rosa@example.org"] = (
         "550 5.2.1 <rosa@example.org>: Recipient mailbox disabled"
     )
-    assert post_form(client, "/manage/link", {"email": "rosa@example.org"}).status_code == 303
+    assert send_form(client, "/manage/link", {"email": "rosa@example.org"}).status_code == 303
     assert deliver_due(clock()).failed == 1
     assert _count(OutboxMessage, OutboxMessage.status == "failed") == 1
 
-    assert post_form(client, path + "/delete", {"confirm": "y"}).status_code == 303
+    assert send_form(client, path + "/delete", {"confirm": "y"}).status_code == 303
 
     db.session.expire_all()
     # The failed one is dropped like a waiting one: there is nobody to send it to.

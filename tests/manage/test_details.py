@@ -2,17 +2,9 @@
 
 from intake.extensions import db
 from intake.outbox.delivery import deliver_due
-from tests.helpers import AGENCY_DETAILS, csrf_token, submit_agency_application
-from tests.manage.support import (
-    add_cohort,
-    applicant_by_email,
-    apply,
-    checked,
-    emails_to,
-    link_in,
-    places,
-    post_form,
-)
+from tests.factories import add_cohort
+from tests.helpers import AGENCY_DETAILS, csrf_token, send_form, submit_agency_application
+from tests.manage.support import applicant_by_email, apply, checked, emails_to, link_in, places
 
 VALID = {
     "name": "Rosa Q. Example",
@@ -40,7 +32,7 @@ def test_saving_updates_the_rows_and_the_place_shown(smtp, client, ctx, clock):
     add_cohort(clock(), name="Weekend English", time_slot="weekend")
     assert places(client.get(path).get_data(as_text=True)) == {}
 
-    response = post_form(client, path + "/details", {**VALID, "email": "evil@example.org"})
+    response = send_form(client, path + "/details", {**VALID, "email": "evil@example.org"})
     assert response.status_code == 303
     assert response.headers["Location"] == path
 
@@ -55,7 +47,7 @@ def test_saving_updates_the_rows_and_the_place_shown(smtp, client, ctx, clock):
     assert places(page) == {"Evening Spanish": (1, 8), "Weekend English": (1, 8)}
 
     # Dropping a language takes the group out of the list again.
-    post_form(client, path + "/details", {**VALID, "languages": ["en"]})
+    send_form(client, path + "/details", {**VALID, "languages": ["en"]})
     assert applicant_by_email("rosa@example.org").language_codes == ["en"]
     assert places(client.get(path).get_data(as_text=True)) == {"Weekend English": (1, 8)}
 
@@ -63,7 +55,7 @@ def test_saving_updates_the_rows_and_the_place_shown(smtp, client, ctx, clock):
 def test_invalid_answers_come_back_422_with_errors_and_answers_kept(smtp, client, ctx, clock):
     path = apply(smtp, client, clock)
     bad = {"name": "", "phone": "call me", "languages": [], "availability": ["weekend"]}
-    response = post_form(client, path + "/details", bad)
+    response = send_form(client, path + "/details", bad)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Please check your answers" in page
@@ -101,10 +93,10 @@ def test_an_agency_leader_must_keep_a_phone_number(smtp, client, ctx, clock):
     deliver_due(clock())
     path = link_in(emails_to(smtp, AGENCY_DETAILS["email"])[0])
     data = {**VALID, "phone": "", "languages": ["en"], "availability": ["weekday_morning"]}
-    response = post_form(client, path + "/details", data)
+    response = send_form(client, path + "/details", data)
     assert response.status_code == 422
     assert "Enter a phone number where we can reach you." in response.get_data(as_text=True)
-    response = post_form(client, path + "/details", {**data, "phone": "206 555 0111"})
+    response = send_form(client, path + "/details", {**data, "phone": "206 555 0111"})
     assert response.status_code == 303
     applicant = applicant_by_email(AGENCY_DETAILS["email"])
     assert (applicant.name, applicant.phone) == ("Rosa Q. Example", "206 555 0111")

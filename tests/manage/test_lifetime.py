@@ -3,8 +3,8 @@ link changes and shows nothing, and offers a new link by e-mail."""
 
 from intake.extensions import db
 from intake.outbox.delivery import deliver_due
-from tests.helpers import csrf_token
-from tests.manage.support import applicant_by_email, apply, emails_to, link_in, post_form
+from tests.helpers import csrf_token, send_form
+from tests.manage.support import applicant_by_email, apply, emails_to, link_in
 
 DETAILS = {
     "name": "Rosa Changed",
@@ -72,7 +72,7 @@ def test_e_mail_me_my_link_renews_it(smtp, client, ctx, clock):
     clock.advance(days=40)
     assert client.get(old).status_code == 410
 
-    response = post_form(client, "/manage/link", {"email": "rosa@example.org"})
+    response = send_form(client, "/manage/link", {"email": "rosa@example.org"})
     assert response.status_code == 303
     deliver_due(clock())
     new = link_in(

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from intake.extensions import db
 from intake.models import Application, ManageToken, OutboxMessage
 from intake.outbox.delivery import deliver_due
-from tests.helpers import csrf_token
-from tests.manage.support import apply, emails_to, link_in, post_form, text_of
+from tests.helpers import csrf_token, send_form
+from tests.manage.support import apply, emails_to, link_in, text_of
 
 
 def _link_emails(smtp, address):
@@ -24,7 +24,7 @@ def test_known_and_unknown_addresses_get_the_same_page(smtp, client, ctx, clock)
     first = apply(smtp, client, clock)
     answers = {}
     for address in ("rosa@example.org", "nobody@example.org"):
-        response = post_form(client, "/manage/link", {"email": address})
+        response = send_form(client, "/manage/link", {"email": address})
         assert response.status_code == 303
         page = client.get(response.headers["Location"])
         answers[address] = (response.headers["Location"], page.status_code, page.get_data())
@@ -50,7 +50,7 @@ def test_known_and_unknown_addresses_get_the_same_page(smtp, client, ctx, clock)
 
 def test_the_address_is_matched_whatever_its_case(smtp, client, ctx, clock):
     apply(smtp, client, clock)
-    post_form(client, "/manage/link", {"email": "  Rosa@Example.ORG "})
+    send_form(client, "/manage/link", {"email": "  Rosa@Example.ORG "})
     deliver_due(clock())
     assert len(_link_emails(smtp, "rosa@example.org")) == 1
 
@@ -72,7 +72,7 @@ def test_a_double_click_sends_one_email_and_later_asks_send_again(smtp, client, 
 
 
 def test_an_invalid_address_is_a_422_with_the_answer_kept(client, htmx):
-    response = post_form(client, "/manage/link", {"email": "rosa at example"})
+    response = send_form(client, "/manage/link", {"email": "rosa at example"})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Enter an e-mail address like name@example.org." in page
@@ -121,7 +121,7 @@ def test_pages_are_in_the_applicants_language_unless_they_pick_another(smtp, cli
     # The choice holds on the next pages, to the last one.
     page = browser.get(path + "/details").get_data(as_text=True)
     assert '<html lang="zh-Hans">' in page
-    post_form(browser, path + "/delete", {"confirm": "y"})
+    send_form(browser, path + "/delete", {"confirm": "y"})
     page = browser.get("/manage/deleted").get_data(as_text=True)
     assert '<html lang="zh-Hans">' in page
 

@@ -8,20 +8,13 @@ from intake.extensions import db
 from intake.manage import services
 from intake.offers.services import decline, make_offer
 from intake.outbox.delivery import deliver_due
+from tests.factories import add_cohort, submit_waiting
 from tests.helpers import AGENCY_DETAILS, submit_agency_application
-from tests.manage.support import (
-    add_cohort,
-    add_waiting,
-    applicant_by_email,
-    apply,
-    emails_to,
-    link_in,
-    places,
-)
+from tests.manage.support import applicant_by_email, apply, emails_to, link_in, places
 
 
 def test_place_in_line_for_each_fitting_cohort(smtp, client, ctx, clock):
-    add_waiting(
+    submit_waiting(
         clock(),
         name="Ana First",
         email="ana@example.org",
@@ -31,14 +24,14 @@ def test_place_in_line_for_each_fitting_cohort(smtp, client, ctx, clock):
     clock.advance(hours=1)
     path = apply(smtp, client, clock)  # Rosa: en + es, weekday evenings
     clock.advance(hours=1)
-    bo = add_waiting(
+    bo = submit_waiting(
         clock(),
         name="Bo Later",
         email="bo@example.org",
         languages=["es"],
         availability=["weekday_evening"],
     )
-    add_waiting(
+    submit_waiting(
         clock(),
         name="Cy English",
         email="cy@example.org",
@@ -53,7 +46,7 @@ def test_place_in_line_for_each_fitting_cohort(smtp, client, ctx, clock):
     add_cohort(clock(), name="Morning English", time_slot="weekday_morning")
     add_cohort(clock(), name="Evening ASL", language="asl")
     add_cohort(clock(), name="Last winter", start_date=date(2026, 1, 6))
-    add_cohort(clock(), name="Other program", slug="reflective-practice-group")
+    add_cohort(clock(), name="Other program", program="reflective-practice-group")
 
     response = client.get(path)
     page = response.get_data(as_text=True)
@@ -114,7 +107,7 @@ def test_one_count_query_per_cohort_whatever_the_queue_length(smtp, client, app,
 
     few = queries_for_page()
     for i in range(12):
-        add_waiting(
+        submit_waiting(
             clock(),
             name=f"Person {i}",
             email=f"p{i}@example.org",
@@ -157,7 +150,7 @@ def test_an_agency_is_told_its_seats_are_offered_together(smtp, client, ctx, clo
         name="Mandarin mornings",
         language="cmn",
         time_slot="weekday_morning",
-        slug="king-county-consultation",
+        program="king-county-consultation",
         seats=4,
     )
     page = client.get(path).get_data(as_text=True)
@@ -167,7 +160,7 @@ def test_an_agency_is_told_its_seats_are_offered_together(smtp, client, ctx, clo
 
 
 def test_overview_service_ignores_cohorts_the_person_deferred_from(ctx, clock):
-    application = add_waiting(
+    application = submit_waiting(
         clock(),
         name="Dee Ferrer",
         email="dee@example.org",

@@ -6,16 +6,9 @@ from intake.extensions import db
 from intake.models import Application, Cohort, Offer, OutboxMessage, StatusEvent
 from intake.offers.services import make_offer
 from intake.outbox.delivery import deliver_due
-from tests.helpers import csrf_token
-from tests.manage.support import (
-    add_cohort,
-    applicant_by_email,
-    apply,
-    emails_to,
-    link_in,
-    post_form,
-    text_of,
-)
+from tests.factories import add_cohort
+from tests.helpers import csrf_token, send_form
+from tests.manage.support import applicant_by_email, apply, emails_to, link_in, text_of
 
 
 def _application() -> Application:
@@ -97,7 +90,7 @@ def test_withdrawing_an_offered_application_frees_the_seats(smtp, client, ctx, c
     page = client.get(withdraw_url).get_data(as_text=True)
     assert "The seat we are holding for you will go to the next person." in page
 
-    response = post_form(client, withdraw_url, {"reason": ""})
+    response = send_form(client, withdraw_url, {"reason": ""})
     assert response.status_code == 303
 
     db.session.expire_all()
@@ -134,7 +127,7 @@ def test_with_htmx_withdrawing_redirects_and_errors_swap_the_form(smtp, client, 
 def test_a_reason_too_long_without_htmx_is_a_422_page(smtp, client, ctx, clock):
     path = apply(smtp, client, clock)
     withdraw_url = f"{path}/withdraw/{_application().reference}"
-    response = post_form(client, withdraw_url, {"reason": "y" * 1001})
+    response = send_form(client, withdraw_url, {"reason": "y" * 1001})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "<html" in page

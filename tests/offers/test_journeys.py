@@ -12,10 +12,9 @@ from intake.extensions import db
 from intake.models import Application, Cohort, Offer, OutboxMessage, StatusEvent
 from intake.offers.ics import enrollment_invite, session_time
 from intake.offers.services import offer_next
+from tests.factories import SCHEDULE, add_cohort, program
 from tests.respond.support import (
-    SCHEDULE,
     action_paths,
-    add_cohort,
     apply,
     apply_agency,
     deliver,
@@ -23,7 +22,6 @@ from tests.respond.support import (
     offer,
     only,
     press,
-    program,
     snapshot,
     templates_queued,
     text,
@@ -255,7 +253,7 @@ def test_agency_offer_names_the_staff_seats(smtp, app, ctx, client, clock):
     agency = apply_agency(app)
     cohort = add_cohort(
         clock(),
-        program_slug="king-county-consultation",
+        program="king-county-consultation",
         name="Agency morning group",
         time_slot="weekday_morning",
         schedule="Second Thursday, 9:30–11 am",

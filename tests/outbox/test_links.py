@@ -16,17 +16,9 @@ from intake.links import ActionLink, marker
 from intake.models import Application, ManageToken, Offer, OutboxMessage
 from intake.outbox.delivery import deliver_due
 from intake.outbox.services import enqueue
+from tests.factories import add_cohort
 from tests.helpers import csrf_token
-from tests.respond.support import (
-    ACTION_LINK,
-    add_cohort,
-    apply,
-    deliver,
-    html,
-    offer,
-    snapshot,
-    text,
-)
+from tests.respond.support import ACTION_LINK, apply, deliver, html, offer, snapshot, text
 
 MANAGE_LINK = re.compile(r"https://intake\.example\.org(/manage/[A-Za-z0-9_\-]+)")
 

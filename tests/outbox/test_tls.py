@@ -15,13 +15,12 @@ from datetime import timedelta
 
 import pytest
 import trustme
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import OutboxMessage
 from intake.outbox.delivery import deliver_due
-from tests.conftest import SMTPSink
+from tests.conftest import SMTPSink, SocketController
 from tests.helpers import submit_application
 
 
@@ -40,21 +39,15 @@ class TLSSink(SMTPSink):
 class TLSServer:
     """aiosmtpd with a trustme certificate: STARTTLS required, or SMTPS."""
 
-    def __init__(self, port: int, ca: trustme.CA, hosts: tuple[str, ...], smtps: bool):
+    def __init__(self, sock, ca: trustme.CA, hosts: tuple[str, ...], smtps: bool):
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert(*hosts).configure_cert(context)
-        self.sink = TLSSink(port)
+        self.sink = TLSSink(sock.getsockname()[1])
         if smtps:
-            self.controller = Controller(
-                self.sink, hostname="127.0.0.1", port=port, ssl_context=context
-            )
+            self.controller = SocketController(self.sink, sock, ssl_context=context)
         else:
-            self.controller = Controller(
-                self.sink,
-                hostname="127.0.0.1",
-                port=port,
-                tls_context=context,
-                require_starttls=True,
+            self.controller = SocketController(
+                self.sink, sock, tls_context=context, require_starttls=True
             )
 
     def start(self):
@@ -84,15 +77,15 @@ def trust_ca(ca, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def tls_server(request, ca, smtp_port, app_config):
+def tls_server(request, ca, smtp_socket, app_config):
     """A TLS mail server the app is configured for; ``request.param`` is
     (mode, certificate host names)."""
     mode, hosts = request.param
-    server = TLSServer(smtp_port, ca, hosts, smtps=mode == "smtps")
+    server = TLSServer(smtp_socket, ca, hosts, smtps=mode == "smtps")
     server.start()
     app_config.update(
         MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=smtp_port,
+        MAIL_PORT=server.sink.port,
         MAIL_TIMEOUT=5,
         MAIL_USE_TLS=mode == "starttls",
         MAIL_USE_SSL=mode == "smtps",

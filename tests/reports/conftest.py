@@ -4,17 +4,16 @@ cohorts through services and rows, a statement counter, and a late sign-in."""
 from __future__ import annotations
 
 import itertools
-import secrets
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, select
 
-from intake.applications.services import submit_application as submit_service
 from intake.extensions import db
-from intake.models import Applicant, Application, Cohort, Program
+from intake.models import Applicant, Application
 from intake.status.services import move
+from tests.factories import add_cohort, submit_waiting
 from tests.helpers import submit_agency_application, submit_application
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -26,10 +25,6 @@ def local_period(first_day: date, last_day: date) -> tuple[datetime, datetime]:
         datetime.combine(first_day, time.min, tzinfo=PACIFIC),
         datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=PACIFIC),
     )
-
-
-def program(slug: str) -> Program:
-    return db.session.scalar(select(Program).where(Program.slug == slug))
 
 
 def applications_of(email: str) -> list[Application]:
@@ -68,6 +63,26 @@ def make_waitlist(apply, apply_agency):
     for _ in range(5):
         apply(programs=["reflective-practice-group"], languages=["en"])
     apply_agency(seats="6", languages=["en", "cmn"])
+
+
+def make_cohorts(now: datetime) -> None:
+    """Upcoming cohorts: introductory in English in 20 days (8 seats, 1 offered, 2
+    taken) and in Spanish in 40 days (6 seats); the agency program in English today
+    (10 seats)."""
+    today = date(2026, 3, 2)
+    add_cohort(
+        now,
+        program="introductory",
+        language="en",
+        start_date=today + timedelta(days=20),
+        seats=8,
+        offered=1,
+        enrolled=2,
+    )
+    add_cohort(now, program="king-county-consultation", language="en", start_date=today, seats=10)
+    add_cohort(
+        now, program="introductory", language="es", start_date=today + timedelta(days=40), seats=6
+    )
 
 
 def make_waiting_times(apply, clock):
@@ -119,28 +134,6 @@ def apply_agency(app):
 
 
 @pytest.fixture
-def add_cohort(ctx, clock):
-    def add(slug: str, language: str, start_date: date, seats=8, offered=0, enrolled=0):
-        cohort = Cohort(
-            program=program(slug),
-            name=f"{slug} {language} {start_date}",
-            language=language,
-            facilitator="Facilitator",
-            schedule="First Tuesday of the month",
-            start_date=start_date,
-            seats=seats,
-            seats_offered=offered,
-            seats_enrolled=enrolled,
-            created_at=clock(),
-        )
-        db.session.add(cohort)
-        db.session.commit()
-        return cohort
-
-    return add
-
-
-@pytest.fixture
 def add_applications(ctx, clock):
     """Many applications at once through the submit service (the forms would be slow),
     spread over programs, languages and statuses, created before the clock's now
@@ -150,28 +143,23 @@ def add_applications(ctx, clock):
     slugs = ["introductory", "reflective-practice-group"]
 
     def add(count: int) -> None:
-        programs = {p.slug: p for p in db.session.scalars(select(Program))}
         for _ in range(count):
             n = next(serial)
             now = clock() - timedelta(days=n % 300, hours=n % 24)
-            applicant = submit_service(
-                kind="individual",
-                programs=[programs[slugs[n % 2]]],
+            application = submit_waiting(
+                now,
+                program=slugs[n % 2],
                 answers={
                     "works_with_young_children": "unsure" if n % 6 == 0 else "direct",
                     "roles": ["home_visitor"],
                 },
-                details={
-                    "name": f"Bulk {n}",
-                    "email": f"bulk{n}@example.org",
-                    "languages": languages[n % len(languages)],
-                    "availability": ["weekday_evening"],
-                },
-                locale="en",
-                form_token=secrets.token_hex(16),
-                now=now,
+                name=f"Bulk {n}",
+                email=f"bulk{n}@example.org",
+                languages=languages[n % len(languages)],
+                availability=["weekday_evening"],
+                expect_status=None,
+                commit=False,
             )
-            (application,) = applicant.applications
             if n % 6 and n % 4 == 0:
                 move(application, "offered", actor="coordinator", now=now)
                 if n % 8 == 0:
@@ -207,7 +195,7 @@ class StatementCounter:
 
 @pytest.fixture
 def statements(app):
-    """Every SQL statement the app (not the test's own ``ctx``) sends."""
+    """Every SQL statement the app sends (count them around a request)."""
     with app.app_context():
         engine = db.engine
     counter = StatementCounter()

@@ -7,14 +7,15 @@ from intake.applications.services import submit_application as submit_service
 from intake.extensions import db
 from intake.reports import services
 from intake.reports.services import ReasonCount, Waiting, WeekCount
+from tests.factories import add_cohort, program
 from tests.reports.conftest import (
     PACIFIC,
     advance,
     applications_of,
     local_period,
+    make_cohorts,
     make_waiting_times,
     make_waitlist,
-    program,
 )
 
 YEAR = local_period(date(2025, 3, 3), date(2026, 3, 2))
@@ -58,14 +59,19 @@ def test_waitlist_by_program_and_language(ctx, clock, apply, apply_agency):
     db.session.rollback()
 
 
-def test_demand_against_free_seats_per_language(ctx, clock, apply, apply_agency, add_cohort):
+def test_demand_against_free_seats_per_language(ctx, clock, apply, apply_agency):
     make_waitlist(apply, apply_agency)
     today = date(2026, 3, 2)
-    add_cohort("introductory", "en", today + timedelta(days=20), seats=8, offered=1, enrolled=2)
-    add_cohort("king-county-consultation", "en", today, seats=10)
-    add_cohort("introductory", "es", today + timedelta(days=40), seats=6)
+    make_cohorts(clock())
     # Started yesterday: its free seat is not one people waiting can take.
-    add_cohort("introductory", "en", today - timedelta(days=1), seats=8, enrolled=7)
+    add_cohort(
+        clock(),
+        program="introductory",
+        language="en",
+        start_date=today - timedelta(days=1),
+        seats=8,
+        enrolled=7,
+    )
 
     demand = {d.language: d for d in services.demand_vs_seats(None, clock(), tz=PACIFIC)}
     assert list(demand) == ["en", "es", "cmn", "asl"]

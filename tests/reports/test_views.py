@@ -1,9 +1,10 @@
 """The reports page as a coordinator sees it, with and without htmx."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
-from tests.reports.conftest import advance, make_waiting_times, make_waitlist
+from tests.factories import add_cohort
+from tests.reports.conftest import advance, make_cohorts, make_waiting_times, make_waitlist
 from tests.reports.page import row, table
 
 PAGE = "/coord/reports"
@@ -24,13 +25,10 @@ def test_anonymous_people_are_sent_to_sign_in(client):
 
 
 def test_waitlist_and_demand_with_small_counts_hidden(
-    app, apply, apply_agency, add_cohort, sign_in
+    app, ctx, clock, apply, apply_agency, sign_in
 ):
     make_waitlist(apply, apply_agency)
-    today = date(2026, 3, 2)
-    add_cohort("introductory", "en", today + timedelta(days=20), seats=8, offered=1, enrolled=2)
-    add_cohort("king-county-consultation", "en", today, seats=10)
-    add_cohort("introductory", "es", today + timedelta(days=40), seats=6)
+    make_cohorts(clock())
     # A coordinator of every program reads every program's numbers (issue 9 item 6:
     # others read only their own programs', see tests/auth/test_scope_walk.py).
     response = sign_in().get(PAGE)
@@ -262,10 +260,15 @@ def test_reasons_people_were_not_eligible(app, ctx, clock, apply, apply_agency, 
 
 
 def test_statements_per_page_do_not_grow_with_applications(
-    app, ctx, add_applications, add_cohort, statements, sign_in
+    app, ctx, clock, add_applications, statements, sign_in
 ):
-    add_cohort("introductory", "en", date(2026, 4, 1))
-    add_cohort("reflective-practice-group", "es", date(2026, 5, 1))
+    add_cohort(clock(), program="introductory", language="en", start_date=date(2026, 4, 1))
+    add_cohort(
+        clock(),
+        program="reflective-practice-group",
+        language="es",
+        start_date=date(2026, 5, 1),
+    )
     add_applications(10)
     client = sign_in()
     client.get(PAGE)  # warm-up: nothing cached should matter, but count like for like

@@ -4,7 +4,7 @@ journeys through offers, check-ins and the response pages."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from email.message import EmailMessage
 
 from sqlalchemy import func, select
@@ -17,15 +17,14 @@ from intake.models import (
     Cohort,
     Offer,
     OutboxMessage,
-    Program,
     StatusEvent,
 )
 from intake.offers.services import make_offer
 from intake.outbox.delivery import deliver_due
+from tests.factories import add_cohort
 from tests.helpers import csrf_token, submit_agency_application, submit_application
 
 ACTION_LINK = re.compile(r"https://intake\.example\.org(/respond/([a-z_]+)/[A-Za-z0-9_.\-]+)")
-SCHEDULE = "First Tuesday of the month, 6–8 pm"
 
 
 def apply(
@@ -70,36 +69,6 @@ def apply_agency(app, **details) -> Application:
     ).one()
     assert application.status == "waitlisted", application.status
     return application
-
-
-def program(slug: str = "introductory") -> Program:
-    return db.session.scalars(select(Program).where(Program.slug == slug)).one()
-
-
-def add_cohort(
-    now: datetime,
-    program_slug: str = "introductory",
-    name: str = "Spring evening group",
-    language: str = "en",
-    seats: int = 8,
-    time_slot: str | None = "weekday_evening",
-    schedule: str = SCHEDULE,
-    start_date: date = date(2026, 4, 7),
-) -> Cohort:
-    cohort = Cohort(
-        program=program(program_slug),
-        name=name,
-        language=language,
-        facilitator="Mai Facilitator",
-        schedule=schedule,
-        time_slot=time_slot,
-        start_date=start_date,
-        seats=seats,
-        created_at=now,
-    )
-    db.session.add(cohort)
-    db.session.commit()
-    return cohort
 
 
 def offer(cohort: Cohort, application: Application, now: datetime) -> Offer:

@@ -1,8 +1,7 @@
 import threading
-import time
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from intake.eligibility.rules import Decision
 from intake.extensions import db
@@ -10,6 +9,7 @@ from intake.models import Application, Coordinator, OutboxMessage, StatusEvent
 from intake.review import services
 from intake.status.services import ReasonRequired
 from intake.status.states import TransitionNotAllowed
+from tests.conftest import wait_until, waiting_for_a_lock
 
 
 def _count(model, *where):
@@ -81,7 +81,13 @@ def test_two_coordinators_at_the_same_moment_give_one_outcome(
     application_id = apply_for_review("Ana A").id
     coordinator_ids = [make_coordinator(email=f"c{i}@example.org").id for i in range(2)]
     first_flushed = threading.Event()
+    second_trying = threading.Event()
     outcomes = {}
+    engine = db.engine
+
+    def note_second_trying(*args):
+        if first_flushed.is_set() and threading.current_thread() is threads[1]:
+            second_trying.set()
 
     def decide(index, action):
         with app.app_context():
@@ -99,7 +105,10 @@ def test_two_coordinators_at_the_same_moment_give_one_outcome(
                     )
                 if index == 0:
                     first_flushed.set()
-                    time.sleep(0.3)  # hold the row while the other tries
+                    # Hold the row until the other is trying to change it too.
+                    second_trying.wait(timeout=10)
+                    if engine.dialect.name == "postgresql":
+                        wait_until(lambda: waiting_for_a_lock(engine), "the second to block")
                 db.session.commit()
                 outcomes[index] = "done"
             except TransitionNotAllowed as refused:
@@ -114,10 +123,14 @@ def test_two_coordinators_at_the_same_moment_give_one_outcome(
         threading.Thread(target=decide, args=(0, winner)),
         threading.Thread(target=decide, args=(1, loser)),
     ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    event.listen(engine, "before_cursor_execute", note_second_trying)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        event.remove(engine, "before_cursor_execute", note_second_trying)
 
     final = "waitlisted" if winner == "approve" else "ineligible"
     assert outcomes == {0: "done", 1: final}

@@ -7,6 +7,7 @@ from sqlalchemy.exc import InvalidRequestError
 
 from intake.auth.scope import EVERYTHING
 from intake.waitlist.queries import Filters, find_page
+from tests.factories import add_cohort
 from tests.waitlist.conftest import names, summary
 
 
@@ -27,9 +28,9 @@ URLS = [
 
 
 def test_a_page_costs_the_same_statements_at_10_and_at_1000_rows(
-    coordinator_client, add_many, make_cohort, statements
+    coordinator_client, clock, add_many, statements
 ):
-    cohort = make_cohort(language="en", time_slot="weekday_evening")
+    cohort = add_cohort(clock())
     urls = [*URLS, f"/coord/waitlist?cohort={cohort.id}"]
     add_many(10, languages=("en", "es"), availability=("weekday_evening", "weekend"))
     small = {url: statements_for(coordinator_client, statements, url) for url in urls}

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from intake.waitlist.queries import Filters, parse_filters
+from tests.factories import add_cohort
 from tests.helpers import submit_agency_application, submit_application
 from tests.waitlist.conftest import names, summary, table_rows
 
@@ -155,8 +156,8 @@ def test_filter_by_kind(coordinator_client, add):
     assert names(get(coordinator_client, "?kind=agency")) == ["Kids Place Led by Leader · 3 seats"]
 
 
-def test_filter_by_cohort_fit(coordinator_client, add, make_cohort):
-    cohort = make_cohort(program="introductory", language="es", time_slot="weekday_evening")
+def test_filter_by_cohort_fit(coordinator_client, clock, add):
+    cohort = add_cohort(clock(), name="es weekday_evening", language="es")
     add("Fits", languages=("en", "es"), availability=("weekday_morning", "weekday_evening"))
     add("Wrong language", languages=("en",), availability=("weekday_evening",))
     add("Wrong time", languages=("es",), availability=("weekday_morning",))
@@ -168,7 +169,7 @@ def test_filter_by_cohort_fit(coordinator_client, add, make_cohort):
     assert "Fits cohort: es weekday_evening (Español, Weekday evenings)" in page
 
     # A cohort without a time slot matches on program and language only.
-    anytime = make_cohort(program="introductory", language="es", time_slot=None)
+    anytime = add_cohort(clock(), name="es any time", language="es", time_slot=None)
     assert sorted(names(get(coordinator_client, f"?cohort={anytime.id}"))) == [
         "Fits",
         "Wrong time",
