@@ -49,7 +49,9 @@ def live_server(request, app_config):
         "`app` was created before `live_server`: list live_server (or page_js/page_nojs) "
         "before app in the test's arguments"
     )
-    server = make_server("127.0.0.1", port, app, threaded=True, fd=sock.fileno())
+    server = make_server(
+        "127.0.0.1", port, _closes_its_files(app), threaded=True, fd=sock.fileno()
+    )
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield base_url
@@ -57,6 +59,24 @@ def live_server(request, app_config):
     server.server_close()
     sock.close()
     thread.join(timeout=5)
+
+
+def _closes_its_files(app):
+    """The app, with each response's iterable closed when werkzeug's development server
+    drops it: when Chromium resets a connection (it cancels its own favicon fetch), the
+    server's cleanup raises before it calls close(), and the open static file would
+    surface later as a ResourceWarning in whichever test is running."""
+
+    def serve(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            yield from iterable
+        finally:
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                close()
+
+    return serve
 
 
 def require_chromium() -> None:
@@ -99,6 +119,9 @@ class Watchdog:
         self.problems: list[str] = []
         # 422 is how the app answers a form with mistakes; a test may allow more.
         self.allowed_statuses = {422}
+        # htmx requests answered with HX-Redirect: htmx navigates away at once, and
+        # Chromium may then call the finished request "aborted" (method, url).
+        self.redirected: set[tuple[str, str]] = set()
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         page.on("requestfailed", self._on_request_failed)
@@ -127,10 +150,14 @@ class Watchdog:
         # fetch when a test navigates on at once: not something the page did.
         if req.url.endswith("/static/favicon.svg") and req.failure == "net::ERR_ABORTED":
             return
+        if req.failure == "net::ERR_ABORTED" and (req.method, req.url) in self.redirected:
+            return
         if self._ours(req.url):
             self.problems.append(f"request failed: {req.method} {req.url}: {req.failure}")
 
     def _on_response(self, response) -> None:
+        if response.headers.get("hx-redirect"):
+            self.redirected.add((response.request.method, response.url))
         if (
             self._ours(response.url)
             and response.status >= 400

@@ -82,6 +82,9 @@ def test_two_coordinators_at_the_same_moment_give_one_outcome(
     coordinator_ids = [make_coordinator(email=f"c{i}@example.org").id for i in range(2)]
     first_flushed = threading.Event()
     second_trying = threading.Event()
+    # Both read the application before either decides (a slow start must not read
+    # the first one's decision).
+    both_read = threading.Barrier(2, timeout=10)
     outcomes = {}
     engine = db.engine
 
@@ -94,6 +97,7 @@ def test_two_coordinators_at_the_same_moment_give_one_outcome(
             application = db.session.get(Application, application_id)
             actor = db.session.get(Coordinator, coordinator_ids[index])
             assert application.status == "needs_review"  # both see it in review
+            both_read.wait()
             if index == 1:
                 first_flushed.wait(timeout=10)
             try:
