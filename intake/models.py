@@ -85,9 +85,37 @@ class Program(Model):
     auto_offer: Mapped[bool] = mapped_column(Boolean, default=False)
     # Reply-To of applicant e-mail, so a person who simply answers reaches a human.
     coordinator_email: Mapped[str | None] = mapped_column(String(254))
+    # A group's shape, as data (seeded from the programs' pages; a cohort's sessions
+    # are generated from these and then edited one by one).
+    session_count: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
+    session_minutes: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    # "weekly", "biweekly" or "monthly": how sessions are spaced by default.
+    session_pattern: Mapped[str] = mapped_column(
+        String(10), default="weekly", server_default="weekly"
+    )
+    # Reflective supervision / consultation credited per attended session (None: the
+    # session's length) and the most a group can credit (None: no cap), in minutes.
+    credit_minutes_per_session: Mapped[int | None] = mapped_column(Integer)
+    credit_cap_minutes: Mapped[int | None] = mapped_column(Integer)
+    # Part of the group meets in person (e.g. a retreat).
+    has_in_person_part: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # Completed = attended at least this share of the sessions held (not cancelled).
+    completion_percent: Mapped[int] = mapped_column(Integer, default=80, server_default="80")
+    # Agencies: staff are named this many days before the first session, and can be
+    # replaced until this session number has been held.
+    staff_naming_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    staff_replace_until_session: Mapped[int] = mapped_column(
+        Integer, default=2, server_default="2"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (CheckConstraint("kind in ('individual', 'agency')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind in ('individual', 'agency')", name="kind"),
+        CheckConstraint("session_pattern in ('weekly', 'biweekly', 'monthly')", name="pattern"),
+        CheckConstraint("completion_percent between 1 and 100", name="completion_percent"),
+    )
 
 
 class Applicant(Model):
@@ -360,6 +388,12 @@ class OutboxMessage(Model):
     application_id: Mapped[int | None] = mapped_column(
         ForeignKey("applications.id", ondelete="SET NULL"), index=True
     )
+    # The named staff member it is for (their own link: kind "participant").
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), index=True
+    )
+    # A letter attached as a PDF, rendered by the worker as it sends.
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id", ondelete="SET NULL"))
     # The coordinator it is for, when it carries a password link.
     coordinator_id: Mapped[int | None] = mapped_column(
         ForeignKey("coordinators.id", ondelete="SET NULL"), index=True
@@ -400,7 +434,9 @@ class OutboxMessage(Model):
 
 
 class Coordinator(UserMixin, Model):
-    """A person who runs the programs: role "coordinator" or "admin"."""
+    """A person who runs the programs: role "coordinator" or "admin"; or a
+    "facilitator", who sees only the rosters of their own cohorts (CohortFacilitator)
+    and never self-identification answers."""
 
     __tablename__ = "coordinators"
 
@@ -422,7 +458,9 @@ class Coordinator(UserMixin, Model):
 
     programs: Mapped[list[Program]] = relationship(secondary="coordinator_programs")
 
-    __table_args__ = (CheckConstraint("role in ('coordinator', 'admin')", name="role"),)
+    __table_args__ = (
+        CheckConstraint("role in ('coordinator', 'admin', 'facilitator')", name="role"),
+    )
 
     # Flask-Login: UserMixin, but a deactivated coordinator is not active (nor so
     # authenticated), and the cookie holds the session token with the id, so a new
@@ -437,6 +475,10 @@ class Coordinator(UserMixin, Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role == "facilitator"
 
     @property
     def has_totp(self) -> bool:
@@ -517,9 +559,18 @@ class Cohort(Model):
     # Counters kept by conditional UPDATEs, so the last seat is never given twice.
     seats_offered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     seats_enrolled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The facilitator's credential as the letter states it (e.g. "IMH-E® Mentor").
+    facilitator_credential: Mapped[str | None] = mapped_column(String(200))
+    # When the group's end was processed (completions, letters, survey): once.
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the coordinators were told of seats an agency did not name: once.
+    unnamed_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     program: Mapped[Program] = relationship()
+    sessions: Mapped[list[CohortSession]] = relationship(
+        back_populates="cohort", order_by="CohortSession.starts_at"
+    )
 
     __table_args__ = (
         CheckConstraint("seats >= 2 AND seats <= 12", name="seats_range"),
@@ -579,3 +630,195 @@ class Offer(Model):
             name="status",
         ),
     )
+
+
+class CohortFacilitator(Model):
+    """A facilitator account's cohorts: the only rosters it sees."""
+
+    __tablename__ = "cohort_facilitators"
+
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    )
+    coordinator_id: Mapped[int] = mapped_column(
+        ForeignKey("coordinators.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class CohortSession(Model):
+    """One meeting of a cohort: when, how long, where. Moved or cancelled one by one;
+    ``sequence`` goes up with each change, as the calendar update's SEQUENCE."""
+
+    __tablename__ = "cohort_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    minutes: Mapped[int] = mapped_column(Integer)
+    # "online" (meeting_url) or "in_person" (place)
+    location_kind: Mapped[str] = mapped_column(String(10), default="online")
+    meeting_url: Mapped[str | None] = mapped_column(String(500))
+    place: Mapped[str | None] = mapped_column(Text)
+    # "scheduled" or "cancelled"
+    status: Mapped[str] = mapped_column(String(10), default="scheduled")
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="sessions")
+
+    __table_args__ = (
+        Index("ix_cohort_sessions_cohort", "cohort_id", "starts_at"),
+        Index("ix_cohort_sessions_due", "status", "starts_at"),
+        CheckConstraint("minutes between 15 and 720", name="minutes"),
+        CheckConstraint("location_kind in ('online', 'in_person')", name="location_kind"),
+        CheckConstraint("status in ('scheduled', 'cancelled')", name="status"),
+    )
+
+
+class Participant(Model):
+    """A person in a group: the applicant themself for an individual application, or
+    a staff member an agency's director named for one of its seats. Attendance, hours
+    and letters are theirs."""
+
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    # Set for an individual (the participant is the applicant); None for named staff.
+    applicant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applicants.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    access_needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    access_needs_other: Mapped[str | None] = mapped_column(Text)
+    # "active", "replaced" (by replaced_by), "withdrawn" or "completed"
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    replaced_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    application: Mapped[Application] = relationship()
+    cohort: Mapped[Cohort] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(
+            "status in ('active', 'replaced', 'withdrawn', 'completed')", name="status"
+        ),
+        # An individual is in a cohort once.
+        Index(
+            "uq_participants_applicant_cohort",
+            "applicant_id",
+            "cohort_id",
+            unique=True,
+            postgresql_where=text("applicant_id IS NOT NULL"),
+            sqlite_where=text("applicant_id IS NOT NULL"),
+        ),
+    )
+
+
+class ParticipantToken(Model):
+    """A named staff member's own link (an individual uses their manage link). Only
+    the SHA-256 is stored; the delivery worker mints it as it sends."""
+
+    __tablename__ = "participant_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Attendance(Model):
+    """Whether a participant was at a session; one row per pair, changed in place."""
+
+    __tablename__ = "attendance"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("cohort_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    # "present", "absent" or "excused"
+    status: Mapped[str] = mapped_column(String(8))
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinators.id", ondelete="SET NULL")
+    )
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("status in ('present', 'absent', 'excused')", name="status"),
+    )
+
+
+class Letter(Model):
+    """A letter documenting a participant's reflective supervision / consultation
+    hours. ``facts`` is what it states, fixed when issued (the PDF is rendered from
+    them); ``code`` is printed on it and opens the public verification page. A
+    re-issued letter replaces this one (``replaced_by``)."""
+
+    __tablename__ = "letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    # {"participant", "program", "cohort", "facilitator", "credential", "first_date",
+    #  "last_date", "sessions": [{"date", "minutes"}], "credited_minutes"}
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    locale: Mapped[str] = mapped_column(String(8))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinators.id", ondelete="SET NULL")
+    )
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id"))
+
+    participant: Mapped[Participant] = relationship()
+
+
+class SurveyResponse(Model):
+    """An evaluation of a group, anonymous unless the person chose to give their name:
+    it points at the cohort, not at the person (SurveyReceipt says who answered)."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    locale: Mapped[str] = mapped_column(String(8))
+    # {"question key": 1..5}
+    ratings: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    comments: Mapped[str | None] = mapped_column(Text)
+    # Only when the person ticked "you may use my name".
+    named_participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    # Only the day: an exact time could be matched with a receipt's.
+    created_on: Mapped[date] = mapped_column(Date)
+
+
+class SurveyReceipt(Model):
+    """That a participant has answered the survey (once), kept apart from what they
+    answered."""
+
+    __tablename__ = "survey_receipts"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -23,6 +23,8 @@ from intake.models import (
     ApplicantLanguage,
     Application,
     Cohort,
+    CohortSession,
+    Participant,
     Program,
     SelfIdentification,
 )
@@ -216,3 +218,73 @@ def submit_waiting(
     if commit:
         db.session.commit()
     return application
+
+
+def add_sessions(
+    cohort: Cohort,
+    first: datetime,
+    *,
+    count: int = 6,
+    every: timedelta = timedelta(weeks=1),
+    minutes: int = 90,
+    meeting_url: str | None = "https://meet.example.org/group",
+    commit: bool = True,
+) -> list[CohortSession]:
+    """``count`` scheduled online sessions of ``cohort``, the first at ``first`` (aware)."""
+    sessions = [
+        CohortSession(
+            cohort=cohort,
+            starts_at=first + every * index,
+            minutes=minutes,
+            location_kind="online",
+            meeting_url=meeting_url,
+            status="scheduled",
+            created_at=first - timedelta(days=30),
+            updated_at=first - timedelta(days=30),
+        )
+        for index in range(count)
+    ]
+    db.session.add_all(sessions)
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+    return sessions
+
+
+def add_participant(
+    application: Application,
+    cohort: Cohort,
+    now: datetime,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    locale: str | None = None,
+    staff: bool = False,
+    role: str | None = None,
+    access_needs: Iterable[str] = (),
+    commit: bool = True,
+) -> Participant:
+    """A participant of ``cohort``: the application's applicant, or with ``staff`` a
+    person its agency named (name and e-mail then required)."""
+    applicant = application.applicant
+    participant = Participant(
+        application=application,
+        cohort=cohort,
+        applicant_id=None if staff else applicant.id,
+        name=name or applicant.name,
+        email=email or applicant.email,
+        email_key=(email or applicant.email).lower(),
+        role=role,
+        locale=locale or applicant.locale,
+        access_needs=list(access_needs),
+        status="active",
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(participant)
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+    return participant

@@ -1,6 +1,6 @@
 """applications.status only holds the state machine's statuses
 
-Revision ID: 0010_services
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-26 06:30:00
 
@@ -9,7 +9,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_services'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None
