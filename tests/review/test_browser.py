@@ -142,6 +142,8 @@ def test_application_page_in_a_browser(
         expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
         url = page.url
         if javascript:
+            # htmx is deferred: a form used before the page's load is sent the plain way.
+            page.wait_for_load_state("load")
             page.evaluate("window.sameDocument = true")
 
         # A note: without JavaScript the page comes back; with it, only its parts swap.
