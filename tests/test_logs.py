@@ -36,6 +36,7 @@ from intake.logredact import redact_text, redact_url
 from intake.manage import services as manage_services
 from intake.models import Applicant, Application
 from intake.outbox.delivery import deliver_due
+from tests.browser.plugin import closes_its_files
 from tests.conftest import bound_socket
 from tests.factories import add_cohort
 from tests.helpers import (
@@ -364,7 +365,7 @@ def test_no_token_address_or_self_identification_in_any_log(
     assert "Something went wrong on our side" in failed.get_data(as_text=True)
 
     # The same requests once more through the development server (werkzeug's log).
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closes_its_files(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -50,7 +50,7 @@ def live_server(request, app_config):
         "before app in the test's arguments"
     )
     server = make_server(
-        "127.0.0.1", port, _closes_its_files(app), threaded=True, fd=sock.fileno()
+        "127.0.0.1", port, closes_its_files(app), threaded=True, fd=sock.fileno()
     )
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -61,7 +61,7 @@ def live_server(request, app_config):
     thread.join(timeout=5)
 
 
-def _closes_its_files(app):
+def closes_its_files(app):
     """The app, with each response's iterable closed when werkzeug's development server
     drops it: when Chromium resets a connection (it cancels its own favicon fetch), the
     server's cleanup raises before it calls close(), and the open static file would

@@ -28,7 +28,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from tests.browser.plugin import CHROMIUM, CHROMIUM_ARGS, open_page
+from tests.browser.plugin import CHROMIUM, CHROMIUM_ARGS, closes_its_files, open_page
 from tests.browser.test_individual_journey import (
     ZIP_LABEL,
     _answer_screener,
@@ -206,7 +206,9 @@ def https_server(request, app_config, tmp_path, certificate, nginx_binary):
     )
     app = request.getfixturevalue("app")
     assert app.config["PUBLIC_BASE_URL"] == base_url, "list https_server before app"
-    server = make_server("127.0.0.1", app_port, app, threaded=True, fd=app_socket.fileno())
+    server = make_server(
+        "127.0.0.1", app_port, closes_its_files(app), threaded=True, fd=app_socket.fileno()
+    )
     thread = threading.Thread(target=server.serve_forever, name="app-behind-nginx", daemon=True)
     thread.start()
 
