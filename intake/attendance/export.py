@@ -1,0 +1,84 @@
+"""A cohort's roster as a CSV file for its facilitators and coordinators: names,
+e-mail addresses, language, role and access needs (to book interpreters and
+captions), streamed and safe to open in a spreadsheet (``neutralise``, as the
+waitlist's export).
+
+Never any self-identification answer: ``roster_query`` names every column it reads,
+all of them from the participant.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from flask_babel import gettext
+from sqlalchemy import Select, func, select
+
+from intake import choices
+from intake.extensions import db
+from intake.i18n import LANGUAGE_NAMES
+from intake.models import Participant
+from intake.waitlist.export import BATCH_SIZE, neutralise
+
+COLUMNS = ["Name", "E-mail", "Language", "Role", "Access needs", "Status"]
+# People on the roster: in the group now, or finished it.
+ON_ROSTER = ("active", "completed")
+STATUS_LABELS = {"active": "In the group", "completed": "Completed"}
+
+
+def roster_query(cohort_id: int) -> Select:
+    """The columns the file shows, named one by one, in name order."""
+    return (
+        select(
+            Participant.name,
+            Participant.email,
+            Participant.locale,
+            Participant.role,
+            Participant.access_needs,
+            Participant.access_needs_other,
+            Participant.status,
+        )
+        .where(Participant.cohort_id == cohort_id, Participant.status.in_(ON_ROSTER))
+        .order_by(func.lower(Participant.name), Participant.id)
+    )
+
+
+def row(record, roles: dict[str, str], needs: dict[str, str]) -> list[object]:
+    access = [needs.get(need, need) for need in record.access_needs or []]
+    if record.access_needs_other:
+        access.append(record.access_needs_other)
+    return [
+        record.name,
+        record.email,
+        LANGUAGE_NAMES.get(record.locale, record.locale),
+        roles.get(record.role, record.role) if record.role else "",
+        "; ".join(access),
+        STATUS_LABELS.get(record.status, record.status),
+    ]
+
+
+def csv_chunks(cohort_id: int, batch_size: int | None = None) -> Iterator[str]:
+    """The CSV text, a chunk per batch of rows; a byte order mark first so spreadsheets
+    read UTF-8 (names in Spanish and Chinese)."""
+    roles = {key: gettext(label) for key, label in choices.ROLES}
+    needs = {key: gettext(label) for key, label in choices.ACCESS_NEEDS}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    yield "\ufeff" + _drain(buffer)
+    result = db.session.execute(
+        roster_query(cohort_id).execution_options(yield_per=batch_size or BATCH_SIZE)
+    )
+    for batch in result.partitions():
+        for record in batch:
+            writer.writerow([neutralise(cell) for cell in row(record, roles, needs)])
+        yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
