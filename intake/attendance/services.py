@@ -110,8 +110,7 @@ def roster(session: CohortSession) -> list[RosterRow]:
         select(Participant, Attendance.status)
         .outerjoin(
             Attendance,
-            (Attendance.participant_id == Participant.id)
-            & (Attendance.session_id == session.id),
+            (Attendance.participant_id == Participant.id) & (Attendance.session_id == session.id),
         )
         .where(Participant.cohort_id == session.cohort_id, Participant.status == "active")
         .order_by(func.lower(Participant.name), Participant.id)
@@ -124,8 +123,7 @@ def roster_row(session: CohortSession, participant_id: int) -> RosterRow:
         select(Participant, Attendance.status)
         .outerjoin(
             Attendance,
-            (Attendance.participant_id == Participant.id)
-            & (Attendance.session_id == session.id),
+            (Attendance.participant_id == Participant.id) & (Attendance.session_id == session.id),
         )
         .where(Participant.id == participant_id)
     ).one()

@@ -715,9 +715,7 @@ def test_a_facilitator_sees_only_the_rosters_of_its_own_cohorts(walk, clients, w
     assert "Waitlist" not in page  # the menu offers only their groups
 
 
-def test_a_cohorts_facilitator_sees_its_roster_and_never_self_identification(
-    walk, clients, world
-):
+def test_a_cohorts_facilitator_sees_its_roster_and_never_self_identification(walk, clients, world):
     """The hidden cohort's own facilitator: its roster and sessions (Zebulon's name),
     never a self-identification answer, and still nothing else of the workspace."""
     client = clients["leader"]
