@@ -9,18 +9,15 @@ all of them from the participant.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 
 from flask_babel import gettext
 from sqlalchemy import Select, func, select
 
 from intake import choices
-from intake.extensions import db
 from intake.i18n import LANGUAGE_NAMES
 from intake.models import Participant
-from intake.waitlist.export import BATCH_SIZE, neutralise
+from intake.waitlist.export import stream_csv
 
 COLUMNS = ["Name", "E-mail", "Language", "Role", "Access needs", "Status"]
 # People on the roster: in the group now, or finished it.
@@ -60,25 +57,9 @@ def row(record, roles: dict[str, str], needs: dict[str, str]) -> list[object]:
 
 
 def csv_chunks(cohort_id: int, batch_size: int | None = None) -> Iterator[str]:
-    """The CSV text, a chunk per batch of rows; a byte order mark first so spreadsheets
-    read UTF-8 (names in Spanish and Chinese)."""
+    """The CSV text, a chunk per batch of rows (``stream_csv``, as the waitlist's)."""
     roles = {key: gettext(label) for key, label in choices.ROLES}
     needs = {key: gettext(label) for key, label in choices.ACCESS_NEEDS}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    yield "\ufeff" + _drain(buffer)
-    result = db.session.execute(
-        roster_query(cohort_id).execution_options(yield_per=batch_size or BATCH_SIZE)
+    return stream_csv(
+        COLUMNS, roster_query(cohort_id), lambda record: row(record, roles, needs), batch_size
     )
-    for batch in result.partitions():
-        for record in batch:
-            writer.writerow([neutralise(cell) for cell in row(record, roles, needs)])
-        yield _drain(buffer)
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text

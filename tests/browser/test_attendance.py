@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
 from intake.extensions import db
-from intake.models import Attendance, CohortFacilitator
+from intake.models import CohortFacilitator
+from tests.attendance.test_attendance import _marks
 from tests.conftest import PASSWORD
 from tests.factories import add_cohort, add_participant, add_sessions, application_maker
 
@@ -33,17 +33,6 @@ def evening(live_server, ctx, clock, make_coordinator):
     db.session.add(CohortFacilitator(cohort_id=cohort.id, coordinator_id=user.id))
     db.session.commit()
     return {"user": user, "people": people, "session": sessions[0]}
-
-
-def _marks(session_id):
-    db.session.expire_all()
-    return dict(
-        db.session.execute(
-            select(Attendance.participant_id, Attendance.status).where(
-                Attendance.session_id == session_id
-            )
-        ).all()
-    )
 
 
 def _evening(page: Page, evening, check_a11y, *, javascript: bool) -> None:
