@@ -414,3 +414,62 @@ def test_create_coordinator_command_makes_a_facilitator(app, ctx):
         select(Coordinator).where(Coordinator.email == "fred@example.org")
     ).one()
     assert fred.role == "facilitator"
+
+
+def test_a_cancelled_session_has_nothing_to_mark(group, facilitator):
+    session = group["sessions"][2]
+    session.status = "cancelled"
+    db.session.commit()
+    path = f"/coord/sessions/{session.id}/attendance"
+    page = facilitator.get(path).get_data(as_text=True)
+    assert "This session is cancelled" in page
+    assert "Mark everyone present" not in page
+    token = _token(facilitator, "/coord/groups")
+    for url, data in (
+        (path, {"participant": group["people"][0].id, "status": "present"}),
+        (f"{path}/everyone-present", {}),
+    ):
+        response = facilitator.post(url, data={"csrf_token": token, **data})
+        assert response.status_code == 422
+    assert _marks(session.id) == {}
+
+
+def test_a_facilitator_with_two_step_sign_in_lands_on_my_groups(
+    app, group, make_coordinator, login
+):
+    user = make_coordinator(email="tess@example.org", role="facilitator", totp=True)
+    client = login(app.test_client(), user)
+    page = client.get("/coord/groups").get_data(as_text=True)
+    assert "My groups" in page
+    assert client.get("/coord/account/two-factor").status_code == 200
+
+
+def test_changing_the_role_keeps_the_rule(app, group, admin_client, make_coordinator):
+    """A coordinator made facilitator loses their programs; a facilitator made
+    coordinator stops leading their groups."""
+    person = make_coordinator(email="pat@example.org", programs=["bipoc-intensive"])
+    path = f"/coord/admin/coordinators/{person.id}/edit"
+
+    def change(role, programs):
+        response = admin_client.post(
+            path,
+            data={
+                "csrf_token": _token(admin_client, path),
+                "name": "Pat",
+                "role": role,
+                "programs": programs,
+            },
+        )
+        assert response.status_code == 303, response.get_data(as_text=True)
+        db.session.rollback()
+        return db.session.get(Coordinator, person.id)
+
+    pat = change("facilitator", [group["cohort"].program_id])
+    assert pat.role == "facilitator"
+    assert pat.programs == []
+    db.session.add(CohortFacilitator(cohort_id=group["cohort"].id, coordinator_id=pat.id))
+    db.session.commit()
+    pat = change("coordinator", [group["cohort"].program_id])
+    assert pat.role == "coordinator"
+    assert [p.id for p in pat.programs] == [group["cohort"].program_id]
+    assert db.session.scalars(select(CohortFacilitator)).all() == []
