@@ -473,3 +473,28 @@ def test_changing_the_role_keeps_the_rule(app, group, admin_client, make_coordin
     assert pat.role == "coordinator"
     assert [p.id for p in pat.programs] == [group["cohort"].program_id]
     assert db.session.scalars(select(CohortFacilitator)).all() == []
+
+
+def test_the_roster_and_groups_pages_query_count_does_not_grow(
+    app, group, facilitator, statements, clock
+):
+    session = group["sessions"][0]
+    paths = (f"/coord/sessions/{session.id}/attendance", "/coord/groups")
+
+    def count(path):
+        statements.clear()
+        assert facilitator.get(path).status_code == 200
+        return len(statements)
+
+    before = [count(path) for path in paths]
+    add = application_maker(clock)
+    for number in range(6):
+        add_participant(
+            add(f"More Person {number}", program="bipoc-intensive", status="enrolled"),
+            group["cohort"],
+            clock(),
+            commit=False,
+        )
+    add_sessions(group["cohort"], clock() + timedelta(weeks=8), count=4, commit=False)
+    db.session.commit()
+    assert [count(path) for path in paths] == before
