@@ -178,6 +178,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from intake.admin.views import bp as admin_bp
     from intake.applications.views import bp as applications_bp
+    from intake.attendance.views import bp as attendance_bp
     from intake.auth.views import bp as auth_bp
     from intake.casefile.views import bp as casefile_bp
     from intake.cohorts.views import bp as cohorts_bp
@@ -206,6 +207,7 @@ def register_blueprints(app: Flask) -> None:
         reports_bp,
         outbox_bp,
         admin_bp,
+        attendance_bp,
     ):
         app.register_blueprint(bp)
 

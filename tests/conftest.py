@@ -405,7 +405,7 @@ def make_coordinator(ctx, clock):
     from intake.auth.services import create_coordinator
     from intake.models import Program
 
-    def make(email="coordinator@example.org", admin=False, programs=None, totp=None):
+    def make(email="coordinator@example.org", admin=False, programs=None, totp=None, role=None):
         chosen = list(
             db.session.scalars(select(Program).where(Program.slug.in_(programs or [])))
             if programs
@@ -418,6 +418,7 @@ def make_coordinator(ctx, clock):
             now=clock(),
             admin=admin,
             programs=chosen,
+            role=role,
         )
         if totp if totp is not None else admin:
             user.totp_secret = pyotp.random_base32()

@@ -31,7 +31,7 @@ from intake.inputs import CleanStringConverter, DatabaseIntConverter
 from intake.manage.tokens import mint_manage_token
 from intake.offers.services import make_offer
 from tests.conftest import PASSWORD
-from tests.factories import add_cohort, application_maker
+from tests.factories import add_cohort, add_participant, add_sessions, application_maker
 from tests.helpers import (
     AGENCY_DETAILS,
     AGENCY_SCREENER_ANSWERS,
@@ -59,6 +59,7 @@ def few_examples(count: int) -> settings:
             HealthCheck.data_too_large,
         ],
     )
+
 
 HOSTILE = [
     "\x00",
@@ -177,6 +178,8 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
         commit=False,
     )
     offer = make_offer(cohort, offered, now=now)
+    participant = add_participant(waiting, cohort, now, commit=False)
+    [session] = add_sessions(cohort, now - timedelta(hours=2), count=1, commit=False)
     manage = mint_manage_token(waiting.applicant_id, now)
     agency_manage = mint_manage_token(agency.applicant_id, now)
     db.session.commit()
@@ -202,6 +205,8 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
             "offer": offer.id,
             "program": cohort.program_id,
             "coordinator": plain.id,
+            "session": session.id,
+            "participant": participant.id,
             "me": {"coordinator": coordinator.id, "admin": admin.id},
         },
         paths={
@@ -464,9 +469,7 @@ SCENARIOS: dict[str, Scenario] = {
         lambda w: {"email": "rosa@example.org"},
         poison="email",
     ),
-    "ConfirmForm": Scenario(
-        "anonymous", lambda w: w.paths["checkin_yes"], lambda w: {}
-    ),
+    "ConfirmForm": Scenario("anonymous", lambda w: w.paths["checkin_yes"], lambda w: {}),
     "respond.forms.DeclineForm": Scenario(
         "anonymous", lambda w: w.paths["offer_decline"], lambda w: {"choice": ""}
     ),
@@ -608,6 +611,33 @@ SCENARIOS: dict[str, Scenario] = {
         kept=("Sorry, no place fits",),
     ),
     "ReportFilterForm": Scenario("coordinator", lambda w: "/coord/reports", lambda w: {}),
+    "CohortEditForm": Scenario(
+        "admin",
+        lambda w: f"/coord/admin/cohorts/{w.ids['cohort']}/edit",
+        lambda w: {
+            "program": str(w.ids["program"]),
+            "name": "Spring evening",
+            "language": "en",
+            "facilitator": "Mai",
+            "schedule": "Tuesdays 7 pm",
+            "time_slot": "weekday_evening",
+            "start_date": "2026-09-01",
+            "seats": "8",
+            "facilitator_accounts": [],
+        },
+        poison="name",
+        kept=('value="Tuesdays 7 pm"',),
+    ),
+    "MarkForm": Scenario(
+        "coordinator",
+        lambda w: f"/coord/sessions/{w.ids['session']}/attendance",
+        lambda w: {"participant": str(w.ids["participant"]), "status": "present"},
+    ),
+    "EveryonePresentForm": Scenario(
+        "coordinator",
+        lambda w: f"/coord/sessions/{w.ids['session']}/attendance/everyone-present",
+        lambda w: {},
+    ),
 }
 
 

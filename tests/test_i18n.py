@@ -18,6 +18,7 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "_l": No
 # Templates of the coordinator workspace, which may stay English.
 WORKSPACE_TEMPLATES = {
     "admin",
+    "attendance",
     "auth",
     "casefile",
     "cohorts",

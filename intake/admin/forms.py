@@ -4,6 +4,7 @@ from wtforms import IntegerField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from intake.admin import services
+from intake.cohorts.forms import CohortForm
 from intake.eligibility.rules import RULES
 from intake.fields import (
     CheckboxGroupField,
@@ -30,6 +31,11 @@ AUTO_OFFER_CHOICES = [
 ROLE_CHOICES = [
     ("coordinator", "Coordinator: runs the waitlist and cohorts"),
     ("admin", "Admin: also manages programs, cohorts and accounts (needs two-step sign-in)"),
+    (
+        "facilitator",
+        "Facilitator: sees only the rosters of the groups they lead (set on each cohort), "
+        "never the waitlist or self-identification answers",
+    ),
 ]
 
 
@@ -195,7 +201,8 @@ class CoordinatorForm(Form):
     )
     programs = CheckboxGroupField(
         "Programs they coordinate",
-        description="Coordinators see self-identification answers only for these programs.",
+        description="Coordinators see self-identification answers only for these programs. "
+        "Not for facilitators.",
         choices=[],
         coerce=int,
     )
@@ -207,3 +214,20 @@ class NewCoordinatorForm(CoordinatorForm):
         description="They get an e-mail with a link to choose their own password.",
         validators=[DataRequired("Enter the person's e-mail address."), Length(max=254)],
     )
+
+
+class CohortEditForm(CohortForm):
+    """A cohort's settings and the facilitator accounts who lead it."""
+
+    facilitator_accounts = CheckboxGroupField(
+        "Facilitator accounts",
+        description="They sign in to mark attendance and see this group's roster, and "
+        "nothing else. Create one under Coordinators with the role Facilitator.",
+        choices=[],
+        coerce=int,
+    )
+
+    def set_facilitators(self, accounts) -> None:
+        self.facilitator_accounts.choices = select_choices(
+            (a.id, f"{a.name} ({a.email})") for a in accounts
+        )

@@ -8,13 +8,13 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from intake.auth import services as accounts
 from intake.eligibility.rules import AGENCY_RULE_KEYS, RULES
 from intake.extensions import db
-from intake.models import Cohort, Coordinator, Program
+from intake.models import Cohort, CohortFacilitator, Coordinator, Program
 
 KINDS = ("individual", "agency")
 
@@ -159,7 +159,7 @@ def cohort_counts() -> dict[int, int]:
 
 
 def invite_coordinator(
-    *, email: str, name: str, admin: bool, programs: list[Program], now: datetime
+    *, email: str, name: str, role: str, programs: list[Program], now: datetime
 ) -> Coordinator:
     """Create an account with a random password nobody knows and e-mail the person a
     link to choose their own (the password-reset e-mail, through the outbox)."""
@@ -170,7 +170,7 @@ def invite_coordinator(
                 name=name,
                 password=secrets.token_urlsafe(32),
                 now=now,
-                admin=admin,
+                role=role,
                 programs=programs,
             )
     except IntegrityError as exc:
@@ -185,16 +185,25 @@ def update_coordinator(
     coordinator: Coordinator,
     *,
     name: str,
-    admin: bool,
+    role: str,
     programs: list[Program],
 ) -> Coordinator:
-    if coordinator.id == actor.id and actor.is_admin and not admin:
+    """Change a person's name, role and programs. A facilitator runs no program (their
+    groups are set on each cohort); an account that stops being a facilitator stops
+    leading its groups."""
+    if role not in accounts.ROLES:
+        raise AdminError(f"Unknown role {role!r}.")
+    if coordinator.id == actor.id and actor.is_admin and role != "admin":
         raise CannotChangeOwnAccess(
             "You cannot remove your own admin role. Ask another admin to do it."
         )
     coordinator.name = name
-    coordinator.role = "admin" if admin else "coordinator"
-    coordinator.programs = list(programs)
+    coordinator.role = role
+    coordinator.programs = [] if role == "facilitator" else list(programs)
+    if role != "facilitator":
+        db.session.execute(
+            delete(CohortFacilitator).where(CohortFacilitator.coordinator_id == coordinator.id)
+        )
     db.session.flush()
     return coordinator
 
@@ -236,3 +245,50 @@ def programs_by_ids(ids: list[int]) -> list[Program]:
             select(Program).where(Program.id.in_(ids)).order_by(Program.position, Program.id)
         )
     )
+
+
+# Facilitators of a cohort ----------------------------------------------------------
+
+
+def facilitator_accounts() -> list[Coordinator]:
+    """Every active facilitator account, by name: those an admin may add to a cohort."""
+    return list(
+        db.session.scalars(
+            select(Coordinator)
+            .where(Coordinator.role == "facilitator", Coordinator.active.is_(True))
+            .order_by(Coordinator.name, Coordinator.id)
+        )
+    )
+
+
+def cohort_facilitator_ids(cohort: Cohort) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(CohortFacilitator.coordinator_id).where(CohortFacilitator.cohort_id == cohort.id)
+        )
+    )
+
+
+def set_cohort_facilitators(cohort: Cohort, coordinator_ids: list[int]) -> None:
+    """The facilitator accounts who lead ``cohort`` (and so see its rosters): exactly
+    these. Ids that are not active facilitators are ignored."""
+    allowed = {c.id for c in facilitator_accounts()}
+    wanted = set(coordinator_ids) & allowed
+    current = set(cohort_facilitator_ids(cohort))
+    gone = current - wanted
+    if gone:
+        db.session.execute(
+            delete(CohortFacilitator).where(
+                CohortFacilitator.cohort_id == cohort.id,
+                CohortFacilitator.coordinator_id.in_(sorted(gone)),
+            )
+        )
+    for coordinator_id in sorted(wanted - current):
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    CohortFacilitator(cohort_id=cohort.id, coordinator_id=coordinator_id)
+                )
+        except IntegrityError:
+            pass  # another admin added the same person a moment ago
+    db.session.flush()

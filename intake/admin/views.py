@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from intake import clock
 from intake.admin import services
 from intake.admin.forms import (
+    CohortEditForm,
     CoordinatorForm,
     NewCoordinatorForm,
     NewProgramForm,
@@ -117,8 +118,9 @@ def new_cohort():
 def edit_cohort(cohort_id: int):
     cohort = db.get_or_404(Cohort, cohort_id)
     programs = cohort_services.all_programs(EVERYTHING)
-    form = CohortForm(
+    form = CohortEditForm(
         data={
+            "facilitator_accounts": services.cohort_facilitator_ids(cohort),
             "program": cohort.program_id,
             "name": cohort.name,
             "language": cohort.language,
@@ -130,11 +132,13 @@ def edit_cohort(cohort_id: int):
         }
     )
     form.set_programs(programs)
+    form.set_facilitators(services.facilitator_accounts())
     if form.validate_on_submit():
         try:
             cohort_services.update_cohort(
                 cohort, **form.values({p.id: p for p in programs}), today=clock.today()
             )
+            services.set_cohort_facilitators(cohort, list(form.facilitator_accounts.data or []))
         except cohort_services.CohortError as exc:
             _cohort_error(form, exc)
         else:
@@ -175,7 +179,7 @@ def new_coordinator():
             person = services.invite_coordinator(
                 email=form.email.data,
                 name=form.name.data,
-                admin=form.role.data == "admin",
+                role=form.role.data,
                 programs=_chosen(form, programs),
                 now=clock.now(),
             )
@@ -215,7 +219,7 @@ def edit_coordinator(coordinator_id: int):
                 current_user._get_current_object(),
                 coordinator,
                 name=form.name.data,
-                admin=form.role.data == "admin",
+                role=form.role.data,
                 programs=_chosen(form, programs),
             )
         except services.CannotChangeOwnAccess as exc:

@@ -16,14 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from intake import clock
-from intake.auth.scope import NOT_ASSIGNED, current_scope
+from intake.auth.scope import current_scope
 from intake.extensions import db, login
 from intake.models import Coordinator
 
 SEEN_KEY = "coord_seen"
 
-# Blueprints made by workspace_blueprint, by name: the url_map test reads this.
+# Blueprints made by workspace_blueprint, by name (admin only?): the url_map test reads
+# this; and those a facilitator may open too.
 WORKSPACE_BLUEPRINTS: dict[str, bool] = {}
+FACILITATOR_BLUEPRINTS: set[str] = set()
 
 
 @login.user_loader
@@ -70,24 +72,36 @@ def _idle_too_long(now: datetime) -> bool:
     return seen is None or now - datetime.fromtimestamp(seen, now.tzinfo) > limit
 
 
-def workspace_blueprint(name: str, import_name: str, url_prefix: str, admin: bool = False):
-    """A blueprint whose every view needs a signed-in coordinator (or admin)."""
+def workspace_blueprint(
+    name: str, import_name: str, url_prefix: str, admin: bool = False, facilitators: bool = False
+):
+    """A blueprint whose every view needs a signed-in coordinator (or admin); with
+    ``facilitators``, a facilitator may open its pages too (intake.auth.scope)."""
     bp = Blueprint(name, import_name, url_prefix=url_prefix)
     WORKSPACE_BLUEPRINTS[name] = admin
+    if facilitators:
+        FACILITATOR_BLUEPRINTS.add(name)
 
     @bp.before_request
     def guard():
-        return require_coordinator(admin=admin)
+        return require_coordinator(admin=admin, facilitators=facilitators)
 
     @bp.context_processor
     def assignment():
         # Every workspace page says so plainly when there is nothing to show.
-        return {"not_assigned": NOT_ASSIGNED if current_scope().nothing else None}
+        return {"not_assigned": current_scope().notice}
 
     return bp
 
 
-def require_coordinator(admin: bool = False, enforce_totp: bool = True):
+def home_url(coordinator: Coordinator) -> str:
+    """Where an account lands after signing in: a facilitator on their groups."""
+    if coordinator.is_facilitator:
+        return url_for("attendance.groups")
+    return url_for("waitlist.index")
+
+
+def require_coordinator(admin: bool = False, enforce_totp: bool = True, facilitators: bool = False):
     """None if the current user may go on; otherwise the response that stops them."""
     now = clock.now()
     if not current_user.is_authenticated:
@@ -102,5 +116,7 @@ def require_coordinator(admin: bool = False, enforce_totp: bool = True):
         # Admins must set up a second factor before anything else.
         return redirect(url_for("auth.totp_setup"))
     if admin and not current_user.is_admin:
+        abort(403)
+    if not current_scope().allows_pages(facilitators=facilitators):
         abort(403)
     return None

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from intake import clock
-from intake.auth.services import AccountError, create_coordinator
+from intake.auth.services import ROLES, AccountError, create_coordinator
 from intake.extensions import db
 from intake.models import Coordinator, Program
 from intake.programs.services import open_programs
@@ -21,15 +21,25 @@ DEMO_ADMIN_EMAIL = "admin@example.org"
 @click.argument("email")
 @click.option("--name", required=True, help="The person's name.")
 @click.option("--admin", is_flag=True, help="Also manages programs, cohorts and accounts.")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    help="coordinator (the default), admin (as --admin) or facilitator (sees only the "
+    "rosters of the cohorts they lead; an admin adds them to cohorts).",
+)
 @click.option("--program", "programs", multiple=True, help="Slug of a program they run.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
-def create_coordinator_command(email, name, admin, programs, password_stdin):
+def create_coordinator_command(email, name, admin, role, programs, password_stdin):
     """Create a coordinator account. The password is asked for, hidden."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if admin and role not in (None, "admin"):
+        raise click.UsageError(f"--admin and --role {role} contradict each other")
+    if role == "facilitator" and programs:
+        raise click.UsageError("a facilitator runs no program: leave out --program")
     chosen = list(db.session.scalars(select(Program).where(Program.slug.in_(programs))))
     missing = set(programs) - {p.slug for p in chosen}
     if missing:
@@ -41,13 +51,13 @@ def create_coordinator_command(email, name, admin, programs, password_stdin):
             password=password,
             now=clock.now(),
             admin=admin,
+            role=role,
             programs=chosen,
         )
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    role = "admin" if coordinator.is_admin else "coordinator"
-    click.echo(f"Created {role} {coordinator.email}.")
+    click.echo(f"Created {coordinator.role} {coordinator.email}.")
 
 
 @click.command("demo-admin")

@@ -17,6 +17,13 @@ not exist, so a guessed id tells nothing.
 Self-identification answers keep their own, narrower rule
 (``Coordinator.coordinates``): only the program's own coordinators see them, admins
 included only when assigned.
+
+A facilitator (``Coordinator.role`` "facilitator") sees the cohorts they lead
+(``CohortFacilitator``) and nothing else: no program (so no application, applicant,
+e-mail or report), only the pages of blueprints made for facilitators too
+(``workspace_blueprint(..., facilitators=True)``; every other workspace page answers
+403), and in those only their cohorts (404 for any other). They never see a
+self-identification answer: they coordinate no program.
 """
 
 from __future__ import annotations
@@ -29,25 +36,47 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, 
 from sqlalchemy.orm import aliased
 
 from intake.extensions import db
-from intake.models import Application, Cohort, Coordinator, OutboxMessage
+from intake.models import Application, Cohort, CohortFacilitator, Coordinator, OutboxMessage
 
 NOT_ASSIGNED = "You are not assigned to any program yet; ask an admin to assign you."
+NO_GROUPS = "You do not lead any group yet; ask an admin to add you to your group."
 
 
 @dataclass(frozen=True)
 class Scope:
-    """The programs a reader may see: ``program_ids``, or every one when None."""
+    """The programs a reader may see: ``program_ids``, or every one when None; for a
+    facilitator no program and only the cohorts ``cohort_ids``."""
 
     program_ids: frozenset[int] | None
+    cohort_ids: frozenset[int] | None = None
 
     @property
     def everything(self) -> bool:
         return self.program_ids is None
 
     @property
+    def facilitator(self) -> bool:
+        """A facilitator's scope: their cohorts' rosters, nothing else."""
+        return self.cohort_ids is not None
+
+    @property
     def nothing(self) -> bool:
-        """Assigned to no program: every list is empty."""
+        """Assigned to no program (a facilitator: to no cohort): every list is empty."""
+        if self.cohort_ids is not None:
+            return not self.cohort_ids
         return self.program_ids is not None and not self.program_ids
+
+    @property
+    def notice(self) -> str | None:
+        """What every workspace page says when there is nothing to show."""
+        if not self.nothing:
+            return None
+        return NO_GROUPS if self.facilitator else NOT_ASSIGNED
+
+    def allows_pages(self, *, facilitators: bool) -> bool:
+        """May this reader open the pages of a workspace blueprint? Facilitators only
+        those made for them too (``facilitators``); everyone else every one."""
+        return facilitators or not self.facilitator
 
     def allows(self, program_id: int | None) -> bool:
         return self.program_ids is None or program_id in self.program_ids
@@ -57,7 +86,9 @@ class Scope:
         the scope narrows it to nothing, never widens it."""
         if program_id is None:
             return self
-        return Scope(frozenset({program_id}) if self.allows(program_id) else frozenset())
+        return Scope(
+            frozenset({program_id}) if self.allows(program_id) else frozenset(), self.cohort_ids
+        )
 
     def programs(self, column) -> ColumnElement[bool]:
         """A WHERE condition: ``column`` (a program id) is one this reader may see."""
@@ -72,6 +103,12 @@ class Scope:
         return stmt.where(self.programs(Application.program_id))
 
     def cohorts(self, stmt: Select) -> Select:
+        """``stmt`` (reading Cohort) limited to the visible cohorts: of the visible
+        programs, or a facilitator's own."""
+        if self.cohort_ids is not None:
+            if not self.cohort_ids:
+                return stmt.where(false())
+            return stmt.where(Cohort.id.in_(sorted(self.cohort_ids)))
         return stmt.where(self.programs(Cohort.program_id))
 
     def messages(self) -> ColumnElement[bool]:
@@ -113,9 +150,17 @@ EVERYTHING = Scope(None)
 
 def scope_for(coordinator: Coordinator) -> Scope:
     """What ``coordinator`` may see: every program for an admin, else their programs
-    (read with the account at each request, so an admin's change applies at once)."""
+    (read with the account at each request, so an admin's change applies at once); a
+    facilitator no program and the cohorts they lead."""
     if coordinator.is_admin:
         return EVERYTHING
+    if coordinator.is_facilitator:
+        led = db.session.scalars(
+            select(CohortFacilitator.cohort_id).where(
+                CohortFacilitator.coordinator_id == coordinator.id
+            )
+        )
+        return Scope(frozenset(), frozenset(led))
     return Scope(frozenset(program.id for program in coordinator.programs))
 
 

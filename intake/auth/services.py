@@ -51,6 +51,9 @@ def find_by_email(email: str) -> Coordinator | None:
     return db.session.scalar(select(Coordinator).where(Coordinator.email == email.lower()))
 
 
+ROLES = ("coordinator", "admin", "facilitator")
+
+
 def create_coordinator(
     *,
     email: str,
@@ -59,7 +62,14 @@ def create_coordinator(
     now: datetime,
     admin: bool = False,
     programs: list[Program] | None = None,
+    role: str | None = None,
 ) -> Coordinator:
+    """A new account: ``role`` "coordinator", "admin" or "facilitator" (by default
+    admin or coordinator, per ``admin``). A facilitator runs no program: their groups
+    are assigned on each cohort (CohortFacilitator)."""
+    role = role or ("admin" if admin else "coordinator")
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}")
     email = email.strip().lower()
     if find_by_email(email) is not None:
         raise AccountError(f"an account for {email} already exists")
@@ -68,11 +78,11 @@ def create_coordinator(
         email=email,
         name=name.strip(),
         password_hash=hasher().hash(password),
-        role="admin" if admin else "coordinator",
+        role=role,
         active=True,
         session_token=secrets.token_hex(16),
         created_at=now,
-        programs=list(programs or []),
+        programs=[] if role == "facilitator" else list(programs or []),
     )
     db.session.add(coordinator)
     db.session.flush()

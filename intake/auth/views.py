@@ -17,7 +17,7 @@ from flask_login import current_user, login_user, logout_user
 
 from intake import clock, links, ratelimits
 from intake.auth import services
-from intake.auth.access import mark_seen, require_coordinator, safe_next
+from intake.auth.access import home_url, mark_seen, require_coordinator, safe_next
 from intake.auth.forms import CodeForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from intake.extensions import db, limiter
 from intake.extensions import login as login_manager
@@ -107,7 +107,7 @@ def _complete_login(coordinator: Coordinator, next_url: str | None):
     db.session.commit()
     if coordinator.is_admin and not coordinator.has_totp:
         return redirect(url_for("auth.totp_setup"), code=303)
-    return redirect(next_url or url_for("waitlist.index"), code=303)
+    return redirect(next_url or home_url(coordinator), code=303)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -126,7 +126,7 @@ def logout():
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 def totp_setup():
-    guard = require_coordinator(enforce_totp=False)
+    guard = require_coordinator(enforce_totp=False, facilitators=True)
     if guard is not None:
         return guard
     if current_user.has_totp:
@@ -140,7 +140,7 @@ def totp_setup():
             session.pop(SETUP_SECRET_KEY, None)
             db.session.commit()
             flash("Two-step sign-in is on. You will be asked for a code each time you sign in.")
-            return redirect(url_for("waitlist.index"), code=303)
+            return redirect(home_url(current_user), code=303)
         error = "That code did not work. Check the time on your phone and try the newest code."
     uri = services.totp_uri(current_user, secret)
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)

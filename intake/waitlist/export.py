@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from typing import overload
+from typing import Any, overload
 
 from flask_babel import get_timezone, gettext, to_user_timezone
 from sqlalchemy import Select, func, select
@@ -158,20 +158,28 @@ def row(record, now: datetime, labels: _Labels) -> list[object]:
 def csv_chunks(stmt: Select, now: datetime, batch_size: int | None = None) -> Iterator[str]:
     """The CSV text of every row of ``stmt`` (an ``export_query``), one chunk per
     batch of rows fetched ``batch_size`` at a time: the list is never whole in
-    memory.
+    memory."""
+    labels = _Labels()
+    return stream_csv(COLUMNS, stmt, lambda record: row(record, now, labels), batch_size)
+
+
+def stream_csv(
+    header: list[str], stmt: Select, cells: Callable[[Any], list[object]], batch_size=None
+) -> Iterator[str]:
+    """A CSV file, streamed: ``header``, then ``cells(record)`` (neutralised) for every
+    row of ``stmt``, one chunk per batch of ``batch_size`` rows (every export).
 
     Starts with a byte order mark so spreadsheets read the file as UTF-8 (names in
     Spanish and Chinese come out right).
     """
-    labels = _Labels()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
+    writer.writerow(header)
     yield "\ufeff" + _drain(buffer)
     result = db.session.execute(stmt.execution_options(yield_per=batch_size or BATCH_SIZE))
     for batch in result.partitions():
         for record in batch:
-            writer.writerow([neutralise(cell) for cell in row(record, now, labels)])
+            writer.writerow([neutralise(cell) for cell in cells(record)])
         yield _drain(buffer)
 
 

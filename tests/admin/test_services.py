@@ -51,7 +51,7 @@ def test_two_admins_inviting_the_same_address_make_one_account(
     monkeypatch.setattr(accounts, "find_by_email", lambda email: None)
     with pytest.raises(accounts.AccountError):
         services.invite_coordinator(
-            email="rosa@example.org", name="Rosa", admin=False, programs=[], now=clock()
+            email="rosa@example.org", name="Rosa", role="coordinator", programs=[], now=clock()
         )
     db.session.commit()  # the caller's transaction survives the savepoint
     assert len(db.session.scalars(select(Coordinator)).all()) == 1

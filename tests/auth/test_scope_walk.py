@@ -10,7 +10,11 @@ an offer of its cohort, with a note and e-mails), and every route of the workspa
   answer 404 (403 on admin pages) and change nothing;
 - ``nobody``: a coordinator assigned to no program, who sees empty lists and is told so;
 - ``assigned``: a coordinator of the BIPOC intensive, and ``admin``: an admin assigned
-  to no program, who both do see them.
+  to no program, who both do see them;
+- ``facilitator``: a facilitator of another program's cohort, who gets 403 on every
+  page not made for facilitators and 404 for the hidden cohort's roster; and
+  ``leader``, the hidden cohort's own facilitator, who sees its roster (names) but
+  never a self-identification answer, and nothing else of the workspace.
 
 The walk fails when a route is added to the workspace without being walked here.
 """
@@ -24,7 +28,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from intake.auth.access import WORKSPACE_BLUEPRINTS
+from intake.auth.access import FACILITATOR_BLUEPRINTS, WORKSPACE_BLUEPRINTS
 from intake.auth.scope import NOT_ASSIGNED
 from intake.extensions import db
 from intake.models import (
@@ -32,17 +36,21 @@ from intake.models import (
     ApplicantAvailability,
     ApplicantLanguage,
     Application,
+    Attendance,
     AuditEvent,
     Cohort,
+    CohortFacilitator,
+    CohortSession,
     Coordinator,
     Note,
     Offer,
     OutboxMessage,
+    Participant,
     Program,
     SelfIdentification,
     StatusEvent,
 )
-from tests.factories import add_cohort
+from tests.factories import add_cohort, add_participant, add_sessions
 from tests.helpers import csrf_token
 
 SELF_ID_SHOWN = "Identifies as Black, Indigenous, or a Person of Color (BIPOC)"
@@ -75,6 +83,9 @@ class World:
     message: OutboxMessage | None = None
     notice: OutboxMessage | None = None
     visible_name: str = "Olive Visible"
+    session: CohortSession | None = None
+    participant: Participant | None = None
+    visible_cohort: Cohort | None = None
 
 
 def _person(world: World, program: Program, name: str, email: str, reference: str, status, now):
@@ -144,6 +155,14 @@ def world(ctx, clock) -> World:
     db.session.add(world.offer)
     db.session.flush()
     zebulon = world.applications["Zebulon Secretname"]
+    # Zebulon is in the hidden cohort's group too (its roster, attendance); another
+    # program's cohort is the one ``facilitator`` leads.
+    world.participant = add_participant(zebulon, world.cohort, now, commit=False)
+    [world.session] = add_sessions(world.cohort, now - timedelta(hours=3), count=1, commit=False)
+    world.visible_cohort = add_cohort(
+        now, program=world.other.slug, name="Visible circle", commit=False
+    )
+    add_sessions(world.visible_cohort, now - timedelta(hours=3), count=1, commit=False)
     db.session.add(Note(application_id=zebulon.id, body=NOTE, created_at=now))
 
     def message(**values):
@@ -199,7 +218,15 @@ def clients(app, world, make_coordinator, login):
         client.user = make_coordinator(email=email, **kwargs)
         return login(client, client.user)
 
+    def facilitating(email, cohort):
+        client = signed_in(email, role="facilitator")
+        db.session.add(CohortFacilitator(cohort_id=cohort.id, coordinator_id=client.user.id))
+        db.session.commit()
+        return client
+
     return {
+        "facilitator": facilitating("facilitator@example.org", world.visible_cohort),
+        "leader": facilitating("leader@example.org", world.cohort),
         "outsider": signed_in("outsider@example.org", programs=["introductory"]),
         "nobody": signed_in("nobody@example.org", programs=["no-such-program"]),
         "assigned": signed_in("assigned@example.org", programs=["bipoc-intensive"]),
@@ -394,6 +421,38 @@ def plan(world: World) -> list[Visit]:
             shows=("zebulon.secret@example.org",),
         ),
     ]
+    session, person = world.session.id, world.participant.id
+    visits += [
+        Visit("attendance.groups", "GET", "/coord/groups", LIST, shows=(COHORT_NAME,)),
+        Visit(
+            "attendance.roster_csv",
+            "GET",
+            f"/coord/groups/{c}/roster.csv",
+            OBJECT,
+            shows=(zebulon, "zebulon.secret@example.org"),
+        ),
+        Visit(
+            "attendance.session",
+            "GET",
+            f"/coord/sessions/{session}/attendance",
+            OBJECT,
+            shows=(zebulon, COHORT_NAME),
+            htmx_shows=(zebulon,),
+        ),
+        Visit(
+            "attendance.mark",
+            "POST",
+            f"/coord/sessions/{session}/attendance",
+            OBJECT,
+            {"participant": str(person), "status": "absent"},
+        ),
+        Visit(
+            "attendance.everyone_present",
+            "POST",
+            f"/coord/sessions/{session}/attendance/everyone-present",
+            OBJECT,
+        ),
+    ]
     for message, shows in (
         (world.message, ("zebulon.secret@example.org", "Zebulon Secretname")),
         (world.notice, (NOTICE_SUBJECT, "Xavier Concealed")),
@@ -472,6 +531,8 @@ def state() -> tuple:
         ),
         rows(Coordinator.id, Coordinator.role, Coordinator.active),
         rows(Program.id, Program.is_open, Program.name),
+        rows(Attendance.session_id, Attendance.participant_id, Attendance.status),
+        rows(CohortFacilitator.cohort_id, CohortFacilitator.coordinator_id),
         count(Note),
         count(StatusEvent),
         count(AuditEvent),
@@ -492,7 +553,12 @@ def _leaks(text: str) -> list[str]:
 
 
 def _token(client) -> str:
-    return csrf_token(client.get("/coord/waitlist").get_data(as_text=True))
+    page = "/coord/groups" if client.user.is_facilitator else "/coord/waitlist"
+    return csrf_token(client.get(page).get_data(as_text=True))
+
+
+def _facilitators_may(visit: Visit) -> bool:
+    return visit.endpoint.partition(".")[0] in FACILITATOR_BLUEPRINTS
 
 
 @pytest.mark.parametrize("who", ["outsider", "nobody"])
@@ -621,3 +687,64 @@ def test_an_assignment_applies_at_the_next_request(world, clients, ctx):
     user.programs.append(db.session.get(Program, world.program.id))
     db.session.commit()
     assert outsider.get(path).status_code == 200
+
+
+def test_a_facilitator_sees_only_the_rosters_of_its_own_cohorts(walk, clients, world):
+    """Every route, as the facilitator of another program's cohort: 403 on every page
+    not made for facilitators (whatever it is about), 404 for the hidden cohort's
+    roster and sessions, their own groups only, and nothing changes."""
+    client = clients["facilitator"]
+    token = _token(client)
+    before = state()
+    for visit in walk:
+        for htmx in (False, True):
+            response = send(client, visit, token, htmx)
+            text = response.get_data(as_text=True)
+            where = ("facilitator", visit.method, visit.path, htmx, response.status_code)
+            assert not _leaks(text), (*where, _leaks(text))
+            if not _facilitators_may(visit):
+                assert response.status_code == 403, where
+            elif visit.kind == OBJECT:
+                assert response.status_code == 404, where
+            else:
+                assert response.status_code == 200, where
+        assert state() == before, ("facilitator", visit.method, visit.path)
+    page = client.get("/coord/groups").get_data(as_text=True)
+    assert "Visible circle" in page
+    assert NOT_ASSIGNED not in page
+    assert "Waitlist" not in page  # the menu offers only their groups
+
+
+def test_a_cohorts_facilitator_sees_its_roster_and_never_self_identification(walk, clients, world):
+    """The hidden cohort's own facilitator: its roster and sessions (Zebulon's name),
+    never a self-identification answer, and still nothing else of the workspace."""
+    client = clients["leader"]
+    for visit in walk:
+        if visit.method != "GET":
+            continue
+        for htmx in (False, True):
+            response = send(client, visit, "", htmx)
+            text = response.get_data(as_text=True)
+            where = ("leader", visit.path, htmx, response.status_code)
+            assert SELF_ID_SHOWN not in text, where
+            if not _facilitators_may(visit):
+                assert response.status_code == 403, where
+                assert "Zebulon" not in text, where
+                continue
+            assert response.status_code == 200, where
+            shows = visit.htmx_shows if htmx and visit.htmx_shows is not None else visit.shows
+            missing = [s for s in shows if s not in text]
+            assert not missing, (*where, missing)
+    # Their tap is taken.
+    path = f"/coord/sessions/{world.session.id}/attendance"
+    response = client.post(
+        path,
+        data={
+            "csrf_token": _token(client),
+            "participant": str(world.participant.id),
+            "status": "present",
+        },
+    )
+    assert response.status_code == 303
+    db.session.rollback()
+    assert db.session.scalar(select(Attendance.status)) == "present"

@@ -1,0 +1,283 @@
+"""Attendance: who was at each session of a group, marked by its facilitator (or the
+program's coordinators), and the alert when someone misses two sessions in a row.
+
+One row per (session, participant), written with an INSERT … ON CONFLICT DO UPDATE
+(the primary key decides): two people tapping at once leave one row, the last write
+wins. Services take ``now`` and flush; the views commit.
+
+Only attendance is stored, never anything about what was discussed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload, selectinload
+
+from intake.auth.scope import Scope
+from intake.extensions import db
+from intake.links import public_url_for
+from intake.models import Attendance, Cohort, CohortSession, Coordinator, Participant
+from intake.offers.services import coordinator_addresses
+from intake.outbox.services import enqueue
+
+PRESENT, ABSENT, EXCUSED = "present", "absent", "excused"
+STATUSES = {PRESENT: "Present", ABSENT: "Absent", EXCUSED: "Excused"}
+# Two absences in a row, in the last sessions held, alert the coordinators.
+STREAK = 2
+
+
+class AttendanceError(Exception):
+    """A mark the rules do not allow; the message says why."""
+
+
+class NotOnRoster(AttendanceError):
+    def __init__(self) -> None:
+        super().__init__("This person is not on the group's roster.")
+
+
+class SessionCancelled(AttendanceError):
+    def __init__(self) -> None:
+        super().__init__("This session is cancelled: there is no attendance to mark.")
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    participant: Participant
+    status: str | None
+
+
+# Reading -----------------------------------------------------------------------------
+
+
+def groups(scope: Scope) -> Sequence[Cohort]:
+    """The cohorts ``scope`` sees (a facilitator's own), with their sessions: the
+    newest group first."""
+    return (
+        db.session.scalars(
+            scope.cohorts(select(Cohort))
+            .options(joinedload(Cohort.program), selectinload(Cohort.sessions))
+            .order_by(Cohort.start_date.desc(), Cohort.id)
+        )
+        .unique()
+        .all()
+    )
+
+
+def active_counts(cohort_ids: list[int]) -> dict[int, int]:
+    """How many active participants each cohort has (one query)."""
+    if not cohort_ids:
+        return {}
+    rows = db.session.execute(
+        select(Participant.cohort_id, func.count())
+        .where(Participant.cohort_id.in_(cohort_ids), Participant.status == "active")
+        .group_by(Participant.cohort_id)
+    )
+    return dict(rows.all())
+
+
+def marked_counts(session_ids: list[int]) -> dict[int, int]:
+    """How many people have a mark, per session (one query)."""
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        select(Attendance.session_id, func.count())
+        .where(Attendance.session_id.in_(session_ids))
+        .group_by(Attendance.session_id)
+    )
+    return dict(rows.all())
+
+
+def visible_session(session_id: int, scope: Scope) -> CohortSession | None:
+    """The session if ``scope`` sees its cohort, else None (the view answers 404)."""
+    return db.session.scalar(
+        scope.cohorts(
+            select(CohortSession)
+            .join(Cohort, CohortSession.cohort_id == Cohort.id)
+            .where(CohortSession.id == session_id)
+        ).options(joinedload(CohortSession.cohort).joinedload(Cohort.program))
+    )
+
+
+def roster(session: CohortSession) -> list[RosterRow]:
+    """The cohort's active participants by name, each with their mark for ``session``
+    (None: not marked yet). One query."""
+    rows = db.session.execute(
+        select(Participant, Attendance.status)
+        .outerjoin(
+            Attendance,
+            (Attendance.participant_id == Participant.id) & (Attendance.session_id == session.id),
+        )
+        .where(Participant.cohort_id == session.cohort_id, Participant.status == "active")
+        .order_by(func.lower(Participant.name), Participant.id)
+    )
+    return [RosterRow(participant, status) for participant, status in rows]
+
+
+def roster_row(session: CohortSession, participant_id: int) -> RosterRow:
+    row = db.session.execute(
+        select(Participant, Attendance.status)
+        .outerjoin(
+            Attendance,
+            (Attendance.participant_id == Participant.id) & (Attendance.session_id == session.id),
+        )
+        .where(Participant.id == participant_id)
+    ).one()
+    return RosterRow(row[0], row[1])
+
+
+# Marking -----------------------------------------------------------------------------
+
+
+def _upsert(rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT (session_id, participant_id) DO UPDATE, in the dialect
+    of the database at hand: one row per pair, the last write wins."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Attendance).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Attendance.session_id, Attendance.participant_id],
+        set_={
+            "status": stmt.excluded.status,
+            "recorded_by_id": stmt.excluded.recorded_by_id,
+            "recorded_at": stmt.excluded.recorded_at,
+        },
+    )
+    db.session.execute(stmt)
+
+
+def _on_roster(session: CohortSession, participant_id: int) -> Participant:
+    participant = db.session.scalar(
+        select(Participant).where(
+            Participant.id == participant_id,
+            Participant.cohort_id == session.cohort_id,
+            Participant.status == "active",
+        )
+    )
+    if participant is None:
+        raise NotOnRoster()
+    return participant
+
+
+def mark(
+    session: CohortSession,
+    participant_id: int,
+    status: str,
+    *,
+    by: Coordinator | None,
+    now: datetime,
+) -> RosterRow:
+    """Mark one person present, absent or excused at ``session``; a second absence in
+    a row alerts the program's coordinators (once per streak)."""
+    if status not in STATUSES:
+        raise AttendanceError("Choose present, absent or excused.")
+    if session.status == "cancelled":
+        raise SessionCancelled()
+    participant = _on_roster(session, participant_id)
+    _upsert(
+        [
+            {
+                "session_id": session.id,
+                "participant_id": participant.id,
+                "status": status,
+                "recorded_by_id": by.id if by else None,
+                "recorded_at": now,
+            }
+        ]
+    )
+    if status == ABSENT:
+        alert_absences(participant, now)
+    db.session.flush()
+    return roster_row(session, participant.id)
+
+
+def mark_everyone_present(session: CohortSession, *, by: Coordinator | None, now: datetime) -> int:
+    """Mark every active participant present at ``session`` (a mark made before is
+    replaced); how many."""
+    if session.status == "cancelled":
+        raise SessionCancelled()
+    ids = list(
+        db.session.scalars(
+            select(Participant.id).where(
+                Participant.cohort_id == session.cohort_id, Participant.status == "active"
+            )
+        )
+    )
+    if ids:
+        _upsert(
+            [
+                {
+                    "session_id": session.id,
+                    "participant_id": participant_id,
+                    "status": PRESENT,
+                    "recorded_by_id": by.id if by else None,
+                    "recorded_at": now,
+                }
+                for participant_id in ids
+            ]
+        )
+    db.session.flush()
+    return len(ids)
+
+
+# Two absences in a row ------------------------------------------------------------------
+
+
+def absence_streak(participant: Participant, now: datetime) -> list[CohortSession]:
+    """The sessions held so far (not cancelled, started by ``now``) that the person
+    missed in a row up to the last one held, oldest first; empty when they were at
+    the last one held (or it is not marked)."""
+    held = db.session.scalars(
+        select(CohortSession)
+        .where(
+            CohortSession.cohort_id == participant.cohort_id,
+            CohortSession.status == "scheduled",
+            CohortSession.starts_at <= now,
+        )
+        .order_by(CohortSession.starts_at.desc(), CohortSession.id.desc())
+    ).all()
+    marks = dict(
+        db.session.execute(
+            select(Attendance.session_id, Attendance.status).where(
+                Attendance.participant_id == participant.id
+            )
+        ).all()
+    )
+    streak: list[CohortSession] = []
+    for session in held:
+        if marks.get(session.id) != ABSENT:
+            break
+        streak.append(session)
+    return list(reversed(streak))
+
+
+def alert_absences(participant: Participant, now: datetime) -> bool:
+    """When the person missed the last two sessions held, e-mail the program's
+    coordinators, once per streak: the dedup key names the participant and the
+    streak's second session. True when the streak is long enough."""
+    streak = absence_streak(participant, now)
+    if len(streak) < STREAK:
+        return False
+    second = streak[STREAK - 1]
+    cohort = participant.cohort
+    url = public_url_for("attendance.session", session_id=streak[-1].id)
+    for address in coordinator_addresses(cohort.program):
+        enqueue(
+            template="coordinator_absences",
+            to=address,
+            dedup_key=f"coordinator_absences:{participant.id}:{second.id}:{address}",
+            locale="en",
+            now=now,
+            program_id=cohort.program_id,
+            context={
+                "participant": participant,
+                "cohort": cohort,
+                "missed": streak,
+                "session_url": url,
+            },
+        )
+    return True
