@@ -3,9 +3,9 @@
 from datetime import date, time
 
 from wtforms import DateField, HiddenField, IntegerField, TimeField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
-from intake.fields import ChoiceGroupField, RequiredWhen, StrippedStringField, select_choices
+from intake.fields import ChoiceGroupField, RequiredWhen, StrippedStringField
 from intake.forms import Form
 from intake.models import CohortSession, Program
 from intake.sessions import services
@@ -33,7 +33,7 @@ class _WhenWhere(Form):
     )
     location_kind = ChoiceGroupField(
         "Where",
-        choices=select_choices(LOCATIONS.items()),
+        choices=list(LOCATIONS.items()),
         validators=[InputRequired("Choose a video meeting or a place.")],
     )
     meeting_url = StrippedStringField(
@@ -41,7 +41,6 @@ class _WhenWhere(Form):
         description="For a video meeting: the link participants use to join.",
         validators=[
             RequiredWhen("location_kind", "online", "Enter the meeting link."),
-            Optional(),
             Length(max=500),
             _web_address,
         ],
@@ -51,7 +50,6 @@ class _WhenWhere(Form):
         description="For an in-person session: the address and any directions.",
         validators=[
             RequiredWhen("location_kind", "in_person", "Enter where the session takes place."),
-            Optional(),
             Length(max=500),
         ],
     )
@@ -67,7 +65,7 @@ class GenerateForm(_WhenWhere):
     )
     pattern = ChoiceGroupField(
         "How often",
-        choices=select_choices(PATTERNS.items()),
+        choices=list(PATTERNS.items()),
         validators=[InputRequired("Choose how often the group meets.")],
     )
     count = IntegerField(
@@ -99,9 +97,12 @@ class SessionForm(_WhenWhere):
     sequence = HiddenField()
 
     @classmethod
-    def for_session(cls, session: CohortSession):
+    def for_session(cls, session: CohortSession, **kwargs):
+        """Filled with the session as it is (request data wins on POST, unless
+        ``formdata=None``)."""
         starts = services.local(session.starts_at)
         return cls(
+            **kwargs,
             data={
                 "day": starts.date(),
                 "start_time": starts.time().replace(tzinfo=None),

@@ -45,6 +45,9 @@ class SessionError(Exception):
 class StaleSession(SessionError):
     """Someone changed or cancelled the session since the form was shown."""
 
+    def __init__(self):
+        super().__init__("Someone changed or cancelled this session since you opened it.")
+
 
 class SessionCancelled(SessionError):
     """A cancelled session stays cancelled."""
@@ -167,7 +170,7 @@ def change(
         raise SessionCancelled("This session was cancelled; it cannot be changed.")
     values = {"starts_at": starts_at, "minutes": minutes, **where.values()}
     if session.sequence != seen_sequence:
-        raise StaleSession("Someone changed this session since you opened it.")
+        raise StaleSession()
     if all(getattr(session, name) == value for name, value in values.items()):
         return False
     before = Before(
@@ -198,7 +201,7 @@ def _bump(session: CohortSession, seen_sequence: int, now: datetime, **values) -
         .values(**values, sequence=seen_sequence + 1, updated_at=now)
     )
     if not changed:
-        raise StaleSession("Someone changed or cancelled this session since you opened it.")
+        raise StaleSession()
     db.session.refresh(session)
 
 

@@ -147,6 +147,6 @@ def _refused(cohort: Cohort, session_id: int, why: str):
     """The session as it is now, with why the change was not made (422)."""
     session = _session(cohort, session_id)
     db.session.refresh(session)
-    form = SessionForm.for_session(session)
+    form = SessionForm.for_session(session, formdata=None)
     cancel_form = CancelForm(formdata=None, data={"sequence": str(session.sequence)})
     return _edit_page(cohort, session, form, cancel_form, notice=f"{why} Nothing was changed.")

@@ -34,6 +34,7 @@ from intake.models import (
     Application,
     AuditEvent,
     Cohort,
+    CohortSession,
     Coordinator,
     Note,
     Offer,
@@ -42,7 +43,7 @@ from intake.models import (
     SelfIdentification,
     StatusEvent,
 )
-from tests.factories import add_cohort
+from tests.factories import add_cohort, add_sessions
 from tests.helpers import csrf_token
 
 SELF_ID_SHOWN = "Identifies as Black, Indigenous, or a Person of Color (BIPOC)"
@@ -72,6 +73,7 @@ class World:
     applications: dict[str, Application] = field(default_factory=dict)
     cohort: Cohort | None = None
     offer: Offer | None = None
+    session: CohortSession | None = None
     message: OutboxMessage | None = None
     notice: OutboxMessage | None = None
     visible_name: str = "Olive Visible"
@@ -143,6 +145,9 @@ def world(ctx, clock) -> World:
     )
     db.session.add(world.offer)
     db.session.flush()
+    [world.session] = add_sessions(
+        world.cohort, now + timedelta(days=30), count=1, commit=False
+    )
     zebulon = world.applications["Zebulon Secretname"]
     db.session.add(Note(application_id=zebulon.id, body=NOTE, created_at=now))
 
@@ -231,6 +236,7 @@ def plan(world: World) -> list[Visit]:
     z, y, x = (world.applications[n] for n in HIDDEN_PEOPLE)
     zebulon, yolanda, xavier = "Zebulon Secretname", "Yolanda Hiddenperson", "Xavier Concealed"
     c, o = world.cohort.id, world.offer.id
+    s = world.session.id
     p = world.program
     visits = [
         Visit("waitlist.home", "GET", "/coord/", REDIRECT),
@@ -366,6 +372,56 @@ def plan(world: World) -> list[Visit]:
             {f"rescind-{o}-reason": "Because."},
         ),
         Visit(
+            "sessions.new",
+            "GET",
+            f"/coord/cohorts/{c}/sessions/new",
+            OBJECT,
+            shows=(COHORT_NAME,),
+        ),
+        Visit(
+            "sessions.new",
+            "POST",
+            f"/coord/cohorts/{c}/sessions/new",
+            OBJECT,
+            {
+                "first_date": "2026-06-02",
+                "pattern": "weekly",
+                "count": "2",
+                "start_time": "18:00",
+                "minutes": "90",
+                "location_kind": "online",
+                "meeting_url": "https://meet.example.org/x",
+            },
+        ),
+        Visit(
+            "sessions.edit",
+            "GET",
+            f"/coord/cohorts/{c}/sessions/{s}",
+            OBJECT,
+            shows=(COHORT_NAME,),
+        ),
+        Visit(
+            "sessions.edit",
+            "POST",
+            f"/coord/cohorts/{c}/sessions/{s}",
+            OBJECT,
+            {
+                "day": "2026-06-03",
+                "start_time": "18:00",
+                "minutes": "90",
+                "location_kind": "online",
+                "meeting_url": "https://meet.example.org/x",
+                "sequence": "0",
+            },
+        ),
+        Visit(
+            "sessions.cancel",
+            "POST",
+            f"/coord/cohorts/{c}/sessions/{s}/cancel",
+            OBJECT,
+            {"sequence": "0"},
+        ),
+        Visit(
             "reports.index",
             "GET",
             "/coord/reports",
@@ -464,6 +520,7 @@ def state() -> tuple:
         ),
         rows(Offer.id, Offer.status),
         rows(Cohort.id, Cohort.seats_offered, Cohort.seats_enrolled),
+        rows(CohortSession.id, CohortSession.status, CohortSession.sequence),
         rows(
             OutboxMessage.id,
             OutboxMessage.status,
