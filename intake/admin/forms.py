@@ -146,11 +146,13 @@ class ProgramForm(Form):
     )
     session_minutes = _number("Minutes per session", services.SESSION_MINUTES, "")
     session_pattern = ChoiceGroupField(
-        "How often sessions are", choices=PATTERN_CHOICES,
+        "How often sessions are",
+        choices=PATTERN_CHOICES,
         validators=[InputRequired("Choose how often the group meets.")],
     )
     has_in_person_part = ChoiceGroupField(
-        "In-person part", choices=IN_PERSON_CHOICES,
+        "In-person part",
+        choices=IN_PERSON_CHOICES,
         validators=[InputRequired("Choose yes or no.")],
     )
     credit_minutes_per_session = _number(

@@ -21,7 +21,7 @@ def seed_default_programs(now: datetime) -> list[Program]:
     existing = {program.slug: program for program in db.session.scalars(select(Program))}
     created = []
     for data in DEFAULT_PROGRAMS:
-        program = existing.get(data["slug"])
+        program = existing.get(str(data["slug"]))
         if program is None:
             program = Program(**data, is_open=True, created_at=now)
             db.session.add(program)

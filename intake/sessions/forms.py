@@ -111,7 +111,7 @@ class SessionForm(_WhenWhere):
                 "meeting_url": session.meeting_url,
                 "place": session.place,
                 "sequence": str(session.sequence),
-            }
+            },
         )
 
 

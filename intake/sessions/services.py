@@ -174,7 +174,11 @@ def change(
     if all(getattr(session, name) == value for name, value in values.items()):
         return False
     before = Before(
-        session.starts_at, session.minutes, session.location_kind, session.meeting_url, session.place
+        session.starts_at,
+        session.minutes,
+        session.location_kind,
+        session.meeting_url,
+        session.place,
     )
     _bump(session, seen_sequence, now, **values)
     _tell_participants(session, "session_changed", now, before=before)
@@ -249,7 +253,11 @@ def _email(
 def _tell_participants(session: CohortSession, template: str, now: datetime, **context) -> None:
     for participant in active_participants(session.cohort_id):
         ics = session_update(
-            session, now=now, locale=participant.locale, name=participant.name, email=participant.email
+            session,
+            now=now,
+            locale=participant.locale,
+            name=participant.name,
+            email=participant.email,
         )
         _email(
             participant,

@@ -140,7 +140,8 @@ def _told(cohort: Cohort) -> str:
     n = len(services.active_participants(cohort.id))
     if not n:
         return ""
-    return f" {n} participant{'s are' if n != 1 else ' is'} e-mailed the change, with a calendar update."
+    who = f"{n} participant{'s are' if n != 1 else ' is'}"
+    return f" {who} e-mailed the change, with a calendar update."
 
 
 def _refused(cohort: Cohort, session_id: int, why: str):

@@ -145,9 +145,7 @@ def world(ctx, clock) -> World:
     )
     db.session.add(world.offer)
     db.session.flush()
-    [world.session] = add_sessions(
-        world.cohort, now + timedelta(days=30), count=1, commit=False
-    )
+    [world.session] = add_sessions(world.cohort, now + timedelta(days=30), count=1, commit=False)
     zebulon = world.applications["Zebulon Secretname"]
     db.session.add(Note(application_id=zebulon.id, body=NOTE, created_at=now))
 

@@ -82,8 +82,10 @@ def test_generated_sessions_keep_the_wall_clock_time_across_daylight_saving(ctx,
     assert {services.local(s.starts_at).time() for s in made + autumn} == {time(18, 0)}
     rows = db.session.scalars(select(CohortSession).order_by(CohortSession.starts_at)).all()
     assert len(rows) == 4
-    assert rows[0].meeting_url == "https://meet.example.org/rp" and rows[0].place is None
-    assert rows[-1].location_kind == "in_person" and rows[-1].meeting_url is None
+    assert rows[0].meeting_url == "https://meet.example.org/rp"
+    assert rows[0].place is None
+    assert rows[-1].location_kind == "in_person"
+    assert rows[-1].meeting_url is None
     assert {(r.status, r.sequence, r.minutes) for r in rows} == {("scheduled", 0, 120)}
 
 
@@ -100,7 +102,7 @@ def test_move_and_cancel_raise_the_sequence_and_refuse_a_stale_form(ctx, clock):
         now=clock(),
     )
     db.session.commit()
-    same = dict(starts_at=session.starts_at, minutes=90, where=ONLINE, now=clock())
+    same = {"starts_at": session.starts_at, "minutes": 90, "where": ONLINE, "now": clock()}
     assert services.change(session, seen_sequence=0, **same) is False
     assert session.sequence == 0
 

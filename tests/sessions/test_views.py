@@ -39,9 +39,7 @@ def test_the_form_starts_from_the_programs_defaults(coordinator_client, ctx, clo
     page = coordinator_client.get(f"/coord/cohorts/{cohort.id}").get_data(as_text=True)
     assert "No sessions yet." in page
     assert f'href="/coord/cohorts/{cohort.id}/sessions/new"' in page
-    page = coordinator_client.get(f"/coord/cohorts/{cohort.id}/sessions/new").get_data(
-        as_text=True
-    )
+    page = coordinator_client.get(f"/coord/cohorts/{cohort.id}/sessions/new").get_data(as_text=True)
     assert 'value="2026-04-07"' in page  # the cohort's start date
     assert 'value="18:00"' in page  # the schedule's "6–8 pm"
     assert 'name="count" type="text" value="10"' in page or 'value="10"' in page
@@ -90,7 +88,9 @@ def test_generate_with_htmx(app, make_coordinator, login, ctx, clock):
     url = f"/coord/cohorts/{cohort.id}/sessions/new"
     token = csrf_token(client.get(url).get_data(as_text=True))
     headers = {"HX-Request": "true"}
-    response = client.post(url, data={**GENERATE, "count": "0", "csrf_token": token}, headers=headers)
+    response = client.post(
+        url, data={**GENERATE, "count": "0", "csrf_token": token}, headers=headers
+    )
     assert response.status_code == 422
     fragment = response.get_data(as_text=True)
     assert fragment.lstrip().startswith("<form")
@@ -139,9 +139,9 @@ def test_move_change_place_and_cancel(coordinator_client, app, ctx, clock):
     assert "The 1 active participant will be e-mailed any change" in page
     response = send_form(coordinator_client, url, _edit_data())
     assert response.status_code == 303
-    assert "Nothing was changed" in coordinator_client.get(
-        f"/coord/cohorts/{cohort.id}"
-    ).get_data(as_text=True)
+    assert "Nothing was changed" in coordinator_client.get(f"/coord/cohorts/{cohort.id}").get_data(
+        as_text=True
+    )
 
     response = send_form(coordinator_client, url, _edit_data(day="2026-04-09", start_time="17:00"))
     assert response.status_code == 303
@@ -164,13 +164,22 @@ def test_move_change_place_and_cancel(coordinator_client, app, ctx, clock):
     response = send_form(
         coordinator_client,
         url,
-        _edit_data(day="2026-04-09", start_time="17:00", sequence="1",
-                   location_kind="in_person", meeting_url="", place="Room 1, 1 Example St"),
+        _edit_data(
+            day="2026-04-09",
+            start_time="17:00",
+            sequence="1",
+            location_kind="in_person",
+            meeting_url="",
+            place="Room 1, 1 Example St",
+        ),
     )
     assert response.status_code == 303
     [changed] = _sessions(cohort.id)
     assert (changed.location_kind, changed.place, changed.meeting_url, changed.sequence) == (
-        "in_person", "Room 1, 1 Example St", None, 2
+        "in_person",
+        "Room 1, 1 Example St",
+        None,
+        2,
     )
 
     response = send_form(coordinator_client, url, {"sequence": "2"}, post_url=f"{url}/cancel")
@@ -185,9 +194,11 @@ def test_move_change_place_and_cancel(coordinator_client, app, ctx, clock):
     response = send_form(coordinator_client, url, {"sequence": "3"}, post_url=f"{url}/cancel")
     assert response.status_code == 422
     assert "already cancelled" in response.get_data(as_text=True)
-    keys = sorted(db.session.scalars(select(OutboxMessage.dedup_key).where(
-        OutboxMessage.participant_id == rosa.id
-    )))
+    keys = sorted(
+        db.session.scalars(
+            select(OutboxMessage.dedup_key).where(OutboxMessage.participant_id == rosa.id)
+        )
+    )
     assert keys == [
         f"session_cancelled:{session.id}:3:{rosa.id}",
         f"session_changed:{session.id}:1:{rosa.id}",
