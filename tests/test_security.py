@@ -5,7 +5,7 @@ but the static files kept in any cache."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from intake.cohorts.services import create_cohort
 from intake.extensions import db
 from intake.models import Application, OutboxMessage, Program
 from intake.outbox.delivery import deliver_due
+from tests.factories import add_sessions
 from tests.helpers import SCREENER_ANSWERS, csrf_token, submit_application
 
 STRONG_KEY = "4f9c2b7e81d0a6c35e9f17b2d48a0c6e5b3f9d2a7c1e8b40"
@@ -215,10 +216,11 @@ def _url_values(smtp, clock, admin) -> dict[str, str]:
         today=date(2026, 3, 2),
         now=clock(),
     )
-    db.session.commit()
+    [session] = add_sessions(cohort, clock() + timedelta(days=30), count=1)
     return {
         "application_id": str(application.id),
         "cohort_id": str(cohort.id),
+        "session_id": str(session.id),
         "coordinator_id": str(admin.id),
         "program_id": str(program.id),
         "message_id": str(db.session.scalars(select(OutboxMessage.id)).first()),
