@@ -11,7 +11,7 @@ from intake.programs.defaults import SESSION_DEFAULTS
 from intake.programs.services import seed_default_programs
 from intake.sessions import services
 from intake.sessions.services import Where, session_dates
-from tests.factories import add_cohort
+from tests.factories import add_cohort, add_sessions
 
 ONLINE = Where("online", "https://meet.example.org/rp")
 
@@ -90,18 +90,13 @@ def test_generated_sessions_keep_the_wall_clock_time_across_daylight_saving(ctx,
 
 
 def test_move_and_cancel_raise_the_sequence_and_refuse_a_stale_form(ctx, clock):
-    cohort = add_cohort(clock())
-    [session] = services.generate(
-        cohort,
-        first=date(2026, 4, 7),
-        pattern="weekly",
+    # Tuesday 7 April 2026, 6 pm Pacific daylight time.
+    [session] = add_sessions(
+        add_cohort(clock()),
+        datetime(2026, 4, 8, 1, 0, tzinfo=UTC),
         count=1,
-        start=time(18, 0),
-        minutes=90,
-        where=ONLINE,
-        now=clock(),
+        meeting_url=ONLINE.meeting_url,
     )
-    db.session.commit()
     same = {"starts_at": session.starts_at, "minutes": 90, "where": ONLINE, "now": clock()}
     assert services.change(session, seen_sequence=0, **same) is False
     assert session.sequence == 0

@@ -1,15 +1,13 @@
 """The sessions pages: add sessions from the program's defaults, change, move and
 cancel one; plain forms and htmx; only the program's coordinators."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import CohortSession, OutboxMessage
-from intake.sessions import services
-from intake.sessions.services import Where
-from tests.factories import add_cohort, add_participant
+from tests.factories import add_cohort, add_participant, add_sessions
 from tests.helpers import csrf_token, send_form
 from tests.respond.support import apply
 
@@ -102,17 +100,13 @@ def test_generate_with_htmx(app, make_coordinator, login, ctx, clock):
 
 
 def _one_session(cohort, clock):
-    [session] = services.generate(
+    """Tuesday 7 April 2026, 6 pm Pacific daylight time, 90 minutes."""
+    [session] = add_sessions(
         cohort,
-        first=date(2026, 4, 7),
-        pattern="weekly",
+        datetime(2026, 4, 8, 1, 0, tzinfo=UTC),
         count=1,
-        start=time(18, 0),
-        minutes=90,
-        where=Where("online", "https://meet.example.org/a"),
-        now=clock(),
+        meeting_url="https://meet.example.org/a",
     )
-    db.session.commit()
     return session
 
 
