@@ -25,7 +25,7 @@ from intake.models import Cohort, CohortSession, OutboxMessage, Participant
 from intake.outbox.services import enqueue
 from intake.programs.services import reply_address
 from intake.rows import update_guarded
-from intake.sessions.calendar import session_update
+from intake.sessions.calendar import cohort_calendar, session_update
 
 PATTERNS = {
     "weekly": "Every week",
@@ -117,7 +117,8 @@ def generate(
     where: Where,
     now: datetime,
 ) -> list[CohortSession]:
-    """Add ``count`` scheduled sessions to ``cohort`` from a pattern."""
+    """Add ``count`` scheduled sessions to ``cohort`` from a pattern. People already
+    in the group get the new dates with the cohort's whole calendar."""
     if pattern not in PATTERNS:
         raise SessionError(f"Unknown pattern {pattern!r}.")
     if not COUNT[0] <= count <= COUNT[1] or not MINUTES[0] <= minutes <= MINUTES[1]:
@@ -138,7 +139,29 @@ def generate(
     db.session.add_all(sessions)
     db.session.flush()
     db.session.expire(cohort, ["sessions"])
+    _send_calendar(cohort, sessions, now)
     return sessions
+
+
+def _send_calendar(cohort: Cohort, added: list[CohortSession], now: datetime) -> None:
+    for participant in active_participants(cohort.id):
+        ics = cohort_calendar(
+            cohort,
+            cohort.sessions,
+            now=now,
+            locale=participant.locale,
+            name=participant.name,
+            email=participant.email,
+        )
+        _email(
+            participant,
+            added[0],
+            "sessions_added",
+            f"sessions_added:{added[0].id}:{participant.id}",
+            now,
+            ics=ics,
+            added=added,
+        )
 
 
 @dataclass(frozen=True)

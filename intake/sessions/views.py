@@ -68,7 +68,8 @@ def new(cohort_id: int):
         n = len(made)
         return _back(
             cohort,
-            f"{n} session{'s' if n != 1 else ''} added, from {_when(made[0])}.",
+            f"{n} session{'s' if n != 1 else ''} added, from {_when(made[0])}."
+            + _told(cohort, "the new dates, with the calendar"),
         )
     return form_page("sessions/new.html", "generate_form", {"cohort": cohort, "form": form})
 
@@ -136,12 +137,12 @@ def _seen(form) -> int:
     return -1 if seen is None else seen
 
 
-def _told(cohort: Cohort) -> str:
+def _told(cohort: Cohort, what: str = "the change, with a calendar update") -> str:
     n = len(services.active_participants(cohort.id))
     if not n:
         return ""
     who = f"{n} participant{'s are' if n != 1 else ' is'}"
-    return f" {who} e-mailed the change, with a calendar update."
+    return f" {who} e-mailed {what}."
 
 
 def _refused(cohort: Cohort, session_id: int, why: str):

@@ -224,3 +224,32 @@ def test_the_enrolled_email_carries_every_session(smtp, app, ctx, client, clock)
     assert [str(e["STATUS"]) for e in events] == ["CONFIRMED", "CONFIRMED", "CANCELLED"]
     assert [e["SEQUENCE"] for e in events] == [0, 0, 1]
     assert {str(e["LOCATION"]) for e in events} == {"Room 4, 1 Example St"}
+
+
+def test_sessions_added_after_people_joined_reach_them_with_the_whole_calendar(
+    smtp, app, ctx, clock
+):
+    cohort, first_batch, people = _group(app, clock, count=2)
+    deliver(smtp, clock())
+    later = services.generate(
+        cohort,
+        first=date(2026, 6, 2),
+        pattern="monthly",
+        count=2,
+        start=time(18, 0),
+        minutes=90,
+        where=Where("in_person", place="Retreat centre, 1 Example Rd"),
+        now=clock(),
+    )
+    db.session.commit()
+    arrived = deliver(smtp, clock())
+    assert sorted(m["To"] for m in arrived) == ["li@example.org", "rosa@example.org"]
+    rosa = only(arrived, "Las fechas de las sesiones de su grupo")
+    body = text(rosa)
+    assert "Su grupo tiene 2 sesiones nuevas:" in body
+    assert "martes, 2 de junio de 2026" in body and "Retreat centre, 1 Example Rd" in body
+    _method, calendar = _invite(rosa)
+    assert [str(e["UID"]) for e in calendar.walk("VEVENT")] == [
+        f"session-{s.id}@intake.example.org" for s in first_batch + later
+    ]
+    assert "您的小组新增了 2 次聚会" in text(only(arrived, "您小组的聚会日期"))
