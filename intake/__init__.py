@@ -190,6 +190,7 @@ def register_blueprints(app: Flask) -> None:
     from intake.respond.views import bp as respond_bp
     from intake.review.views import bp as review_bp
     from intake.screener.views import bp as screener_bp
+    from intake.sessions.views import bp as sessions_bp
     from intake.waitlist.views import bp as waitlist_bp
 
     for bp in (
@@ -204,6 +205,7 @@ def register_blueprints(app: Flask) -> None:
         review_bp,
         casefile_bp,
         cohorts_bp,
+        sessions_bp,
         reports_bp,
         outbox_bp,
         admin_bp,

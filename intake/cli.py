@@ -15,6 +15,7 @@ from intake.outbox.delivery import deliver_due
 from intake.programs.services import seed_default_programs
 from intake.retention import services as retention
 from intake.screener import drafts
+from intake.sessions import services as sessions
 
 
 @click.command("seed")
@@ -62,6 +63,7 @@ TICK_STEPS = (
     ("offer reminders", offers.remind_due),
     ("paused (no answer to a check-in)", checkins.inactivate_due),
     ("check-ins sent", checkins.send_due),
+    ("session reminders", sessions.send_reminders),
     # Screener answers nobody came back to within SCREENER_DRAFT_MINUTES.
     ("expired screener answers deleted", drafts.purge_expired),
 )

@@ -118,6 +118,9 @@ MANAGE_LINK_DAYS = 30
 # for the application form; each change of an answer restarts it. The waitlist tick
 # deletes expired ones.
 SCREENER_DRAFT_MINUTES = 120
+# Each active participant is reminded of a session this many hours before it starts
+# (by the waitlist tick; a moved session is reminded of again).
+SESSION_REMINDER_HOURS = 24
 
 # Cost of argon2id password hashing (argon2-cffi's defaults: 3 passes, 64 MiB).
 ARGON2_TIME_COST = 3

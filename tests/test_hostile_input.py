@@ -390,6 +390,13 @@ PROGRAM_ANSWERS = {
     "checkin_window_days": "14",
     "auto_offer": "off",
     "position": "10",
+    "session_count": "10",
+    "session_minutes": "90",
+    "session_pattern": "monthly",
+    "has_in_person_part": "no",
+    "credit_minutes_per_session": "",
+    "credit_cap_minutes": "720",
+    "completion_percent": "80",
 }
 
 SCENARIOS: dict[str, Scenario] = {
@@ -578,6 +585,42 @@ SCENARIOS: dict[str, Scenario] = {
         poison="name",
         kept=('value="Tuesdays 6 pm"',),
     ),
+    "GenerateForm": Scenario(
+        "coordinator",
+        lambda w: f"/coord/cohorts/{w.ids['cohort']}/sessions/new",
+        lambda w: {
+            "first_date": "2026-09-01",
+            "pattern": "monthly",
+            "count": "10",
+            "start_time": "18:00",
+            "minutes": "90",
+            "location_kind": "online",
+            "meeting_url": "https://meet.example.org/autumn",
+            "place": "",
+        },
+        poison="meeting_url",
+        kept=('value="2026-09-01"',),
+    ),
+    "SessionForm": Scenario(
+        "coordinator",
+        lambda w: f"/coord/cohorts/{w.ids['cohort']}/sessions/{w.ids['session']}",
+        lambda w: {
+            "day": "2026-09-02",
+            "start_time": "17:00",
+            "minutes": "60",
+            "location_kind": "in_person",
+            "meeting_url": "",
+            "place": "Room 2, 1 Example St",
+            "sequence": "0",
+        },
+        poison="place",
+        kept=('value="2026-09-02"',),
+    ),
+    "CancelForm": Scenario(
+        "coordinator",
+        lambda w: f"/coord/cohorts/{w.ids['cohort']}/sessions/{w.ids['session']}/cancel",
+        lambda w: {"sequence": "0"},
+    ),
     "OfferNextForm": Scenario(
         "coordinator",
         lambda w: f"/coord/cohorts/{w.ids['cohort']}/offer-next",
@@ -649,7 +692,7 @@ def _key(cls) -> str:
 
 
 # Bases only ever served through their subclasses.
-BASES = {"ApplicationForm"}
+BASES = {"ApplicationForm", "_WhenWhere"}
 
 
 def test_every_form_has_a_scenario():

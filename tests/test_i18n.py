@@ -26,6 +26,7 @@ WORKSPACE_TEMPLATES = {
     "outbox",
     "reports",
     "review",
+    "sessions",
     "waitlist",
 }
 WORKSPACE_EMAILS = {"password_reset", "coordinator_welcome"}

@@ -28,6 +28,15 @@ AUTO_OFFER_CHOICES = [
     ("on", "On: a freed seat is offered to the next matching person automatically"),
     ("off", "Off: a coordinator makes every offer"),
 ]
+PATTERN_CHOICES = [
+    ("weekly", "Every week"),
+    ("biweekly", "Every two weeks"),
+    ("monthly", "Every month"),
+]
+IN_PERSON_CHOICES = [
+    ("yes", "Yes: part of the group meets in person (e.g. a retreat)"),
+    ("no", "No: every session is a video meeting"),
+]
 ROLE_CHOICES = [
     ("coordinator", "Coordinator: runs the waitlist and cohorts"),
     ("admin", "Admin: also manages programs, cohorts and accounts (needs two-step sign-in)"),
@@ -51,6 +60,15 @@ def rule_choices(kind: str | None) -> list:
             for key in keys
         ]
     return select_choices(pairs)
+
+
+def _number(label: str, bounds: tuple[int, int], description: str, optional=False):
+    low, high = bounds
+    message = f"Enter a number from {low} to {high}."
+    first = Optional() if optional else InputRequired(message)
+    return IntegerField(
+        label, description=description, validators=[first, NumberRange(low, high, message)]
+    )
 
 
 def _days(label: str, bounds: tuple[int, int], description: str) -> IntegerField:
@@ -129,6 +147,38 @@ class ProgramForm(Form):
         ],
     )
 
+    session_count = _number(
+        "Number of sessions", services.SESSION_COUNT, "Filled in when adding a cohort's sessions."
+    )
+    session_minutes = _number("Minutes per session", services.SESSION_MINUTES, "")
+    session_pattern = ChoiceGroupField(
+        "How often sessions are",
+        choices=PATTERN_CHOICES,
+        validators=[InputRequired("Choose how often the group meets.")],
+    )
+    has_in_person_part = ChoiceGroupField(
+        "In-person part",
+        choices=IN_PERSON_CHOICES,
+        validators=[InputRequired("Choose yes or no.")],
+    )
+    credit_minutes_per_session = _number(
+        "Minutes credited per session attended",
+        services.CREDIT_MINUTES,
+        "Reflective supervision / consultation time. Leave empty to credit the session's length.",
+        optional=True,
+    )
+    credit_cap_minutes = _number(
+        "Most minutes credited for a group",
+        services.CREDIT_CAP_MINUTES,
+        "E.g. 720 for “up to 12 hours”. Leave empty for no limit.",
+        optional=True,
+    )
+    completion_percent = _number(
+        "Completion: share of sessions attended, in percent",
+        services.COMPLETION_PERCENT,
+        "Of the sessions held (cancelled ones do not count).",
+    )
+
     def fields(self) -> services.ProgramFields:
         return services.ProgramFields(
             name=self.name.data,
@@ -143,6 +193,13 @@ class ProgramForm(Form):
             auto_offer=self.auto_offer.data == "on",
             coordinator_email=self.coordinator_email.data or None,
             position=self.position.data,
+            session_count=self.session_count.data,
+            session_minutes=self.session_minutes.data,
+            session_pattern=self.session_pattern.data,
+            credit_minutes_per_session=self.credit_minutes_per_session.data,
+            credit_cap_minutes=self.credit_cap_minutes.data,
+            has_in_person_part=self.has_in_person_part.data == "yes",
+            completion_percent=self.completion_percent.data,
         )
 
     @classmethod
@@ -162,6 +219,13 @@ class ProgramForm(Form):
                 "auto_offer": "on" if program.auto_offer else "off",
                 "coordinator_email": program.coordinator_email,
                 "position": program.position,
+                "session_count": program.session_count,
+                "session_minutes": program.session_minutes,
+                "session_pattern": program.session_pattern,
+                "credit_minutes_per_session": program.credit_minutes_per_session,
+                "credit_cap_minutes": program.credit_cap_minutes,
+                "has_in_person_part": "yes" if program.has_in_person_part else "no",
+                "completion_percent": program.completion_percent,
             }
         )
         form.rule_keys.choices = rule_choices(program.kind)
@@ -186,6 +250,11 @@ class NewProgramForm(ProgramForm):
                 "checkin_window_days": 14,
                 "auto_offer": "off",
                 "position": 100,
+                "session_count": 6,
+                "session_minutes": 90,
+                "session_pattern": "monthly",
+                "has_in_person_part": "no",
+                "completion_percent": 80,
             }
         )
         form.rule_keys.choices = rule_choices(None)

@@ -28,6 +28,12 @@ OFFER_WINDOW_DAYS = (1, 60)
 CHECKIN_INTERVAL_DAYS = (7, 365)
 CHECKIN_WINDOW_DAYS = (1, 60)
 POSITION = (0, 9999)
+SESSION_COUNT = (1, 52)
+SESSION_MINUTES = (15, 720)
+CREDIT_MINUTES = (0, 720)
+CREDIT_CAP_MINUTES = (15, 60 * 200)
+COMPLETION_PERCENT = (1, 100)
+PATTERNS = ("weekly", "biweekly", "monthly")
 
 SLUG_MAX = 64
 
@@ -66,6 +72,15 @@ class ProgramFields:
     auto_offer: bool
     coordinator_email: str | None
     position: int
+    # A group's shape: what a cohort's sessions are generated from, and the credit
+    # rules of intake.hours.
+    session_count: int = 6
+    session_minutes: int = 90
+    session_pattern: str = "weekly"
+    credit_minutes_per_session: int | None = None
+    credit_cap_minutes: int | None = None
+    has_in_person_part: bool = False
+    completion_percent: int = 80
 
 
 def slugify(name: str) -> str:
@@ -105,9 +120,17 @@ def _check_ranges(fields: ProgramFields) -> None:
         ("checkin_interval_days", CHECKIN_INTERVAL_DAYS),
         ("checkin_window_days", CHECKIN_WINDOW_DAYS),
         ("position", POSITION),
+        ("session_count", SESSION_COUNT),
+        ("session_minutes", SESSION_MINUTES),
+        ("credit_minutes_per_session", CREDIT_MINUTES),
+        ("credit_cap_minutes", CREDIT_CAP_MINUTES),
+        ("completion_percent", COMPLETION_PERCENT),
     ):
-        if not low <= getattr(fields, name) <= high:
+        value = getattr(fields, name)
+        if value is not None and not low <= value <= high:
             raise AdminError(f"{name} must be between {low} and {high}.")
+    if fields.session_pattern not in PATTERNS:
+        raise AdminError(f"Unknown session pattern {fields.session_pattern!r}.")
 
 
 def _ordered_rules(rule_keys: list[str]) -> list[str]:

@@ -1,6 +1,9 @@
 """The calendar invitation (.ics) sent with the "you are enrolled" e-mail.
 
-One VEVENT for the cohort's first session, built with the ``icalendar`` package:
+When the cohort has sessions, the file holds every one of them, each with its own
+stable UID and SEQUENCE (``intake.sessions.calendar``), so later updates of a
+session replace its event. Before a coordinator has added sessions, the file holds
+one VEVENT for the cohort's first session, built with the ``icalendar`` package:
 
 - UID ``enrollment-<application id>-<cohort id>@<public host>``: the same for the
   same enrollment every time it is built, so a calendar that receives it twice
@@ -31,6 +34,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from intake.links import public_host
 from intake.models import Offer
 from intake.programs.services import reply_address
+from intake.sessions.calendar import cohort_calendar
 
 DEFAULT_LENGTH = timedelta(hours=2)
 SLOT_START = {
@@ -111,11 +115,21 @@ def first_session(start_date: date, schedule: str | None, time_slot: str | None)
 
 
 def enrollment_invite(offer: Offer, *, now: datetime, locale: str) -> str:
-    """The .ics text for an accepted offer's first session, in ``locale``."""
+    """The .ics text for an accepted offer: every session of the cohort, or before it
+    has any, its first session; in ``locale``."""
     cohort = offer.cohort
     application = offer.application
     applicant = application.applicant
     program = cohort.program
+    if cohort.sessions:
+        return cohort_calendar(
+            cohort,
+            cohort.sessions,
+            now=now,
+            locale=locale,
+            name=applicant.name,
+            email=applicant.email,
+        )
     start, end, from_schedule = first_session(cohort.start_date, cohort.schedule, cohort.time_slot)
 
     with force_locale(locale):

@@ -276,8 +276,11 @@ def _build_message(row: OutboxMessage, now: datetime) -> Message:
         extra_headers={"Auto-Submitted": "auto-generated"},
     )
     if row.ics:
+        # The content type's method must agree with the file's (an update or a
+        # cancellation of a session: intake.sessions.calendar).
+        method = "CANCEL" if "\r\nMETHOD:CANCEL\r\n" in row.ics else "REQUEST"
         message.attach(
-            "invite.ics", "text/calendar; method=REQUEST; charset=utf-8", row.ics.encode()
+            "invite.ics", f"text/calendar; method={method}; charset=utf-8", row.ics.encode()
         )
     message.msgId = make_msgid(idstring=f"outbox-{row.id}", domain=public_host())
     return message

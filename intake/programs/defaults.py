@@ -3,6 +3,9 @@
 Texts are marked for translation: templates pass program texts through gettext, so
 these defaults appear in the reader's language, and a text an admin has edited
 appears as written.
+
+The shape of a group (``SESSION_DEFAULTS``: sessions, their length and spacing, credit,
+an in-person part) is data too: a coordinator generates a cohort's sessions from it.
 """
 
 from intake.eligibility.rules import AGENCY_RULE_KEYS
@@ -24,6 +27,10 @@ DEFAULT_PROGRAMS = [
         "shape": N_("6 virtual sessions."),
         "rule_keys": ["prenatal_to_five"],
         "position": 10,
+        # The seed says 6 sessions; virtual or in person is set per cohort.
+        "session_count": 6,
+        "session_minutes": 90,
+        "session_pattern": "weekly",
     },
     {
         "slug": "bipoc-intensive",
@@ -40,6 +47,11 @@ DEFAULT_PROGRAMS = [
         "shape": N_("Virtual sessions and an in-person retreat."),
         "rule_keys": ["prenatal_to_five", "bipoc_self_identification", "retreat_attendance"],
         "position": 20,
+        # Virtual sessions plus an in-person retreat (a session with a place).
+        "session_count": 8,
+        "session_minutes": 120,
+        "session_pattern": "biweekly",
+        "has_in_person_part": True,
     },
     {
         "slug": "king-county-consultation",
@@ -61,6 +73,10 @@ DEFAULT_PROGRAMS = [
         ),
         "rule_keys": AGENCY_RULE_KEYS,
         "position": 30,
+        # At least one year, meeting monthly, virtual.
+        "session_count": 12,
+        "session_minutes": 120,
+        "session_pattern": "monthly",
     },
     {
         "slug": "reflective-practice-group",
@@ -80,5 +96,22 @@ DEFAULT_PROGRAMS = [
         ),
         "rule_keys": ["prenatal_to_five"],
         "position": 40,
+        # 10 sessions, up to 12 hours of reflective supervision (ILAIMH credential).
+        "session_count": 10,
+        "session_minutes": 90,
+        "session_pattern": "monthly",
+        "credit_cap_minutes": 720,
     },
 ]
+
+
+# The group-shape columns and what a program has in them before any seeding (the
+# migration's server defaults): seeding fills them only while they still hold these.
+SESSION_DEFAULTS = {
+    "session_count": 6,
+    "session_minutes": 90,
+    "session_pattern": "weekly",
+    "credit_minutes_per_session": None,
+    "credit_cap_minutes": None,
+    "has_in_person_part": False,
+}

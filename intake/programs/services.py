@@ -5,22 +5,31 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import Program
-from intake.programs.defaults import DEFAULT_PROGRAMS
+from intake.programs.defaults import DEFAULT_PROGRAMS, SESSION_DEFAULTS
 
 
 def seed_default_programs(now: datetime) -> list[Program]:
-    """Create the default programs that do not exist yet (by slug); never overwrite.
+    """Create the default programs that do not exist yet (by slug); never overwrite
+    what an admin wrote.
 
-    Returns the programs created. Safe to run on every start.
+    A program that exists from before programs had a group shape (sessions, length,
+    spacing, credit, in-person part) gets the seed's shape while every one of those
+    columns still holds its pre-seeding default: running it again, or after an admin
+    changed any of them, changes nothing. Returns the programs created. Safe to run
+    on every start.
     """
-    existing = set(db.session.scalars(select(Program.slug)))
+    existing = {program.slug: program for program in db.session.scalars(select(Program))}
     created = []
     for data in DEFAULT_PROGRAMS:
-        if data["slug"] in existing:
-            continue
-        program = Program(**data, is_open=True, created_at=now)
-        db.session.add(program)
-        created.append(program)
+        program = existing.get(str(data["slug"]))
+        if program is None:
+            program = Program(**data, is_open=True, created_at=now)
+            db.session.add(program)
+            created.append(program)
+        elif all(getattr(program, name) == value for name, value in SESSION_DEFAULTS.items()):
+            for name in SESSION_DEFAULTS:
+                if name in data:
+                    setattr(program, name, data[name])
     db.session.flush()
     return created
 

@@ -24,6 +24,14 @@ NEW_PROGRAM = {
     "auto_offer": "on",
     "coordinator_email": "Grupo@Example.org",
     "position": "40",
+    # The group's shape (issue 11): the form asks for it.
+    "session_count": "10",
+    "session_minutes": "90",
+    "session_pattern": "monthly",
+    "has_in_person_part": "no",
+    "credit_minutes_per_session": "",
+    "credit_cap_minutes": "720",
+    "completion_percent": "80",
 }
 
 
@@ -47,6 +55,13 @@ def edit_data(slug: str, **changes) -> dict:
         "auto_offer": "on" if row.auto_offer else "off",
         "coordinator_email": row.coordinator_email or "",
         "position": str(row.position),
+        "session_count": str(row.session_count),
+        "session_minutes": str(row.session_minutes),
+        "session_pattern": row.session_pattern,
+        "has_in_person_part": "yes" if row.has_in_person_part else "no",
+        "credit_minutes_per_session": str(row.credit_minutes_per_session or ""),
+        "credit_cap_minutes": str(row.credit_cap_minutes or ""),
+        "completion_percent": str(row.completion_percent),
     }
     return {**data, **changes}
 

@@ -80,10 +80,10 @@ class World:
     applications: dict[str, Application] = field(default_factory=dict)
     cohort: Cohort | None = None
     offer: Offer | None = None
+    session: CohortSession | None = None
     message: OutboxMessage | None = None
     notice: OutboxMessage | None = None
     visible_name: str = "Olive Visible"
-    session: CohortSession | None = None
     participant: Participant | None = None
     visible_cohort: Cohort | None = None
 
@@ -258,6 +258,7 @@ def plan(world: World) -> list[Visit]:
     z, y, x = (world.applications[n] for n in HIDDEN_PEOPLE)
     zebulon, yolanda, xavier = "Zebulon Secretname", "Yolanda Hiddenperson", "Xavier Concealed"
     c, o = world.cohort.id, world.offer.id
+    s = world.session.id
     p = world.program
     visits = [
         Visit("waitlist.home", "GET", "/coord/", REDIRECT),
@@ -393,6 +394,56 @@ def plan(world: World) -> list[Visit]:
             {f"rescind-{o}-reason": "Because."},
         ),
         Visit(
+            "sessions.new",
+            "GET",
+            f"/coord/cohorts/{c}/sessions/new",
+            OBJECT,
+            shows=(COHORT_NAME,),
+        ),
+        Visit(
+            "sessions.new",
+            "POST",
+            f"/coord/cohorts/{c}/sessions/new",
+            OBJECT,
+            {
+                "first_date": "2026-06-02",
+                "pattern": "weekly",
+                "count": "2",
+                "start_time": "18:00",
+                "minutes": "90",
+                "location_kind": "online",
+                "meeting_url": "https://meet.example.org/x",
+            },
+        ),
+        Visit(
+            "sessions.edit",
+            "GET",
+            f"/coord/cohorts/{c}/sessions/{s}",
+            OBJECT,
+            shows=(COHORT_NAME,),
+        ),
+        Visit(
+            "sessions.edit",
+            "POST",
+            f"/coord/cohorts/{c}/sessions/{s}",
+            OBJECT,
+            {
+                "day": "2026-06-03",
+                "start_time": "18:00",
+                "minutes": "90",
+                "location_kind": "online",
+                "meeting_url": "https://meet.example.org/x",
+                "sequence": "0",
+            },
+        ),
+        Visit(
+            "sessions.cancel",
+            "POST",
+            f"/coord/cohorts/{c}/sessions/{s}/cancel",
+            OBJECT,
+            {"sequence": "0"},
+        ),
+        Visit(
             "reports.index",
             "GET",
             "/coord/reports",
@@ -523,6 +574,7 @@ def state() -> tuple:
         ),
         rows(Offer.id, Offer.status),
         rows(Cohort.id, Cohort.seats_offered, Cohort.seats_enrolled),
+        rows(CohortSession.id, CohortSession.status, CohortSession.sequence),
         rows(
             OutboxMessage.id,
             OutboxMessage.status,
