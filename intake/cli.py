@@ -15,6 +15,7 @@ from intake.outbox.delivery import deliver_due
 from intake.programs.services import seed_default_programs
 from intake.retention import services as retention
 from intake.screener import drafts
+from intake.survey import services as survey
 
 
 @click.command("seed")
@@ -64,6 +65,7 @@ TICK_STEPS = (
     ("check-ins sent", checkins.send_due),
     # Screener answers nobody came back to within SCREENER_DRAFT_MINUTES.
     ("expired screener answers deleted", drafts.purge_expired),
+    ("survey invitations (groups that ended)", survey.send_invitations),
 )
 
 
