@@ -30,8 +30,9 @@ from intake.forms import Form
 from intake.inputs import CleanStringConverter, DatabaseIntConverter
 from intake.manage.tokens import mint_manage_token
 from intake.offers.services import make_offer
+from intake.survey.tokens import sign as sign_survey
 from tests.conftest import PASSWORD
-from tests.factories import add_cohort, application_maker
+from tests.factories import add_cohort, add_participant, application_maker
 from tests.helpers import (
     AGENCY_DETAILS,
     AGENCY_SCREENER_ANSWERS,
@@ -179,6 +180,7 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
     offer = make_offer(cohort, offered, now=now)
     manage = mint_manage_token(waiting.applicant_id, now)
     agency_manage = mint_manage_token(agency.applicant_id, now)
+    participant = add_participant(waiting, cohort, now, commit=False)
     db.session.commit()
 
     coordinator = make_coordinator()
@@ -209,6 +211,7 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
             "agency_manage": f"/manage/{agency_manage}",
             "reference": waiting.reference,
             "reset": f"/coord/reset/{make_reset_token(plain)}",
+            "survey": "/survey/" + sign_survey(participant.id, expires),
             "checkin_yes": "/respond/checkin_yes/"
             + links.sign("checkin_yes", checkin.id, None, expires),
             "offer_decline": "/respond/offer_decline/"
@@ -466,6 +469,13 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "ConfirmForm": Scenario(
         "anonymous", lambda w: w.paths["checkin_yes"], lambda w: {}
+    ),
+    "SurveyForm": Scenario(
+        "anonymous",
+        lambda w: w.paths["survey"],
+        lambda w: {"safe_to_share": "5", "comments": "A good group."},
+        poison="comments",
+        kept=('value="5" checked',),
     ),
     "respond.forms.DeclineForm": Scenario(
         "anonymous", lambda w: w.paths["offer_decline"], lambda w: {"choice": ""}

@@ -63,9 +63,7 @@ class Figures:
     credited_minutes: int = 0
     responses: int = 0
     rating_sums: dict[str, int] = field(default_factory=lambda: dict.fromkeys(QUESTION_KEYS, 0))
-    rating_counts: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(QUESTION_KEYS, 0)
-    )
+    rating_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(QUESTION_KEYS, 0))
     parts: list[Figures] = field(default_factory=list)
 
     def add(self, other: Figures) -> None:
@@ -257,7 +255,9 @@ def group_report(
                 CohortSession.starts_at < end,
                 Attendance.status == "present",
             )
-            .group_by(CohortSession.cohort_id, Attendance.participant_id, CohortSession.minutes, before)
+            .group_by(
+                CohortSession.cohort_id, Attendance.participant_id, CohortSession.minutes, before
+            )
         )
         sessions_of: dict[tuple[int, int], list[tuple[int, bool]]] = defaultdict(list)
         for cohort_id, participant_id, minutes, was_before, count in db.session.execute(attended):

@@ -206,7 +206,12 @@ def _by_language(
     return [Group(None, table_rows)]
 
 
-GROUP_TABLE_KEYS = ("groups-delivered", "groups-by-language", "survey-results", "survey-by-language")
+GROUP_TABLE_KEYS = (
+    "groups-delivered",
+    "groups-by-language",
+    "survey-results",
+    "survey-by-language",
+)
 
 
 def group_tables(report: GroupReport, programs: list, every_program: bool, label) -> list[Table]:
@@ -253,7 +258,9 @@ def waitlist_table(report: dict[str, Any], label) -> Table:
     for program in report["programs"]:
         waiting = report["waitlist"].get(program.id)
         if not waiting:
-            groups.append(Group(program.name, [Row("No one is on the waitlist or being reviewed.", [])]))
+            groups.append(
+                Group(program.name, [Row("No one is on the waitlist or being reviewed.", [])])
+            )
             continue
         rows = [
             Row(
@@ -306,7 +313,9 @@ def _gap(gap: int | None) -> str:
 
 def demand_table(report: dict[str, Any], label) -> Table:
     rows = [
-        Row(label(row.language), [small_count(row.seats_wanted), str(row.free_seats), _gap(row.gap)])
+        Row(
+            label(row.language), [small_count(row.seats_wanted), str(row.free_seats), _gap(row.gap)]
+        )
         for row in report["demand"]
     ]
     return Table(
@@ -365,7 +374,10 @@ def funnel_table(report: dict[str, Any], _label) -> Table:
         caption="Applications sent in the period, by the steps they reached",
         columns=["Step", "Applications", "Share of those sent"],
         groups=[
-            Group(title, [Row(name, [str(funnel[stage]), share(funnel[stage])]) for stage, name in rows])
+            Group(
+                title,
+                [Row(name, [str(funnel[stage]), share(funnel[stage])]) for stage, name in rows],
+            )
             for title, rows in FUNNEL_ROWS
         ],
         group_column="Part",

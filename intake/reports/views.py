@@ -60,7 +60,7 @@ def reason_message(rule_key: str, reason: str | None) -> str:
 
 @bp.route("")
 def index():
-    form, report, programs = _report()
+    form, report, _programs = _report()
     context: dict[str, Any] = {"form": form, "report": report}
     status = 200 if report is not None else 422
     form.fill_defaults()
@@ -84,7 +84,7 @@ def download(table: str):
     known = {*HAND_DRAWN, "reasons", *tables.GROUP_TABLE_KEYS}
     if table not in known:
         abort(404)
-    form, report, _programs = _report()
+    _form, report, _programs = _report()
     if report is None:
         # The page says what is wrong with each filter; a file cannot.
         return (

@@ -28,7 +28,10 @@ class SurveyForm(Form):
         validators=[Optional(), Length(max=COMMENTS_LENGTH)],
     )
     use_my_name = BooleanField(
-        _l("You may use my name with my answers. If you leave this empty, your answers are anonymous.")
+        _l(
+            "You may use my name with my answers. "
+            "If you leave this empty, your answers are anonymous."
+        )
     )
 
     def ratings(self) -> dict[str, int]:

@@ -100,9 +100,7 @@ def send_invitations(now: datetime) -> int:
         )
         .order_by(Participant.id)
     ).all()
-    cohorts = {
-        c.id: c for c in db.session.scalars(select(Cohort).where(Cohort.id.in_(cohort_ids)))
-    }
+    cohorts = {c.id: c for c in db.session.scalars(select(Cohort).where(Cohort.id.in_(cohort_ids)))}
     for participant in participants:
         cohort = cohorts[participant.cohort_id]
         enqueue(

@@ -76,11 +76,18 @@ def answer(token: str):
             except services.AlreadyAnswered:
                 db.session.rollback()
                 return redirect_after_post(here)
-            return redirect_after_post(url_for(".answer", token=token, sent=1, **_picked_language()))
+            return redirect_after_post(
+                url_for(".answer", token=token, sent=1, **_picked_language())
+            )
         response = form_page(
             TEMPLATE,
             "survey_form",
-            {"form": form, "participant": participant, "cohort": participant.cohort, "action_url": here},
+            {
+                "form": form,
+                "participant": participant,
+                "cohort": participant.cohort,
+                "action_url": here,
+            },
         )
     response.headers.update(NOINDEX)
     return response

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import CohortSession, Participant, Program, SurveyResponse
 from intake.reports.groups import group_report
-from tests.reports.conftest import local_period
 from tests.reports.page import row, table
 from tests.survey.support import attend, ended_group
 
@@ -124,14 +123,12 @@ def test_groups_and_survey_figures_with_small_counts_hidden(groups, sign_in):
 
 def test_figures_from_five_people_up_are_shown(ctx, clock, groups, sign_in):
     # The replaced person was in the group after all: five people.
-    person = db.session.scalars(
-        select(Participant).where(Participant.status == "replaced")
-    ).one()
+    person = db.session.scalars(select(Participant).where(Participant.status == "replaced")).one()
     person.status = "completed"
     person.completed_at = clock()
     db.session.commit()
     page = sign_in().get(PAGE + "?program=reflective-practice-group").get_data(as_text=True)
-    # 49 of 50 marks present; 4 × 720 + 648 minutes.
+    # 49 of 50 marks present; 4 x 720 + 648 minutes.
     assert row(page, "groups-delivered", cohort=str(groups["ten"].id))[2:] == [
         "10", "5", "98%", "5", "58.8",
     ]  # fmt: skip
@@ -148,7 +145,7 @@ def test_hours_capped_across_two_periods_are_counted_once(ctx, clock, groups):
             .order_by(CohortSession.starts_at)
         )
     )
-    # Two extra sessions everyone attended beyond the cap of 720 minutes (10 × 72).
+    # Two extra sessions everyone attended beyond the cap of 720 minutes (10 x 72).
     split = sessions[6].starts_at
     totals = []
     for start, end in ((split - timedelta(days=400), split), (split, clock() + timedelta(days=1))):
@@ -201,9 +198,9 @@ def test_every_table_downloads_as_the_same_csv(groups, sign_in, apply, query):
         assert f"/coord/reports/{key}.csv" in page, key
         rows = _csv(client, key, query)
         body = rows[1:]
-        html_rows = [
-            r.cells for r in table(page, key) if r.attrs.get("class") != "group"
-        ][header_rows:]
+        html_rows = [r.cells for r in table(page, key) if r.attrs.get("class") != "group"][
+            header_rows:
+        ]
         has_group_column = key in ("waitlist-by-language", "funnel") or key in (
             "groups-delivered",
             "survey-results",
@@ -218,19 +215,23 @@ def test_every_table_downloads_as_the_same_csv(groups, sign_in, apply, query):
 
 
 def test_a_cell_that_looks_like_a_formula_is_made_text(ctx, clock, groups, sign_in):
-    groups["a"].name = "=HYPERLINK(\"http://evil.example\")"
+    groups["a"].name = '=HYPERLINK("http://evil.example")'
     db.session.commit()
     rows = _csv(sign_in(), "groups-delivered")
-    assert [line[1] for line in rows if "HYPERLINK" in line[1]] == ["'=HYPERLINK(\"http://evil.example\")"]
+    assert [line[1] for line in rows if "HYPERLINK" in line[1]] == [
+        '\'=HYPERLINK("http://evil.example")'
+    ]
 
 
 def test_coordinators_see_and_download_only_their_programs(groups, sign_in):
     client = sign_in(email="intro@example.org", programs=["introductory"])
     page = client.get(PAGE).get_data(as_text=True)
-    assert "Evening A" in page and ">Ten<" not in page
+    assert "Evening A" in page
+    assert ">Ten<" not in page
     for key in ("groups-delivered", "survey-results", "groups-by-language"):
         text = "\n".join(",".join(line) for line in _csv(client, key))
-        assert "Ten" not in text and "reflective-practice-group" not in text
+        assert "Ten" not in text
+        assert "reflective-practice-group" not in text
     assert "Evening A" in "\n".join(",".join(x) for x in _csv(client, "groups-delivered"))
     # Another program's filter is refused, and nothing leaks into the answer.
     refused = client.get(f"{PAGE}/groups-delivered.csv?program=reflective-practice-group")

@@ -35,9 +35,7 @@ def ended_group(
     held = add_sessions(cohort, first, count=sessions, minutes=minutes)
     participants = []
     for index in range(people):
-        application = add_application(
-            now, first_number + index, program=program, status="enrolled"
-        )
+        application = add_application(now, first_number + index, program=program, status="enrolled")
         application.applicant.locale = locales[index % len(locales)]
         participants.append(add_participant(application, cohort, now))
     return cohort, held, participants

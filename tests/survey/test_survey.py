@@ -41,14 +41,14 @@ def send(client, path: str, **data):
 
 
 def invited(smtp, clock, **group):
-    cohort, sessions, people = ended_group(clock(), **group)
+    cohort, _sessions, people = ended_group(clock(), **group)
     tick_once(clock())
     messages = deliver(smtp, clock())
     return cohort, people, messages
 
 
 def test_nobody_is_invited_before_the_last_session_ends(smtp, app, ctx, clock):
-    cohort, _sessions, people = ended_group(clock(), last_session_ends_in=timedelta(minutes=30))
+    cohort, _sessions, _people = ended_group(clock(), last_session_ends_in=timedelta(minutes=30))
     assert services.ended_cohorts(clock()) == []
     assert tick_once(clock())["survey invitations (groups that ended)"] == 0
     clock.advance(minutes=31)
@@ -63,7 +63,9 @@ def test_each_participant_gets_one_invitation_with_a_working_link(smtp, app, ctx
     tick_once(clock())
     tick_once(clock())
     assert deliver(smtp, clock()) == []
-    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.template == "survey_invite"))
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.template == "survey_invite")
+    )
     assert sorted(r.participant_id for r in rows) == sorted(p.id for p in people)
 
     message = messages[0]
@@ -80,12 +82,17 @@ def test_each_participant_gets_one_invitation_with_a_working_link(smtp, app, ctx
     assert "We have your answers" in thanks
     [stored] = db.session.scalars(select(SurveyResponse)).all()
     assert stored.cohort_id == cohort.id
-    assert stored.ratings == {"safe_to_share": 5, "helped_work": 4, "facilitator": 5, "recommend": 3}
+    assert stored.ratings == {
+        "safe_to_share": 5,
+        "helped_work": 4,
+        "facilitator": 5,
+        "recommend": 3,
+    }
     assert stored.comments == "A kind and useful group."
 
 
 def test_withdrawn_and_replaced_participants_are_not_invited(smtp, app, ctx, clock):
-    cohort, _sessions, people = ended_group(clock(), people=3)
+    _cohort, _sessions, people = ended_group(clock(), people=3)
     people[0].status = "withdrawn"
     people[1].status = "completed"
     db.session.commit()
@@ -119,7 +126,7 @@ def test_answers_are_anonymous_unless_named(smtp, app, ctx, clock):
 
 
 def test_a_second_press_or_a_replayed_link_keeps_one_response(smtp, app, ctx, clock):
-    _cohort, people, messages = invited(smtp, clock, people=1)
+    _cohort, _people, messages = invited(smtp, clock, people=1)
     path = survey_path(messages[0])
     client = app.test_client()
     page = client.get(path).get_data(as_text=True)
@@ -136,7 +143,7 @@ def test_a_second_press_or_a_replayed_link_keeps_one_response(smtp, app, ctx, cl
 
 
 def test_two_submissions_at_once_keep_one_response(smtp, app, ctx, clock):
-    _cohort, people, messages = invited(smtp, clock, people=1)
+    _cohort, _people, messages = invited(smtp, clock, people=1)
     path = survey_path(messages[0])
     for _round in range(RACE_ROUNDS):
         db.session.execute(SurveyResponse.__table__.delete())
@@ -144,25 +151,30 @@ def test_two_submissions_at_once_keep_one_response(smtp, app, ctx, clock):
         db.session.commit()
         clients = [app.test_client(), app.test_client()]
         tokens = [csrf_token(c.get(path).get_data(as_text=True)) for c in clients]
-        barrier = threading.Barrier(2)
-        statuses = []
-
-        def press(client, token):
-            with app.app_context():
-                barrier.wait()
-                statuses.append(
-                    client.post(path, data={**ANSWERS, "csrf_token": token}).status_code
-                )
-
-        threads = [threading.Thread(target=press, args=pair) for pair in zip(clients, tokens)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert statuses == [303, 303]
+        assert _press_at_once(app, path, clients, tokens) == [303, 303]
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
         assert db.session.scalar(select(func.count()).select_from(SurveyReceipt)) == 1
+
+
+def _press_at_once(app, path, clients, tokens) -> list[int]:
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def press(client, token):
+        with app.app_context():
+            barrier.wait()
+            data = {**ANSWERS, "csrf_token": token}
+            statuses.append(client.post(path, data=data).status_code)
+
+    threads = [
+        threading.Thread(target=press, args=pair) for pair in zip(clients, tokens, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
 
 
 @pytest.mark.parametrize(
@@ -170,7 +182,7 @@ def test_two_submissions_at_once_keep_one_response(smtp, app, ctx, clock):
     [
         ("en", "How was your group?", "Send my answers"),
         ("es", "¿Cómo fue su grupo?", "Enviar mis respuestas"),
-        ("zh", "您的小组怎么样？", "提交我的回答"),
+        ("zh", "您的小组怎么样？", "提交我的回答"),  # noqa: RUF001 - Chinese punctuation
     ],
 )
 def test_the_invitation_and_the_page_speak_the_participants_language(
@@ -180,7 +192,8 @@ def test_the_invitation_and_the_page_speak_the_participants_language(
     assert heading in message["Subject"]
     client = app.test_client()
     page = client.get(survey_path(message)).get_data(as_text=True)
-    assert heading in page and button in page
+    assert heading in page
+    assert button in page
     response = send(client, survey_path(message))
     assert db.session.scalar(select(SurveyResponse.locale)) == locale
     thanks = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -194,7 +207,9 @@ def test_errors_come_back_with_the_answers_kept(smtp, app, ctx, clock, htmx):
     response = htmx.post(path, data={"csrf_token": token, "recommend": "9", "comments": "Kept"})
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    assert 'id="survey-form"' in body and "<html" not in body and "Kept" in body
+    assert 'id="survey-form"' in body
+    assert "<html" not in body
+    assert "Kept" in body
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
 
 
@@ -207,7 +222,7 @@ def test_htmx_submission_redirects_by_header(smtp, app, ctx, clock, htmx):
 
 
 def test_expired_forged_and_foreign_links(smtp, app, ctx, client, clock):
-    _cohort, people, [message] = invited(smtp, clock, people=1)
+    _cohort, _people, [message] = invited(smtp, clock, people=1)
     path = survey_path(message)
     assert client.get(path[:-3] + "abc").status_code == 404
     assert client.get("/survey/not-a-token").status_code == 404
