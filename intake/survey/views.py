@@ -9,6 +9,8 @@ is served with the strict-origin referrer policy (intake.security).
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from sqlalchemy import select
@@ -93,9 +95,12 @@ def answer(token: str):
     return response
 
 
-def _picked_language() -> dict[str, str]:
+def _picked_language() -> dict[str, Any]:
+    """The language the reader picked with ?lang=, kept in the form's address."""
     picked = request.args.get("lang")
-    return {"lang": picked} if picked in current_app.config["LANGUAGES"] else {}
+    return (
+        {"lang": picked} if picked is not None and picked in current_app.config["LANGUAGES"] else {}
+    )
 
 
 def _language(participant: Participant) -> str:
