@@ -65,7 +65,7 @@ TICK_STEPS = (
     ("check-ins sent", checkins.send_due),
     # Screener answers nobody came back to within SCREENER_DRAFT_MINUTES.
     ("expired screener answers deleted", drafts.purge_expired),
-    ("survey invitations (groups that ended)", survey.send_invitations),
+    ("survey invitations sent", survey.send_invitations),
 )
 
 
@@ -101,7 +101,7 @@ def waitlist_cli():
 @with_appcontext
 def tick_command(loop: bool, interval: float):
     """Expire and remind offers, pause unanswered check-ins, send due check-ins,
-    delete expired screener answers."""
+    delete expired screener answers, invite participants of ended groups to the survey."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s waitlist %(message)s")
     while True:
         done = tick_once(clock.now())

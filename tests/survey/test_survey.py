@@ -50,7 +50,7 @@ def invited(smtp, clock, **group):
 def test_nobody_is_invited_before_the_last_session_ends(smtp, app, ctx, clock):
     cohort, _sessions, _people = ended_group(clock(), last_session_ends_in=timedelta(minutes=30))
     assert services.ended_cohorts(clock()) == []
-    assert tick_once(clock())["survey invitations (groups that ended)"] == 0
+    assert tick_once(clock())["survey invitations sent"] == 0
     clock.advance(minutes=31)
     assert services.ended_cohorts(clock()) == [cohort.id]
 
