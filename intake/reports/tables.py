@@ -21,7 +21,7 @@ from intake.reports.chart import day_label
 from intake.reports.groups import CohortFigures, Figures, GroupReport
 from intake.reports.suppression import small_count
 from intake.survey.questions import QUESTION_KEYS, REPORT_LABELS
-from intake.waitlist.export import neutralise
+from intake.waitlist.export import drain, neutralise
 
 NOT_SHOWN = "not shown"
 
@@ -63,19 +63,12 @@ def csv_chunks(table: Table) -> Iterator[str]:
     writer = csv.writer(buffer)
     prefix = [table.group_column] if table.group_column else []
     writer.writerow([neutralise(cell) for cell in [*prefix, *table.columns]])
-    yield "\ufeff" + _drain(buffer)
+    yield "\ufeff" + drain(buffer)
     for group in table.groups:
         for row in group.rows:
             lead = [group.title or ""] if table.group_column else []
             writer.writerow([neutralise(cell) for cell in [*lead, row.header, *row.cells]])
-        yield _drain(buffer)
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
+        yield drain(buffer)
 
 
 # Formatting -------------------------------------------------------------------------
@@ -346,6 +339,8 @@ def median_table(report: dict[str, Any], _label) -> Table:
     )
 
 
+# The funnel's steps in their two parts, as the page (which takes them from here) and
+# the file show them.
 FUNNEL_ROWS = (
     (
         "Through the process",

@@ -153,6 +153,7 @@ def build_report(
         "demand": services.demand_vs_seats(program_id, now, tz=tz),
         "median_days": services.median_days_waiting(program_id, now),
         "funnel": services.funnel(program_id, start, end),
+        "funnel_rows": tables.FUNNEL_ROWS,
         "weeks": weeks,
         "weeks_total": sum(w.applications for w in weeks),
         "chart": weekly_chart(weeks),
