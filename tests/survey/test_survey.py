@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 
 from intake.cli import tick_once
 from intake.extensions import db
+from intake.links import CannotMint, SurveyLink, mint_link
 from intake.models import OutboxMessage, SurveyReceipt, SurveyResponse
 from intake.survey import services
 from intake.survey.tokens import sign
 from tests.conftest import RACE_ROUNDS
+from tests.factories import add_application, add_participant
 from tests.helpers import csrf_token
 from tests.respond.support import deliver, text
 from tests.survey.support import SURVEY_LINK, ended_group
@@ -232,3 +234,36 @@ def test_expired_forged_and_foreign_links(smtp, app, ctx, client, clock):
     assert expired.status_code == 410
     assert "This survey has closed" in expired.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
+
+
+def test_named_staff_get_their_own_invitation_without_a_manage_link(smtp, app, ctx, clock):
+    now = clock()
+    cohort, _sessions, _people = ended_group(now, people=0, program="king-county-consultation")
+    agency = add_application(
+        now, 90, program="king-county-consultation", status="enrolled", agency_name="Sprouts"
+    )
+    staff = add_participant(
+        agency, cohort, now, staff=True, name="Sam Staff", email="sam@sprouts.example.org"
+    )
+    tick_once(clock())
+    [message] = deliver(smtp, clock())
+    assert message["To"] == "sam@sprouts.example.org"
+    assert "/manage/" not in text(message)
+    row = db.session.scalars(select(OutboxMessage)).one()
+    assert (row.participant_id, row.applicant_id) == (staff.id, None)
+    client = app.test_client()
+    assert send(client, survey_path(message)).status_code == 303
+    assert db.session.scalar(select(SurveyReceipt.participant_id)) == staff.id
+
+
+def test_a_survey_link_is_only_minted_for_the_rows_own_participant(smtp, app, ctx, clock):
+    _cohort, _sessions, people = ended_group(clock(), people=2)
+    spec = SurveyLink(clock() + timedelta(days=1))
+    theirs = OutboxMessage(participant_id=people[0].id, applicant_id=people[0].applicant_id)
+    assert "/survey/" in mint_link(theirs, spec, clock())
+    for row in (
+        OutboxMessage(participant_id=people[0].id, applicant_id=people[1].applicant_id),
+        OutboxMessage(applicant_id=people[0].applicant_id),
+    ):
+        with pytest.raises(CannotMint):
+            mint_link(row, spec, clock())
