@@ -191,6 +191,7 @@ def register_blueprints(app: Flask) -> None:
     from intake.review.views import bp as review_bp
     from intake.screener.views import bp as screener_bp
     from intake.sessions.views import bp as sessions_bp
+    from intake.survey.views import bp as survey_bp
     from intake.waitlist.views import bp as waitlist_bp
 
     for bp in (
@@ -199,6 +200,7 @@ def register_blueprints(app: Flask) -> None:
         applications_bp,
         manage_bp,
         respond_bp,
+        survey_bp,
         health_bp,
         auth_bp,
         waitlist_bp,

@@ -16,6 +16,7 @@ from intake.programs.services import seed_default_programs
 from intake.retention import services as retention
 from intake.screener import drafts
 from intake.sessions import services as sessions
+from intake.survey import services as survey
 
 
 @click.command("seed")
@@ -66,6 +67,7 @@ TICK_STEPS = (
     ("session reminders", sessions.send_reminders),
     # Screener answers nobody came back to within SCREENER_DRAFT_MINUTES.
     ("expired screener answers deleted", drafts.purge_expired),
+    ("survey invitations sent", survey.send_invitations),
 )
 
 
@@ -101,7 +103,7 @@ def waitlist_cli():
 @with_appcontext
 def tick_command(loop: bool, interval: float):
     """Expire and remind offers, pause unanswered check-ins, send due check-ins,
-    delete expired screener answers."""
+    delete expired screener answers, invite participants of ended groups to the survey."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s waitlist %(message)s")
     while True:
         done = tick_once(clock.now())

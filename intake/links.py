@@ -154,7 +154,19 @@ class PasswordLink:
         return {"kind": self.kind, "purpose": self.purpose}
 
 
-LinkSpec = ManageLink | ActionLink | PasswordLink
+@dataclass(frozen=True)
+class SurveyLink:
+    """A participant's evaluation survey after their group (signed for the row's own
+    participant, until ``expires_at``)."""
+
+    expires_at: datetime
+    kind = "survey"
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "expires_at": int(self.expires_at.timestamp())}
+
+
+LinkSpec = ManageLink | ActionLink | PasswordLink | SurveyLink
 
 
 def _int(value) -> int:
@@ -179,6 +191,8 @@ def spec_from_json(data: Mapping) -> LinkSpec:
             )
         if kind == PasswordLink.kind:
             return PasswordLink(purpose=data["purpose"])
+        if kind == SurveyLink.kind:
+            return SurveyLink(expires_at=datetime.fromtimestamp(_int(data["expires_at"]), UTC))
     except (KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
         raise SpecInvalid(repr(data)) from exc
     raise SpecInvalid(repr(data))
@@ -218,6 +232,7 @@ def marker(nonce: str, slot: str) -> str:
 _LABELS = {
     ManageLink.kind: "private link to the applicant's page",
     PasswordLink.kind: "private password link",
+    SurveyLink.kind: "private link to the survey",
 }
 
 

@@ -30,6 +30,7 @@ from intake.forms import Form
 from intake.inputs import CleanStringConverter, DatabaseIntConverter
 from intake.manage.tokens import mint_manage_token
 from intake.offers.services import make_offer
+from intake.survey.tokens import sign as sign_survey
 from tests.conftest import PASSWORD
 from tests.factories import add_cohort, add_participant, add_sessions, application_maker
 from tests.helpers import (
@@ -214,6 +215,7 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
             "agency_manage": f"/manage/{agency_manage}",
             "reference": waiting.reference,
             "reset": f"/coord/reset/{make_reset_token(plain)}",
+            "survey": "/survey/" + sign_survey(participant.id, expires),
             "checkin_yes": "/respond/checkin_yes/"
             + links.sign("checkin_yes", checkin.id, None, expires),
             "offer_decline": "/respond/offer_decline/"
@@ -476,7 +478,16 @@ SCENARIOS: dict[str, Scenario] = {
         lambda w: {"email": "rosa@example.org"},
         poison="email",
     ),
-    "ConfirmForm": Scenario("anonymous", lambda w: w.paths["checkin_yes"], lambda w: {}),
+    "ConfirmForm": Scenario(
+        "anonymous", lambda w: w.paths["checkin_yes"], lambda w: {}
+    ),
+    "SurveyForm": Scenario(
+        "anonymous",
+        lambda w: w.paths["survey"],
+        lambda w: {"safe_to_share": "5", "comments": "A good group."},
+        poison="comments",
+        kept=('value="5" checked',),
+    ),
     "respond.forms.DeclineForm": Scenario(
         "anonymous", lambda w: w.paths["offer_decline"], lambda w: {"choice": ""}
     ),

@@ -229,6 +229,7 @@ def _url_values(smtp, clock, admin) -> dict[str, str]:
         "token": _manage_token(smtp, clock),
         "reference": application.reference,
         "purpose": "decline",
+        "table": "funnel",
     }
 
 
@@ -273,6 +274,7 @@ def test_every_page_says_no_store(smtp, app, client, admin_client, ctx, clock):
         f"/coord/cohorts/{values['cohort_id']}",
         "/coord/waitlist",
         "/coord/waitlist/export.csv",
+        "/coord/reports/funnel.csv",
         "/coord/review",
         "/coord/login",
     ]:

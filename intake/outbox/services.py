@@ -21,6 +21,7 @@ from intake.links import (
     LinkSpec,
     ManageLink,
     PasswordLink,
+    SurveyLink,
     marker,
     new_nonce,
     specs_to_json,
@@ -79,7 +80,7 @@ def enqueue(
     specs = dict(links or {})
     if applicant_id is not None:
         specs.setdefault(MANAGE_SLOT, ManageLink())
-    _check_links(specs, applicant_id, application_id, coordinator_id)
+    _check_links(specs, applicant_id, application_id, coordinator_id, participant_id)
     context = dict(context or {})
     nonce = new_nonce() if specs else None
     if nonce is not None:
@@ -128,6 +129,7 @@ def _check_links(
     applicant_id: int | None,
     application_id: int | None,
     coordinator_id: int | None,
+    participant_id: int | None = None,
 ) -> None:
     """A link needs the row to say whose it is: the worker takes that from the row."""
     for slot, spec in specs.items():
@@ -137,6 +139,8 @@ def _check_links(
             raise ValueError(f"{slot}: an action link needs application_id")
         if isinstance(spec, PasswordLink) and coordinator_id is None:
             raise ValueError(f"{slot}: a password link needs coordinator_id")
+        if isinstance(spec, SurveyLink) and participant_id is None:
+            raise ValueError(f"{slot}: a survey link needs participant_id")
 
 
 def outbox_counts() -> dict[str, int]:

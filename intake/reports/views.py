@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request
+from flask import Response, abort, current_app, request, stream_with_context
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -17,9 +17,10 @@ from intake.eligibility.rules import RULES
 from intake.extensions import db
 from intake.htmx import page_or_fragment
 from intake.models import Program
-from intake.reports import services
+from intake.reports import services, tables
 from intake.reports.chart import day_label, weekly_chart
 from intake.reports.forms import ReportFilterForm
+from intake.reports.groups import group_report
 from intake.reports.suppression import small_count
 
 bp = workspace_blueprint("reports", __name__, url_prefix="/coord/reports", admin=False)
@@ -59,6 +60,59 @@ def reason_message(rule_key: str, reason: str | None) -> str:
 
 @bp.route("")
 def index():
+    form, report, _programs = _report()
+    context: dict[str, Any] = {"form": form, "report": report}
+    status = 200 if report is not None else 422
+    form.fill_defaults()
+    return page_or_fragment(TEMPLATE, "report", context, status=status)
+
+
+# The tables the template draws by hand, and how each becomes rows for its CSV file.
+HAND_DRAWN = {
+    "waitlist-by-language": tables.waitlist_table,
+    "demand-vs-seats": tables.demand_table,
+    "median-days": tables.median_table,
+    "funnel": tables.funnel_table,
+    "weekly-table": tables.weekly_table,
+}
+
+
+@bp.route("/<string:table>.csv")
+def download(table: str):
+    """One table of the report as a CSV file: the same filters, the same cells (small
+    counts hidden alike), streamed."""
+    known = {*HAND_DRAWN, "reasons", *tables.GROUP_TABLE_KEYS}
+    if table not in known:
+        abort(404)
+    _form, report, _programs = _report()
+    if report is None:
+        # The page says what is wrong with each filter; a file cannot.
+        return (
+            "The report's filters are not valid: open the reports page to correct them.\n",
+            422,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
+    if table in HAND_DRAWN:
+        chosen = HAND_DRAWN[table](report, language_label)
+    elif table == "reasons":
+        chosen = tables.reasons_table(
+            report, language_label, lambda key: gettext(RULES[key].label), reason_message
+        )
+    else:
+        chosen = next(t for t in report["group_tables"] if t.key == table)
+    first, last = report["first_day"], report["last_day"]
+    slug = report["program"].slug if report["program"] else "all"
+    filename = f"report-{table}-{slug}-{first.isoformat()}-to-{last.isoformat()}.csv"
+    return Response(
+        stream_with_context(tables.csv_chunks(chosen)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _report() -> tuple[ReportFilterForm, dict | None, list[Program]]:
+    """The filter form from the query string, and the report it asks for (None when
+    the filters are not valid)."""
     now = clock.now()
     tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     scope = current_scope()
@@ -70,14 +124,9 @@ def index():
     form = ReportFilterForm(
         formdata=request.args or None, programs=programs, today=now.astimezone(tz).date()
     )
-    context: dict[str, Any] = {"form": form, "report": None}
-    status = 200
-    if form.validate():
-        context["report"] = build_report(form, programs, now, tz, scope)
-    else:
-        status = 422
-    form.fill_defaults()
-    return page_or_fragment(TEMPLATE, "report", context, status=status)
+    if not form.validate():
+        return form, None, programs
+    return form, build_report(form, programs, now, tz, scope), programs
 
 
 def build_report(
@@ -91,10 +140,12 @@ def build_report(
     start = datetime.combine(first_day, time.min, tzinfo=tz)
     end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz)
     weeks = services.applications_per_week(program_id, start, end, tz=tz)
+    shown_programs = [program] if program else programs
+    groups = group_report(program_id, shown_programs, start, end, now)
     return {
         "program": program,
         "every_program": scope.everything,
-        "programs": [program] if program else programs,
+        "programs": shown_programs,
         "first_day": first_day,
         "last_day": last_day,
         "timezone": str(tz),
@@ -102,8 +153,18 @@ def build_report(
         "demand": services.demand_vs_seats(program_id, now, tz=tz),
         "median_days": services.median_days_waiting(program_id, now),
         "funnel": services.funnel(program_id, start, end),
+        "funnel_rows": tables.FUNNEL_ROWS,
         "weeks": weeks,
         "weeks_total": sum(w.applications for w in weeks),
         "chart": weekly_chart(weeks),
         "reasons": services.ineligibility_reasons(program_id, start, end),
+        "group_tables": tables.group_tables(
+            groups, shown_programs, scope.everything, language_label
+        ),
+        # The filters, for the download links under each table.
+        "filters": {
+            "program": program.slug if program else None,
+            "from": first_day.isoformat(),
+            "to": last_day.isoformat(),
+        },
     }

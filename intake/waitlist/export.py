@@ -175,15 +175,16 @@ def stream_csv(
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    yield "\ufeff" + _drain(buffer)
+    yield "\ufeff" + drain(buffer)
     result = db.session.execute(stmt.execution_options(yield_per=batch_size or BATCH_SIZE))
     for batch in result.partitions():
         for record in batch:
             writer.writerow([neutralise(cell) for cell in cells(record)])
-        yield _drain(buffer)
+        yield drain(buffer)
 
 
-def _drain(buffer: io.StringIO) -> str:
+def drain(buffer: io.StringIO) -> str:
+    """What was written to ``buffer`` since the last time, leaving it empty."""
     text = buffer.getvalue()
     buffer.seek(0)
     buffer.truncate()

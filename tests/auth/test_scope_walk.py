@@ -458,6 +458,20 @@ def plan(world: World) -> list[Visit]:
             shows=('data-program="bipoc-intensive"',),
         ),
         Visit(
+            "reports.download",
+            "GET",
+            f"/coord/reports/waitlist-by-language.csv?program={p.slug}",
+            LIST,
+            shows=(p.name,),
+        ),
+        Visit(
+            "reports.download",
+            "GET",
+            "/coord/reports/groups-delivered.csv",
+            LIST,
+            shows=("Program,Group,Language",),
+        ),
+        Visit(
             "outbox.index",
             "GET",
             "/coord/outbox",

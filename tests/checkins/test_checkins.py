@@ -86,6 +86,7 @@ def test_no_answer_pauses_the_place_and_the_link_brings_it_back(smtp, app, ctx, 
         "check-ins sent": 0,
         "session reminders": 0,
         "expired screener answers deleted": 0,
+        "survey invitations sent": 0,
     }
     before = snapshot()
     page = client.get(reactivate).get_data(as_text=True)
@@ -244,6 +245,7 @@ def test_two_ticks_at_once_send_one_email_per_event(smtp, app, ctx, clock, attem
         "check-ins sent": 4,
         "session reminders": 0,
         "expired screener answers deleted": 0,
+        "survey invitations sent": 0,
     }
     # 3 days on: nobody answered, so those four pause; offer 1 ends and its person,
     # back on the waitlist, is asked in turn.
@@ -255,6 +257,7 @@ def test_two_ticks_at_once_send_one_email_per_event(smtp, app, ctx, clock, attem
         "check-ins sent": 1,
         "session reminders": 0,
         "expired screener answers deleted": 0,
+        "survey invitations sent": 0,
     }
 
     queued = dict(

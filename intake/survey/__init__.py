@@ -1,0 +1,1 @@
+"""The evaluation survey participants get after their group's last session."""
