@@ -154,7 +154,18 @@ class PasswordLink:
         return {"kind": self.kind, "purpose": self.purpose}
 
 
-LinkSpec = ManageLink | ActionLink | PasswordLink
+@dataclass(frozen=True)
+class ParticipantLink:
+    """A named staff member's own page (a fresh token per message, for the row's
+    ``participant_id``)."""
+
+    kind = "participant"
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind}
+
+
+LinkSpec = ManageLink | ActionLink | PasswordLink | ParticipantLink
 
 
 def _int(value) -> int:
@@ -179,6 +190,8 @@ def spec_from_json(data: Mapping) -> LinkSpec:
             )
         if kind == PasswordLink.kind:
             return PasswordLink(purpose=data["purpose"])
+        if kind == ParticipantLink.kind:
+            return ParticipantLink()
     except (KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
         raise SpecInvalid(repr(data)) from exc
     raise SpecInvalid(repr(data))
@@ -218,6 +231,7 @@ def marker(nonce: str, slot: str) -> str:
 _LABELS = {
     ManageLink.kind: "private link to the applicant's page",
     PasswordLink.kind: "private password link",
+    ParticipantLink.kind: "private link to the participant's page",
 }
 
 

@@ -20,6 +20,7 @@ from intake.links import (
     ActionLink,
     LinkSpec,
     ManageLink,
+    ParticipantLink,
     PasswordLink,
     marker,
     new_nonce,
@@ -58,6 +59,7 @@ def enqueue(
     applicant_id: int | None = None,
     application_id: int | None = None,
     coordinator_id: int | None = None,
+    participant_id: int | None = None,
     links: Mapping[str, LinkSpec] | None = None,
     program_id: int | None = None,
     forget_recipient: bool = False,
@@ -78,7 +80,7 @@ def enqueue(
     specs = dict(links or {})
     if applicant_id is not None:
         specs.setdefault(MANAGE_SLOT, ManageLink())
-    _check_links(specs, applicant_id, application_id, coordinator_id)
+    _check_links(specs, applicant_id, application_id, coordinator_id, participant_id)
     context = dict(context or {})
     nonce = new_nonce() if specs else None
     if nonce is not None:
@@ -99,6 +101,7 @@ def enqueue(
         applicant_id=applicant_id,
         application_id=application_id,
         coordinator_id=coordinator_id,
+        participant_id=participant_id,
         links=specs_to_json(specs) if specs else None,
         link_nonce=nonce,
         program_id=program_id,
@@ -126,6 +129,7 @@ def _check_links(
     applicant_id: int | None,
     application_id: int | None,
     coordinator_id: int | None,
+    participant_id: int | None = None,
 ) -> None:
     """A link needs the row to say whose it is: the worker takes that from the row."""
     for slot, spec in specs.items():
@@ -135,6 +139,8 @@ def _check_links(
             raise ValueError(f"{slot}: an action link needs application_id")
         if isinstance(spec, PasswordLink) and coordinator_id is None:
             raise ValueError(f"{slot}: a password link needs coordinator_id")
+        if isinstance(spec, ParticipantLink) and participant_id is None:
+            raise ValueError(f"{slot}: a participant's link needs participant_id")
 
 
 def outbox_counts() -> dict[str, int]:

@@ -1,0 +1,116 @@
+"""Enrolled individuals and agencies, and the staff pages' forms, for the
+participant tests."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.manage.tokens import mint_manage_token
+from intake.models import Application, Cohort, Participant
+from intake.offers.services import accept, make_offer
+from tests.factories import add_application, add_cohort, add_sessions
+from tests.helpers import csrf_token
+
+# The groups' first session: Tuesday 7 April 2026, 9:30 in Seattle.
+FIRST = datetime(2026, 4, 7, 16, 30, tzinfo=UTC)
+PARTICIPANT_LINK = re.compile(r"https://intake\.example\.org(/participant/[A-Za-z0-9_\-]+)")
+
+
+def enrolled(
+    clock, *, agency: bool = False, seats: int = 2, sessions: int = 6, number: int = 1
+) -> tuple[Application, Cohort, str]:
+    """An application that accepted a seat (an agency's ``seats``), its cohort with
+    ``sessions`` weekly sessions from FIRST, and the applicant's manage link path."""
+    now = clock()
+    program = "king-county-consultation" if agency else "introductory"
+    cohort = add_cohort(now, program=program, name=f"Group {number}", commit=False)
+    application = add_application(
+        now,
+        number,
+        "Dana Director" if agency else None,
+        program=program,
+        agency_name="Little Sprouts" if agency else None,
+        organisation="Little Sprouts" if agency else None,
+        seats=seats if agency else 1,
+        access_needs=("captions",),
+        commit=False,
+    )
+    db.session.flush()
+    accept(make_offer(cohort, application, now=now), now=now)
+    if sessions:
+        add_sessions(cohort, FIRST, count=sessions, commit=False)
+    token = mint_manage_token(application.applicant_id, now)
+    db.session.commit()
+    return application, cohort, f"/manage/{token}"
+
+
+STAFF = {
+    "name": "Ana Staff",
+    "email": "ana@example.org",
+    "role": "home_visitor",
+    "language": "es",
+    "access_needs": ["asl_interpreter"],
+    "access_needs_other": "",
+}
+
+
+def name_one(client, manage: str, application: Application, headers=None, **answers):
+    """Open the staff page and send its form, as a browser does."""
+    path = f"{manage}/staff/{application.reference}"
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    data = {**STAFF, **answers, "csrf_token": csrf_token(page.get_data(as_text=True))}
+    return client.post(path, data=data, headers=headers or {})
+
+
+def staff_of(application: Application) -> list[Participant]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(Participant)
+            .where(Participant.application_id == application.id)
+            .order_by(Participant.id)
+        )
+    )
+
+
+def participant_path(message) -> str:
+    body = message.get_body(("plain",)).get_content()
+    match = PARTICIPANT_LINK.search(body)
+    assert match, body
+    return match.group(1)
+
+
+def race(app, *jobs, expected=()):
+    """Each job in its own thread and app context (so its own connection), all acting
+    at a barrier; returns each result or the expected error it raised."""
+    barrier = threading.Barrier(len(jobs), timeout=30)
+    results: list = [None] * len(jobs)
+
+    def run(index, job):
+        with app.app_context():
+            try:
+                results[index] = job(barrier.wait)
+                db.session.commit()
+            except BaseException as exc:
+                db.session.rollback()
+                barrier.abort()
+                results[index] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a racing thread hung"
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, expected):
+            raise result
+    return results
