@@ -49,6 +49,13 @@ def enrolled(
     return application, cohort, f"/manage/{token}"
 
 
+def new_manage_link(application: Application, clock) -> str:
+    """A fresh manage link (as the next e-mail would bring) once time has moved on."""
+    token = mint_manage_token(application.applicant_id, clock())
+    db.session.commit()
+    return f"/manage/{token}"
+
+
 STAFF = {
     "name": "Ana Staff",
     "email": "ana@example.org",

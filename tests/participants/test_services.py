@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from intake.cli import tick_once
 from intake.extensions import db
-from intake.models import Attendance, Cohort, Letter, OutboxMessage, Participant
+from intake.models import Application, Attendance, Cohort, Letter, Offer, OutboxMessage, Participant
 from intake.offers.services import make_offer, withdraw_application
 from intake.participants import records
 from intake.participants import services as participants
@@ -39,7 +39,7 @@ def test_accepting_an_individual_offer_makes_one_participant(app, ctx, clock):
     assert participant.access_needs == ["captions"]
     assert participant.status == "active"
 
-    offer = db.session.scalar(select(participants.Offer).where(participants.Offer.cohort_id == cohort.id))
+    offer = db.session.scalar(select(Offer).where(Offer.cohort_id == cohort.id))
     assert records.enroll_individual(offer, clock()).id == participant.id
     db.session.commit()
     assert len(staff_of(application)) == 1
@@ -60,9 +60,9 @@ def test_two_accepts_at_once_make_one_participant(app, ctx, clock):
         db.session.commit()
         offer_id = offer.id
 
-        def join(go, offer_id=offer_id):
-            mine = db.session.get(participants.Offer, offer_id)
-            mine.application.applicant  # loaded before the barrier
+        def join(go, offer_id=offer_id, now=now):
+            mine = db.session.get(Offer, offer_id)
+            assert mine.application.applicant  # loaded before the barrier
             go()
             return records.enroll_individual(mine, now).id
 
@@ -103,8 +103,8 @@ def test_two_tabs_naming_the_last_seat_name_one(app, ctx, clock):
         application, _, _ = enrolled(clock, agency=True, seats=1, number=200 + number)
         application_id = application.id
 
-        def name(go, who):
-            mine = db.session.get(participants.Application, application_id)
+        def name(go, who, application_id=application_id):
+            mine = db.session.get(Application, application_id)
             participants.accepted_offer(mine)
             go()
             return participants.name_staff(mine, details(who, f"{who}@example.org"), clock()).id
@@ -142,7 +142,7 @@ def test_replacing_until_the_set_session_is_held(app, ctx, clock):
 
 
 def test_a_cancelled_session_does_not_count_towards_the_limit(app, ctx, clock):
-    application, cohort, _ = enrolled(clock, agency=True)
+    _, cohort, _ = enrolled(clock, agency=True)
     cohort.sessions[0].status = "cancelled"
     db.session.commit()
     clock.advance(days=43)  # two sessions started, one of them cancelled
@@ -177,7 +177,7 @@ def test_unnamed_seats_are_reported_once_after_the_deadline(app, ctx, clock, mak
 
 
 def test_two_ticks_at_once_report_once(app, ctx, clock):
-    application, cohort, _ = enrolled(clock, agency=True, seats=2)
+    enrolled(clock, agency=True, seats=2)
     clock.advance(days=34)
     results = race(
         app,
@@ -205,9 +205,12 @@ def test_the_group_view_counts_hours_by_the_programs_rules(app, ctx, clock):
     program.credit_cap_minutes = 150
     sessions = cohort.sessions
     sessions[1].status = "cancelled"
-    for session, status in zip(sessions[:4], ["present", "present", "present", "absent"]):
+    marks = ["present", "present", "present", "absent"]
+    for session, status in zip(sessions[:4], marks, strict=True):
         db.session.add(
-            Attendance(session_id=session.id, participant_id=me.id, status=status, recorded_at=clock())
+            Attendance(
+                session_id=session.id, participant_id=me.id, status=status, recorded_at=clock()
+            )
         )
     db.session.add(
         Letter(participant_id=me.id, code="ABCD-1234", facts={}, locale="en", issued_at=clock())
@@ -215,7 +218,7 @@ def test_the_group_view_counts_hours_by_the_programs_rules(app, ctx, clock):
     db.session.commit()
     clock.advance(days=60)  # every session held
     view = participants.group_view(me, clock())
-    # Held and present: sessions 1 and 3 (2 is cancelled): 2 × 60 = 120, under the cap.
+    # Held and present: sessions 1 and 3 (2 is cancelled): 2 x 60 = 120, under the cap.
     assert view.attended == 2
     assert view.credited_minutes == 120
     assert view.hours == "2"
