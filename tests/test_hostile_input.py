@@ -29,7 +29,7 @@ from intake.extensions import db
 from intake.forms import Form
 from intake.inputs import CleanStringConverter, DatabaseIntConverter
 from intake.manage.tokens import mint_manage_token
-from intake.offers.services import make_offer
+from intake.offers.services import accept, make_offer
 from tests.conftest import PASSWORD
 from tests.factories import add_cohort, application_maker
 from tests.helpers import (
@@ -177,6 +177,13 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
         commit=False,
     )
     offer = make_offer(cohort, offered, now=now)
+    # An agency that accepted its seats: its director names staff.
+    staffing = add(program="king-county-consultation", agency_name="Busy Bees", seats=2)
+    agency_cohort = add_cohort(
+        now, program="king-county-consultation", name="Agency group", commit=False
+    )
+    accept(make_offer(agency_cohort, staffing, now=now), now=now)
+    staffing_manage = mint_manage_token(staffing.applicant_id, now)
     manage = mint_manage_token(waiting.applicant_id, now)
     agency_manage = mint_manage_token(agency.applicant_id, now)
     db.session.commit()
@@ -207,6 +214,7 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
         paths={
             "manage": f"/manage/{manage}",
             "agency_manage": f"/manage/{agency_manage}",
+            "staffing": f"/manage/{staffing_manage}/staff/{staffing.reference}",
             "reference": waiting.reference,
             "reset": f"/coord/reset/{make_reset_token(plain)}",
             "checkin_yes": "/respond/checkin_yes/"
@@ -522,6 +530,20 @@ SCENARIOS: dict[str, Scenario] = {
         _app_url("withdraw"),
         lambda w: {"reason": "Asked by phone"},
         poison="reason",
+    ),
+    "StaffForm": Scenario(
+        "anonymous",
+        lambda w: w.paths["staffing"],
+        lambda w: {
+            "name": "Ana Staff",
+            "email": "ana@example.org",
+            "role": "home_visitor",
+            "language": "es",
+            "access_needs": ["captions"],
+            "access_needs_other": "Large print",
+        },
+        poison="name",
+        kept=('value="ana@example.org"', "Large print"),
     ),
     "DuplicateForm": Scenario(
         "coordinator",

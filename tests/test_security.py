@@ -226,6 +226,7 @@ def _url_values(smtp, clock, admin) -> dict[str, str]:
         "token": _manage_token(smtp, clock),
         "reference": application.reference,
         "purpose": "decline",
+        "participant_id": "1",
     }
 
 
