@@ -85,6 +85,7 @@ def test_no_answer_pauses_the_place_and_the_link_brings_it_back(smtp, app, ctx, 
         "paused (no answer to a check-in)": 0,
         "check-ins sent": 0,
         "expired screener answers deleted": 0,
+        "cohorts with unnamed agency seats reported": 0,
     }
     before = snapshot()
     page = client.get(reactivate).get_data(as_text=True)
@@ -242,6 +243,7 @@ def test_two_ticks_at_once_send_one_email_per_event(smtp, app, ctx, clock, attem
         "paused (no answer to a check-in)": 0,
         "check-ins sent": 4,
         "expired screener answers deleted": 0,
+        "cohorts with unnamed agency seats reported": 0,
     }
     # 3 days on: nobody answered, so those four pause; offer 1 ends and its person,
     # back on the waitlist, is asked in turn.
@@ -252,6 +254,7 @@ def test_two_ticks_at_once_send_one_email_per_event(smtp, app, ctx, clock, attem
         "paused (no answer to a check-in)": 4,
         "check-ins sent": 1,
         "expired screener answers deleted": 0,
+        "cohorts with unnamed agency seats reported": 0,
     }
 
     queued = dict(

@@ -16,10 +16,18 @@ from sqlalchemy import select
 
 from intake import links
 from intake.extensions import db
-from intake.links import ActionLink, LinkSpec, ManageLink, PasswordLink, public_url_for
+from intake.links import (
+    ActionLink,
+    LinkSpec,
+    ManageLink,
+    ParticipantLink,
+    PasswordLink,
+    public_url_for,
+)
 from intake.models import Application, OutboxMessage
 from intake.outbox import delivery, services
 from intake.outbox.delivery import deliver_due
+from tests.factories import add_participant
 from tests.helpers import csrf_token, submit_application
 from tests.respond.support import add_cohort, apply, offer
 
@@ -36,6 +44,7 @@ PAGES = {
     ("action", "reactivate"): 'action="/respond/reactivate/',
     ("password", "reset"): "Choose a new password",
     ("password", "welcome"): "Choose a new password",
+    ("participant", None): "<h1>Your group</h1>",
 }
 
 
@@ -50,6 +59,7 @@ def _specs(offer_id: int, expires) -> dict[str, list[LinkSpec]]:
             for purpose in sorted(links.PURPOSES)
         ],
         PasswordLink.kind: [PasswordLink(purpose) for purpose in sorted(links.PASSWORD_PURPOSES)],
+        ParticipantLink.kind: [ParticipantLink()],
     }
 
 
@@ -64,6 +74,10 @@ def test_every_registered_link_kind_opens_its_page(app, client, ctx, clock, make
     # Set aside for not answering one: the reactivate link has something to do.
     inactive.status = "inactive"
     coordinator = make_coordinator()
+    # A staff member an agency named: the participant link opens their page.
+    named = add_participant(
+        offered, made.cohort, now, name="Di Named", email="di@example.org", staff=True
+    )
     db.session.commit()
     application_for = {
         "offer_accept": offered,
@@ -87,6 +101,7 @@ def test_every_registered_link_kind_opens_its_page(app, client, ctx, clock, make
                 applicant_id=application.applicant_id,
                 application_id=application.id,
                 coordinator_id=coordinator.id,
+                participant_id=named.id,
             )
             url = links.mint_link(row, spec, now)
             db.session.commit()  # a manage token is stored as it is minted
@@ -97,7 +112,7 @@ def test_every_registered_link_kind_opens_its_page(app, client, ctx, clock, make
             page = response.get_data(as_text=True)
             assert response.status_code == 200, (kind, purpose, response.status_code)
             assert PAGES[kind, purpose] in page, (kind, purpose)
-            if kind != PasswordLink.kind:
+            if kind not in (PasswordLink.kind, ParticipantLink.kind):
                 assert application.reference in page, (kind, purpose)
 
 
