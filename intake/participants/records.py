@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from intake.extensions import db
-from intake.models import Application, Offer, Participant
+from intake.models import Application, Offer, OutboxMessage, Participant, ParticipantToken
 from intake.rows import rows_changed
 
 ACTIVE, REPLACED, WITHDRAWN, COMPLETED = "active", "replaced", "withdrawn", "completed"
@@ -67,4 +67,47 @@ def end_for_withdrawal(application: Application, now: datetime) -> int:
         update(Participant)
         .where(Participant.application_id == application.id, Participant.status == ACTIVE)
         .values(status=WITHDRAWN, updated_at=now)
+    )
+
+
+def forget(application_ids: list[int], *, name: str, address: str, body: str, now: datetime):
+    """ "Delete my data" (and the retention purge) for these applications: their
+    participants keep only their place in the counts (status, dates); names, addresses,
+    roles and access needs go, their links stop working, and e-mails to them are
+    scrubbed (unsent ones dropped)."""
+    if not application_ids:
+        return
+    ids = select(Participant.id).where(Participant.application_id.in_(application_ids))
+    db.session.execute(
+        delete(ParticipantToken)
+        .where(ParticipantToken.participant_id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.participant_id.in_(ids),
+            OutboxMessage.status.in_(("queued", "failed")),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.participant_id.in_(ids))
+        .values(to_addr=address, text_body=body, html_body=body, ics=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Participant)
+        .where(Participant.application_id.in_(application_ids))
+        .values(
+            name=name,
+            email=address,
+            email_key=address,
+            role=None,
+            access_needs=[],
+            access_needs_other=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
     )

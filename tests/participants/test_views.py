@@ -152,7 +152,9 @@ def test_replacing_someone_until_the_set_session_then_the_page_says_why_not(
     welcome = only(deliver(smtp, clock()), "Group 1")
     assert welcome["To"] == "bo@example.org"
     assert "在" in welcome["Subject"]
-    assert app.test_client().get(participant_path(welcome)).status_code == 200
+    chinese = app.test_client().get(participant_path(welcome))
+    assert chinese.status_code == 200
+    assert "您的小组" in chinese.get_data(as_text=True)
     gone = app.test_client().get(old_link)
     assert gone.status_code == 404
     assert "This link does not work" in gone.get_data(as_text=True)
@@ -228,3 +230,28 @@ def test_the_coordinators_application_page_lists_the_named_staff(
         app.test_client(), make_coordinator(email="intro@example.org", programs=["introductory"])
     )
     assert outsider.get(f"/coord/applications/{application.id}").status_code == 404
+
+
+def test_deleting_the_directors_data_forgets_the_people_named(smtp, app, ctx, client, clock):
+    application, _, manage = enrolled(clock, agency=True)
+    name_one(client, manage, application)
+    path = participant_path(only(deliver(smtp, clock()), "Group 1"))
+    name_one(client, manage, application, name="Bo Staff", email="bo@example.org")  # unsent
+    page = client.get(f"{manage}/delete").get_data(as_text=True)
+    response = client.post(
+        f"{manage}/delete", data={"confirm": "y", "csrf_token": csrf_token(page)}
+    )
+    assert response.status_code == 303
+    people = staff_of(application)
+    assert [p.status for p in people] == ["withdrawn", "withdrawn"]
+    for person in people:
+        assert "Staff" not in person.name
+        assert "example.org" not in person.email
+        assert (person.role, person.access_needs) == (None, [])
+    assert db.session.scalars(select(ParticipantToken)).all() == []
+    bodies = db.session.scalars(
+        select(OutboxMessage.text_body).where(OutboxMessage.participant_id.is_not(None))
+    ).all()
+    assert len(bodies) == 1  # the sent one, scrubbed; the unsent one dropped
+    assert "Ana" not in bodies[0]
+    assert client.get(path).status_code == 404
