@@ -4,7 +4,6 @@ participant tests."""
 from __future__ import annotations
 
 import re
-import threading
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -91,33 +90,3 @@ def participant_path(message) -> str:
     match = PARTICIPANT_LINK.search(body)
     assert match, body
     return match.group(1)
-
-
-def race(app, *jobs, expected=()):
-    """Each job in its own thread and app context (so its own connection), all acting
-    at a barrier; returns each result or the expected error it raised."""
-    barrier = threading.Barrier(len(jobs), timeout=30)
-    results: list = [None] * len(jobs)
-
-    def run(index, job):
-        with app.app_context():
-            try:
-                results[index] = job(barrier.wait)
-                db.session.commit()
-            except BaseException as exc:
-                db.session.rollback()
-                barrier.abort()
-                results[index] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a racing thread hung"
-    for result in results:
-        if isinstance(result, BaseException) and not isinstance(result, expected):
-            raise result
-    return results
