@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from intake.extensions import db
 from intake.hours import CreditRules, HeldSession, credited_minutes, hours_text
@@ -25,6 +25,7 @@ from intake.models import (
     CohortSession,
     Letter,
     Offer,
+    OutboxMessage,
     Participant,
     Program,
 )
@@ -168,6 +169,12 @@ def replace_staff(
         .values(status=REPLACED, updated_at=now)
     ):
         raise NotReplaceable(participant_id)
+    # A welcome still waiting to leave would only bring a link that no longer works.
+    db.session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.participant_id == old.id, OutboxMessage.status == "queued")
+        .execution_options(synchronize_session=False)
+    )
     new = _add_staff(application, offer.cohort, details, now)
     db.session.execute(
         update(Participant)

@@ -131,6 +131,11 @@ def test_replacing_until_the_set_session_is_held(app, ctx, clock):
     db.session.commit()
     db.session.refresh(ana)
     assert (ana.status, ana.replaced_by_id) == ("replaced", bo.id)
+    # Ana's welcome had not left yet: it is dropped; Bo's waits.
+    welcomes = select(OutboxMessage.participant_id).where(
+        OutboxMessage.template == "participant_welcome"
+    )
+    assert db.session.scalars(welcomes).all() == [bo.id]
     with pytest.raises(participants.NotReplaceable):
         participants.replace_staff(application, ana.id, details("Cy", "cy@example.org"), clock())
     db.session.rollback()
