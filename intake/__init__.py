@@ -186,6 +186,7 @@ def register_blueprints(app: Flask) -> None:
     from intake.home.views import bp as home_bp
     from intake.manage.views import bp as manage_bp
     from intake.outbox.views import bp as outbox_bp
+    from intake.participants.views import bp as participants_bp
     from intake.reports.views import bp as reports_bp
     from intake.respond.views import bp as respond_bp
     from intake.review.views import bp as review_bp
@@ -201,6 +202,7 @@ def register_blueprints(app: Flask) -> None:
         manage_bp,
         respond_bp,
         survey_bp,
+        participants_bp,
         health_bp,
         auth_bp,
         waitlist_bp,

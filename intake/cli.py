@@ -12,6 +12,7 @@ from intake.checkins import services as checkins
 from intake.extensions import db
 from intake.offers import services as offers
 from intake.outbox.delivery import deliver_due
+from intake.participants import services as participants
 from intake.programs.services import seed_default_programs
 from intake.retention import services as retention
 from intake.screener import drafts
@@ -68,6 +69,7 @@ TICK_STEPS = (
     # Screener answers nobody came back to within SCREENER_DRAFT_MINUTES.
     ("expired screener answers deleted", drafts.purge_expired),
     ("survey invitations sent", survey.send_invitations),
+    ("cohorts with unnamed agency seats reported", participants.report_unnamed_due),
 )
 
 

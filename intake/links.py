@@ -166,7 +166,18 @@ class SurveyLink:
         return {"kind": self.kind, "expires_at": int(self.expires_at.timestamp())}
 
 
-LinkSpec = ManageLink | ActionLink | PasswordLink | SurveyLink
+@dataclass(frozen=True)
+class ParticipantLink:
+    """A named staff member's own page (a fresh token per message, for the row's
+    ``participant_id``)."""
+
+    kind = "participant"
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind}
+
+
+LinkSpec = ManageLink | ActionLink | PasswordLink | SurveyLink | ParticipantLink
 
 
 def _int(value) -> int:
@@ -193,6 +204,8 @@ def spec_from_json(data: Mapping) -> LinkSpec:
             return PasswordLink(purpose=data["purpose"])
         if kind == SurveyLink.kind:
             return SurveyLink(expires_at=datetime.fromtimestamp(_int(data["expires_at"]), UTC))
+        if kind == ParticipantLink.kind:
+            return ParticipantLink()
     except (KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
         raise SpecInvalid(repr(data)) from exc
     raise SpecInvalid(repr(data))
@@ -233,6 +246,7 @@ _LABELS = {
     ManageLink.kind: "private link to the applicant's page",
     PasswordLink.kind: "private password link",
     SurveyLink.kind: "private link to the survey",
+    ParticipantLink.kind: "private link to the participant's page",
 }
 
 

@@ -29,7 +29,7 @@ from intake.extensions import db
 from intake.forms import Form
 from intake.inputs import CleanStringConverter, DatabaseIntConverter
 from intake.manage.tokens import mint_manage_token
-from intake.offers.services import make_offer
+from intake.offers.services import accept, make_offer
 from intake.survey.tokens import sign as sign_survey
 from tests.conftest import PASSWORD
 from tests.factories import add_cohort, add_participant, add_sessions, application_maker
@@ -181,6 +181,13 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
     offer = make_offer(cohort, offered, now=now)
     participant = add_participant(waiting, cohort, now, commit=False)
     [session] = add_sessions(cohort, now - timedelta(hours=2), count=1, commit=False)
+    # An agency that accepted its seats: its director names staff.
+    staffing = add(program="king-county-consultation", agency_name="Busy Bees", seats=2)
+    agency_cohort = add_cohort(
+        now, program="king-county-consultation", name="Agency group", commit=False
+    )
+    accept(make_offer(agency_cohort, staffing, now=now), now=now)
+    staffing_manage = mint_manage_token(staffing.applicant_id, now)
     manage = mint_manage_token(waiting.applicant_id, now)
     agency_manage = mint_manage_token(agency.applicant_id, now)
     db.session.commit()
@@ -213,6 +220,7 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
         paths={
             "manage": f"/manage/{manage}",
             "agency_manage": f"/manage/{agency_manage}",
+            "staffing": f"/manage/{staffing_manage}/staff/{staffing.reference}",
             "reference": waiting.reference,
             "reset": f"/coord/reset/{make_reset_token(plain)}",
             "survey": "/survey/" + sign_survey(participant.id, expires),
@@ -543,6 +551,20 @@ SCENARIOS: dict[str, Scenario] = {
         _app_url("withdraw"),
         lambda w: {"reason": "Asked by phone"},
         poison="reason",
+    ),
+    "StaffForm": Scenario(
+        "anonymous",
+        lambda w: w.paths["staffing"],
+        lambda w: {
+            "name": "Ana Staff",
+            "email": "ana@example.org",
+            "role": "home_visitor",
+            "language": "es",
+            "access_needs": ["captions"],
+            "access_needs_other": "Large print",
+        },
+        poison="name",
+        kept=('value="ana@example.org"', "Large print"),
     ),
     "DuplicateForm": Scenario(
         "coordinator",

@@ -230,6 +230,7 @@ def _url_values(smtp, clock, admin) -> dict[str, str]:
         "reference": application.reference,
         "purpose": "decline",
         "table": "funnel",
+        "participant_id": "1",
     }
 
 

@@ -35,6 +35,7 @@ from intake.eligibility.rules import Decision
 from intake.extensions import db
 from intake.htmx import is_htmx, page_or_fragment, redirect_after_post
 from intake.models import Applicant, Application
+from intake.participants.services import named_staff
 from intake.review import services as review
 from intake.status.states import LABELS, TransitionNotAllowed
 
@@ -128,6 +129,8 @@ def _context(application: Application, given: dict | None = None, notice: str | 
         "may_see_self_id": may_see_self_id,
         "pointing_here": pointing_here,
         "timeline": timeline(application, scope=scope),
+        # People an agency named for its seats (the application is in scope already).
+        "named_staff": named_staff(application.id) if application.applicant.agency else [],
         "notice": notice,
     }
 

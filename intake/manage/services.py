@@ -37,6 +37,7 @@ from intake.offers.services import (
     withdraw_application,
 )
 from intake.outbox.services import enqueue
+from intake.participants import records as participants
 from intake.programs.services import reply_address
 from intake.status import states
 
@@ -468,6 +469,9 @@ def delete_personal_data(applicant: Applicant, now: datetime) -> None:
         if states.can_transition(application.status, states.WITHDRAWN):
             with suppress(AlreadyWithdrawn):
                 withdraw(application, reason=DELETION_REASON, now=now, notify=False)
+    participants.forget(
+        application_ids, name=DELETED_NAME, address=address, body=DELETED_BODY, now=now
+    )
 
     db.session.execute(
         delete(ManageToken)

@@ -43,7 +43,9 @@ from intake.manage.forms import DeleteForm, RequestLinkForm, WithdrawForm, detai
 from intake.manage.tokens import hash_token, manage_link
 from intake.models import Applicant, Application, ManageToken
 from intake.offers.services import OfferClosed
-from intake.status.states import WITHDRAWN, TransitionNotAllowed
+from intake.participants import services as participants
+from intake.participants.forms import StaffForm
+from intake.status.states import COMPLETED, ENROLLED, WITHDRAWN, TransitionNotAllowed
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 # The "manage my application" link in every e-mail to an applicant opens the status page.
@@ -118,12 +120,129 @@ def with_applicant(view: Callable) -> Callable:
 @bp.route("/<token>")
 @with_applicant
 def status(applicant: Applicant, token: str):
+    items = services.overview(applicant, clock.today())
+    now = clock.now()
+    # An individual in a group sees it ("my group"); an agency's director, the people
+    # named for its seats.
+    groups, staff = {}, {}
+    for item in items:
+        application = item.application
+        if application.status not in (ENROLLED, COMPLETED):
+            continue
+        if applicant.kind == "agency":
+            staff[application.id] = participants.holding_seats(
+                participants.named_staff(application.id)
+            )
+        elif (participant := participants.participant_of(application)) is not None:
+            groups[application.id] = participants.group_view(participant, now)
     return render_template(
         "manage/status.html",
         applicant=applicant,
         token=token,
-        items=services.overview(applicant, clock.today()),
+        items=items,
+        groups=groups,
+        staff=staff,
     )
+
+
+# Naming staff (agencies) --------------------------------------------------------------
+
+
+def _staff_context(applicant: Applicant, token: str, application, offer, form, now):
+    people = participants.named_staff(application.id)
+    return {
+        "applicant": applicant,
+        "token": token,
+        "application": application,
+        "offer": offer,
+        "people": people,
+        "holding": participants.holding_seats(people),
+        "deadline": participants.naming_deadline(offer.cohort),
+        "can_replace": participants.can_replace(offer.cohort, now),
+        "replace_until": offer.cohort.program.staff_replace_until_session,
+        "form": form,
+    }
+
+
+@bp.route("/<token>/staff/<reference>", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
+@with_applicant
+def staff(applicant: Applicant, token: str, reference: str):
+    """The director names a staff member for each seat the agency accepted."""
+    application = services.find_application(applicant, reference)
+    offer = participants.accepted_offer(application) if application else None
+    if application is None or offer is None:
+        return _invalid()
+    here = url_for("manage.staff", token=token, reference=reference)
+    form = StaffForm()
+    if form.validate_on_submit():
+        try:
+            person = participants.name_staff(application, form.details(), clock.now())
+            db.session.commit()
+            flash(
+                _(
+                    "%(name)s is named for a seat. We have e-mailed them their own link.",
+                    name=person.name,
+                )
+            )
+        except participants.TooManyNamed:
+            db.session.rollback()
+            flash(_("Every seat already has someone named, so nobody was added."))
+        except participants.NotNaming:
+            db.session.rollback()
+            flash(_("Your agency's seats changed a moment ago, so nobody was added."))
+        return redirect_after_post(here)
+    return form_page(
+        "manage/staff.html",
+        "staff_form",
+        _staff_context(applicant, token, application, offer, form, clock.now()),
+    )
+
+
+@bp.route("/<token>/staff/<reference>/replace/<int:participant_id>", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
+@with_applicant
+def replace_staff(applicant: Applicant, token: str, reference: str, participant_id: int):
+    """The director puts someone else in a named person's seat, until the program's
+    set session has been held."""
+    application = services.find_application(applicant, reference)
+    offer = participants.accepted_offer(application) if application else None
+    person = (
+        next(
+            (p for p in participants.named_staff(application.id) if p.id == participant_id),
+            None,
+        )
+        if offer is not None and application is not None
+        else None
+    )
+    if application is None or offer is None or person is None:
+        return _invalid()
+    back = url_for("manage.staff", token=token, reference=reference)
+    now = clock.now()
+    if person.status != participants.ACTIVE:
+        flash(_("%(name)s is no longer in this seat. Nothing more to do.", name=person.name))
+        return redirect_after_post(back)
+    form = StaffForm()
+    if form.validate_on_submit():
+        try:
+            new = participants.replace_staff(application, person.id, form.details(), now)
+            db.session.commit()
+            flash(
+                _(
+                    "%(new)s now has %(old)s's seat. We have e-mailed them their own link.",
+                    new=new.name,
+                    old=person.name,
+                )
+            )
+        except participants.ReplaceClosed:
+            db.session.rollback()
+            flash(_("It is too late to replace someone in this group."))
+        except (participants.NotReplaceable, participants.NotNaming):
+            db.session.rollback()
+            flash(_("This seat changed a moment ago, so nothing was done."))
+        return redirect_after_post(back)
+    context = _staff_context(applicant, token, application, offer, form, now)
+    return form_page("manage/replace.html", "replace_form", {**context, "person": person})
 
 
 # Details ------------------------------------------------------------------------------

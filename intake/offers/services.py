@@ -29,6 +29,7 @@ from intake.models import (
 )
 from intake.offers.ics import enrollment_invite
 from intake.outbox.services import enqueue
+from intake.participants import records as participants
 from intake.programs.services import reply_address
 from intake.rows import update_guarded
 from intake.status import states
@@ -302,10 +303,11 @@ def accept(offer: Offer, *, now: datetime) -> Offer:
     application = offer.application
     claim(application, states.OFFERED, states.ENROLLED, now)
     move(application, states.ENROLLED, actor="applicant", now=now, reason="Accepted the offer.")
+    participants.enroll_individual(offer, now)
     _email_applicant(offer, "enrolled", now)
     db.session.refresh(offer.cohort)
     if offer.cohort.seats_enrolled >= offer.cohort.seats:
-        _notify_coordinators(offer.cohort, "cohort_full", now, offer=offer)
+        notify_coordinators(offer.cohort, "cohort_full", now, offer=offer)
     return offer
 
 
@@ -374,6 +376,8 @@ def withdraw_application(
         # The offer and cohort before the application: the order every offer change
         # takes its row locks in.
         released = _release_for_withdrawal(application, now)
+    if current == states.ENROLLED:
+        participants.end_for_withdrawal(application, now)
     claim(application, current, states.WITHDRAWN, now)
     event = move(
         application,
@@ -484,7 +488,7 @@ def expire_due(now: datetime) -> list[Offer]:
 
 
 def _seats_freed(offer: Offer, now: datetime, why: str) -> None:
-    _notify_coordinators(offer.cohort, "seats_freed", now, offer=offer, why=why)
+    notify_coordinators(offer.cohort, "seats_freed", now, offer=offer, why=why)
     if offer.cohort.program.auto_offer:
         offer_next(offer.cohort, now=now)
 
@@ -536,7 +540,7 @@ def coordinator_addresses(program: Program) -> list[str]:
     return list(addresses) or [reply_address(program)]
 
 
-def _notify_coordinators(cohort: Cohort, template: str, now: datetime, **context) -> None:
+def notify_coordinators(cohort: Cohort, template: str, now: datetime, **context) -> None:
     offer = context.get("offer")
     # The seat counters moved by UPDATEs the session did not see: read them again.
     db.session.refresh(cohort)

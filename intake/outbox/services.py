@@ -20,6 +20,7 @@ from intake.links import (
     ActionLink,
     LinkSpec,
     ManageLink,
+    ParticipantLink,
     PasswordLink,
     SurveyLink,
     marker,
@@ -141,6 +142,8 @@ def _check_links(
             raise ValueError(f"{slot}: a password link needs coordinator_id")
         if isinstance(spec, SurveyLink) and participant_id is None:
             raise ValueError(f"{slot}: a survey link needs participant_id")
+        if isinstance(spec, ParticipantLink) and participant_id is None:
+            raise ValueError(f"{slot}: a participant's link needs participant_id")
 
 
 def outbox_counts() -> dict[str, int]:

@@ -20,6 +20,7 @@ from intake.links import (
     ActionLink,
     LinkSpec,
     ManageLink,
+    ParticipantLink,
     PasswordLink,
     SurveyLink,
     public_url_for,
@@ -45,6 +46,7 @@ PAGES = {
     ("password", "reset"): "Choose a new password",
     ("password", "welcome"): "Choose a new password",
     ("survey", None): 'action="/survey/',
+    ("participant", None): "<h1>Your group</h1>",
 }
 
 
@@ -60,6 +62,7 @@ def _specs(offer_id: int, expires) -> dict[str, list[LinkSpec]]:
         ],
         PasswordLink.kind: [PasswordLink(purpose) for purpose in sorted(links.PASSWORD_PURPOSES)],
         SurveyLink.kind: [SurveyLink(expires)],
+        ParticipantLink.kind: [ParticipantLink()],
     }
 
 
@@ -76,6 +79,10 @@ def test_every_registered_link_kind_opens_its_page(app, client, ctx, clock, make
     coordinator = make_coordinator()
     # In a group: the survey link is the participant's.
     participant = add_participant(offered, made.cohort, now, commit=False)
+    # A staff member an agency named: the participant link opens their page.
+    named = add_participant(
+        offered, made.cohort, now, name="Di Named", email="di@example.org", staff=True
+    )
     db.session.commit()
     application_for = {
         "offer_accept": offered,
@@ -99,7 +106,7 @@ def test_every_registered_link_kind_opens_its_page(app, client, ctx, clock, make
                 applicant_id=application.applicant_id,
                 application_id=application.id,
                 coordinator_id=coordinator.id,
-                participant_id=participant.id,
+                participant_id=named.id if kind == ParticipantLink.kind else participant.id,
             )
             url = links.mint_link(row, spec, now)
             db.session.commit()  # a manage token is stored as it is minted
@@ -110,7 +117,7 @@ def test_every_registered_link_kind_opens_its_page(app, client, ctx, clock, make
             page = response.get_data(as_text=True)
             assert response.status_code == 200, (kind, purpose, response.status_code)
             assert PAGES[kind, purpose] in page, (kind, purpose)
-            if kind not in (PasswordLink.kind, SurveyLink.kind):
+            if kind not in (PasswordLink.kind, SurveyLink.kind, ParticipantLink.kind):
                 assert application.reference in page, (kind, purpose)
 
 
