@@ -183,6 +183,8 @@ def register_blueprints(app: Flask) -> None:
     from intake.cohorts.views import bp as cohorts_bp
     from intake.health.views import bp as health_bp
     from intake.home.views import bp as home_bp
+    from intake.letters.views import bp as verify_bp
+    from intake.letters.views import coord_bp as letters_bp
     from intake.manage.views import bp as manage_bp
     from intake.outbox.views import bp as outbox_bp
     from intake.reports.views import bp as reports_bp
@@ -197,6 +199,7 @@ def register_blueprints(app: Flask) -> None:
         applications_bp,
         manage_bp,
         respond_bp,
+        verify_bp,
         health_bp,
         auth_bp,
         waitlist_bp,
@@ -205,6 +208,7 @@ def register_blueprints(app: Flask) -> None:
         cohorts_bp,
         reports_bp,
         outbox_bp,
+        letters_bp,
         admin_bp,
     ):
         app.register_blueprint(bp)

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from intake import clock
 from intake.checkins import services as checkins
 from intake.extensions import db
+from intake.letters import services as letters
 from intake.offers import services as offers
 from intake.outbox.delivery import deliver_due
 from intake.programs.services import seed_default_programs
@@ -62,6 +63,8 @@ TICK_STEPS = (
     ("offer reminders", offers.remind_due),
     ("paused (no answer to a check-in)", checkins.inactivate_due),
     ("check-ins sent", checkins.send_due),
+    # Groups whose last session has ended: completions, closings and letters, once.
+    ("groups ended", letters.complete_due),
     # Screener answers nobody came back to within SCREENER_DRAFT_MINUTES.
     ("expired screener answers deleted", drafts.purge_expired),
 )
