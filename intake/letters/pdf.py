@@ -59,12 +59,14 @@ def render_pdf(letter: Letter) -> bytes:
 
     with force_locale(letter.locale):
         hours = hours_text(int(facts.get("credited_minutes") or 0))
+        # Program names are stored as their English msgid: translated as shown.
+        program = str(facts.get("program") or "")
         facilitator = facts.get("facilitator") or ""
         if facts.get("credential"):
             facilitator = f"{facilitator}, {facts['credential']}"
         rows = [
             (_("Participant"), facts.get("participant", "")),
-            (_("Program"), _(facts["program"]) if facts.get("program") else ""),
+            (_("Program"), _(program) if program else ""),
             (_("Group"), facts.get("cohort", "")),
             (_("Facilitator"), facilitator),
             (
