@@ -115,7 +115,7 @@ def pdf(code: str):
 
 coord_bp = workspace_blueprint("letters", __name__, url_prefix="/coord/letters")
 
-TEMPLATE = "letters/cohort.html"
+TEMPLATE = "cohorts/letters.html"
 
 
 def _cohort(cohort_id: int) -> Cohort:

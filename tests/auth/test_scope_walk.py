@@ -35,9 +35,11 @@ from intake.models import (
     AuditEvent,
     Cohort,
     Coordinator,
+    Letter,
     Note,
     Offer,
     OutboxMessage,
+    Participant,
     Program,
     SelfIdentification,
     StatusEvent,
@@ -59,7 +61,7 @@ COHORT_NAME = "Hidden evening circle"
 
 
 def secrets() -> list[str]:
-    found = [SELF_ID_SHOWN, NOTE, NOTICE_SUBJECT, COHORT_NAME]
+    found = [SELF_ID_SHOWN, NOTE, NOTICE_SUBJECT, COHORT_NAME, "XCNC-LTTR-2345"]
     for name, (email, reference, _) in HIDDEN_PEOPLE.items():
         found += [name, email, reference, reference.replace("-", "")]
     return found
@@ -74,6 +76,7 @@ class World:
     offer: Offer | None = None
     message: OutboxMessage | None = None
     notice: OutboxMessage | None = None
+    letter: Letter | None = None
     visible_name: str = "Olive Visible"
 
 
@@ -142,6 +145,31 @@ def world(ctx, clock) -> World:
         expires_at=now + timedelta(days=7),
     )
     db.session.add(world.offer)
+    db.session.flush()
+    # A participant of the hidden cohort, with a letter of hours.
+    xavier = world.applications["Xavier Concealed"]
+    participant = Participant(
+        application=xavier,
+        cohort=world.cohort,
+        applicant_id=xavier.applicant_id,
+        name="Xavier Concealed",
+        email="xavier.concealed@example.org",
+        email_key="xavier.concealed@example.org",
+        locale="en",
+        status="completed",
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(participant)
+    db.session.flush()
+    world.letter = Letter(
+        participant_id=participant.id,
+        code="XCNC-LTTR-2345",
+        facts={"participant": "Xavier Concealed", "credited_minutes": 600, "sessions": []},
+        locale="en",
+        issued_at=now,
+    )
+    db.session.add(world.letter)
     db.session.flush()
     zebulon = world.applications["Zebulon Secretname"]
     db.session.add(Note(application_id=zebulon.id, body=NOTE, created_at=now))
@@ -352,6 +380,21 @@ def plan(world: World) -> list[Visit]:
         ),
         Visit("cohorts.offer_next", "POST", f"/coord/cohorts/{c}/offer-next", OBJECT),
         Visit(
+            "letters.cohort",
+            "GET",
+            f"/coord/letters/cohorts/{c}",
+            OBJECT,
+            shows=(COHORT_NAME, xavier, "XCNC-LTTR-2345"),
+        ),
+        Visit("letters.issue", "POST", f"/coord/letters/cohorts/{c}/issue", OBJECT),
+        Visit(
+            "letters.reissue",
+            "POST",
+            f"/coord/letters/{world.letter.id}/reissue",
+            OBJECT,
+            {f"reissue-{world.letter.id}-reason": "Because."},
+        ),
+        Visit(
             "cohorts.offer_one",
             "POST",
             f"/coord/cohorts/{c}/offer-one",
@@ -477,6 +520,7 @@ def state() -> tuple:
         count(AuditEvent),
         count(OutboxMessage),
         count(Offer),
+        rows(Letter.id, Letter.replaced_at),
     )
 
 
