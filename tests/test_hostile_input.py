@@ -61,6 +61,7 @@ def few_examples(count: int) -> settings:
         ],
     )
 
+
 HOSTILE = [
     "\x00",
     "a\x00b",
@@ -483,9 +484,7 @@ SCENARIOS: dict[str, Scenario] = {
         lambda w: {"email": "rosa@example.org"},
         poison="email",
     ),
-    "ConfirmForm": Scenario(
-        "anonymous", lambda w: w.paths["checkin_yes"], lambda w: {}
-    ),
+    "ConfirmForm": Scenario("anonymous", lambda w: w.paths["checkin_yes"], lambda w: {}),
     "respond.forms.DeclineForm": Scenario(
         "anonymous", lambda w: w.paths["offer_decline"], lambda w: {"choice": ""}
     ),

@@ -145,7 +145,7 @@ def test_the_cohort_page_issues_letters_to_everyone_completed_without_one(
     coordinator_client, ended, clock
 ):
     cohort = ended.cohort
-    ana, bo = ended.people
+    _ana, bo = ended.people
     # Bo's attendance was corrected after the group ended, and a coordinator marks
     # them completed (the attendance page's business): they now need a letter.
     attend(bo, ended.sessions[2:8])
