@@ -15,6 +15,7 @@ data as it is now and marks the old one replaced.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from intake.extensions import db
@@ -50,6 +51,8 @@ from intake.references import ALPHABET
 from intake.rows import update_guarded
 from intake.status import states
 from intake.status.services import claim, move, require_reason
+
+log = logging.getLogger(__name__)
 
 ACTIVE, COMPLETED = "active", "completed"
 PRESENT = "present"
@@ -357,8 +360,19 @@ def due_cohorts(now: datetime) -> list[Cohort]:
 
 
 def complete_due(now: datetime) -> int:
-    """The tick's step: process every group that has ended. Returns how many."""
-    return sum(1 for cohort in due_cohorts(now) if end_group(cohort, now) is not None)
+    """The tick's step: process every group that has ended. Returns how many.
+
+    Each group in a savepoint of its own: one that fails (logged) is left for the
+    next tick without holding back the others."""
+    done = 0
+    for cohort in due_cohorts(now):
+        try:
+            with db.session.begin_nested():
+                if end_group(cohort, now) is not None:
+                    done += 1
+        except SQLAlchemyError:
+            log.exception("ending group %s failed; the next tick tries again", cohort.id)
+    return done
 
 
 def end_group(cohort: Cohort, now: datetime) -> GroupEnd | None:
