@@ -195,9 +195,16 @@ def reissue(letter_id: int):
         return page_or_fragment(
             TEMPLATE, "letters", _context(cohort, {letter.id: form}), status=422
         )
-    except (services.LetterReplaced, services.NotCompleted):
+    except services.LetterReplaced:
         db.session.rollback()
-        flash(f"Letter {letter.code} cannot be re-issued now: it was replaced meanwhile.")
+        flash(f"Letter {letter.code} was replaced meanwhile. Nothing was changed.")
+        return redirect_after_post(back)
+    except services.NotCompleted:
+        db.session.rollback()
+        flash(
+            f"{letter.participant.name} is not marked as having completed the group, so no "
+            "new letter can be issued. Nothing was changed."
+        )
         return redirect_after_post(back)
     db.session.commit()
     flash(

@@ -55,7 +55,7 @@ def test_two_ticks_at_once_process_a_group_once(app, make_group, rpg, clock):
         ids = [p.id for p in group.people]
         now = clock()
 
-        def tick(go):
+        def tick(go, now=now):
             go()
             return services.complete_due(now)
 
@@ -77,7 +77,7 @@ def test_two_coordinators_issue_each_letter_once(app, make_group, rpg, clock):
         ids = [p.id for p in group.people]
         cohort_id = group.cohort.id
 
-        def press(go):
+        def press(go, cohort_id=cohort_id):
             cohort = db.session.get(Cohort, cohort_id)
             go()
             return len(services.issue_for_cohort(cohort, clock(), by=None))

@@ -248,3 +248,10 @@ def test_reissue_makes_a_new_letter_from_the_corrected_data(make_group, rpg, clo
         services.reissue(old, clock(), by=None, reason="Again")
     with pytest.raises(ReasonRequired):
         services.reissue(new, clock(), by=None, reason="  ")
+
+
+def test_no_letter_for_someone_who_did_not_complete(make_group, rpg, clock):
+    group = make_group()
+    with pytest.raises(services.NotCompleted):
+        services.issue_letter(group.people[0], clock())
+    assert count(Letter) == 0

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from intake.extensions import db
 from intake.letters import services
 from intake.models import Letter, OutboxMessage
-from tests.helpers import csrf_token
+from tests.factories import add_cohort, program
+from tests.helpers import csrf_token, send_form
 from tests.letters.conftest import attend
 
 
@@ -241,3 +242,43 @@ def test_coordinators_of_other_programs_get_404(app, ended, make_coordinator, lo
 def test_the_letters_page_needs_a_coordinator(client, ended):
     response = client.get(f"/coord/letters/cohorts/{ended.cohort.id}")
     assert response.status_code in (302, 303)
+
+
+def test_no_new_letter_for_someone_no_longer_completed(coordinator_client, ended):
+    letter = ended.letter
+    ended.people[0].status = "withdrawn"
+    db.session.commit()
+    base = f"/coord/letters/cohorts/{ended.cohort.id}"
+    token = csrf_token(page(coordinator_client.get(base)))
+    response = coordinator_client.post(
+        f"/coord/letters/{letter.id}/reissue",
+        data={"csrf_token": token, f"reissue-{letter.id}-reason": "Attendance corrected"},
+    )
+    assert response.status_code == 303
+    text = page(coordinator_client.get(base))
+    assert "Ana Reyes is not marked as having completed the group" in text
+    assert count(Letter) == 1
+
+
+def test_an_admin_gives_the_facilitators_credential_the_letter_states(admin_client, ctx, clock):
+    cohort = add_cohort(clock(), program="reflective-practice-group")
+    data = {
+        "program": str(program("reflective-practice-group").id),
+        "name": cohort.name,
+        "language": "en",
+        "facilitator": "Mai Facilitator",
+        "facilitator_credential": "IMH-E® Infant Mental Health Mentor",
+        "schedule": "Tuesdays",
+        "time_slot": "weekday_evening",
+        "start_date": cohort.start_date.isoformat(),
+        "seats": "8",
+    }
+    url = f"/coord/admin/cohorts/{cohort.id}/edit"
+    assert send_form(admin_client, url, data).status_code == 303
+    db.session.refresh(cohort)
+    assert cohort.facilitator_credential == "IMH-E® Infant Mental Health Mentor"
+    show = page(admin_client.get(f"/coord/cohorts/{cohort.id}"))
+    assert "Mai Facilitator, IMH-E® Infant Mental Health Mentor" in show
+    assert send_form(admin_client, url, {**data, "facilitator_credential": ""}).status_code == 303
+    db.session.refresh(cohort)
+    assert cohort.facilitator_credential is None
