@@ -226,6 +226,8 @@ def _url_values(smtp, clock, admin) -> dict[str, str]:
         "token": _manage_token(smtp, clock),
         "reference": application.reference,
         "purpose": "decline",
+        # A letter's verification code (none issued here: the page answers 404).
+        "code": "ABCD-EFGH-JKMN",
     }
 
 

@@ -84,6 +84,7 @@ def test_no_answer_pauses_the_place_and_the_link_brings_it_back(smtp, app, ctx, 
         "offer reminders": 0,
         "paused (no answer to a check-in)": 0,
         "check-ins sent": 0,
+        "groups ended": 0,
         "expired screener answers deleted": 0,
     }
     before = snapshot()
@@ -241,6 +242,7 @@ def test_two_ticks_at_once_send_one_email_per_event(smtp, app, ctx, clock, attem
         "offer reminders": 1,
         "paused (no answer to a check-in)": 0,
         "check-ins sent": 4,
+        "groups ended": 0,
         "expired screener answers deleted": 0,
     }
     # 3 days on: nobody answered, so those four pause; offer 1 ends and its person,
@@ -251,6 +253,7 @@ def test_two_ticks_at_once_send_one_email_per_event(smtp, app, ctx, clock, attem
         "offer reminders": 0,
         "paused (no answer to a check-in)": 4,
         "check-ins sent": 1,
+        "groups ended": 0,
         "expired screener answers deleted": 0,
     }
 
