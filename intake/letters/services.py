@@ -75,6 +75,10 @@ class NotCompleted(Exception):
     """A letter was asked for someone who has not completed the group."""
 
 
+class LetterExists(Exception):
+    """The participant has a current letter already (issued a moment ago)."""
+
+
 class LetterReplaced(Exception):
     """The letter to re-issue was replaced already (by someone a moment ago)."""
 
@@ -195,6 +199,9 @@ def _new_letter(participant: Participant, facts: dict, now: datetime, by_id) -> 
             with db.session.begin_nested():
                 db.session.add(letter)
         except IntegrityError:
+            # The unique index on current letters, or (1 in 1e17) a code taken.
+            if current_letter(participant.id) is not None:
+                raise LetterExists(participant.id) from None
             continue
         return letter
     raise RuntimeError("no free verification code")
@@ -273,7 +280,13 @@ def issue_for_cohort(cohort: Cohort, now: datetime, *, by: Coordinator | None) -
         )
     )
     present = attended_ids(sessions, [p.id for p in waiting])
-    return [issue_letter(p, now, sessions=sessions, present=present, by=by) for p in waiting]
+    made = []
+    for participant in waiting:
+        try:
+            made.append(issue_letter(participant, now, sessions=sessions, present=present, by=by))
+        except LetterExists:
+            continue
+    return made
 
 
 def reissue(letter: Letter, now: datetime, *, by: Coordinator | None, reason: str | None) -> Letter:
@@ -403,9 +416,12 @@ def end_group(cohort: Cohort, now: datetime) -> GroupEnd | None:
             participant.status = COMPLETED
             participant.completed_at = now
             participant.updated_at = now
-            issue_letter(participant, now, sessions=sessions, present=present)
             result.completed += 1
-            result.letters += 1
+            try:
+                issue_letter(participant, now, sessions=sessions, present=present)
+                result.letters += 1
+            except LetterExists:
+                pass  # a coordinator issued it a moment ago
             outcome[participant.application_id] = True
         else:
             result.not_completed += 1

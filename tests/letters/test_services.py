@@ -255,3 +255,16 @@ def test_no_letter_for_someone_who_did_not_complete(make_group, rpg, clock):
     with pytest.raises(services.NotCompleted):
         services.issue_letter(group.people[0], clock())
     assert count(Letter) == 0
+
+
+def test_the_database_keeps_one_current_letter_per_participant(make_group, rpg, clock):
+    group = make_group()
+    (person,) = group.people
+    attend(person, group.sessions)
+    services.complete_due(clock())
+    db.session.commit()
+    # However the app is called, a second current letter is refused.
+    with pytest.raises(services.LetterExists):
+        services.issue_letter(person, clock())
+    db.session.rollback()
+    assert count(Letter) == 1
