@@ -4,43 +4,14 @@ with its own app context and database connection (RACE_ROUNDS: many on PostgreSQ
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from intake.extensions import db
 from intake.letters import services
 from intake.models import Cohort, Letter, OutboxMessage, Participant
+from tests.cohorts.test_races import race
 from tests.conftest import RACE_ROUNDS
 from tests.letters.conftest import attend
-
-
-def race(app, *jobs):
-    barrier = threading.Barrier(len(jobs), timeout=30)
-    results: list = [None] * len(jobs)
-
-    def run(index, job):
-        with app.app_context():
-            try:
-                results[index] = job(barrier.wait)
-                db.session.commit()
-            except BaseException as exc:  # reported in the test's thread
-                db.session.rollback()
-                barrier.abort()
-                results[index] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a racing thread hung"
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results
 
 
 def count(model, *where) -> int:
