@@ -102,7 +102,7 @@ def waitlist_cli():
 @with_appcontext
 def tick_command(loop: bool, interval: float):
     """Expire and remind offers, pause unanswered check-ins, send due check-ins,
-    delete expired screener answers."""
+    end groups whose last session is over, delete expired screener answers."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s waitlist %(message)s")
     while True:
         done = tick_once(clock.now())
