@@ -51,7 +51,6 @@ class ChoiceGroupField(_Choices, RadioField):
 
 class _Stripped(Field):
     data: Any
-
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         if isinstance(self.data, str):

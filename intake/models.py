@@ -98,13 +98,17 @@ class Program(Model):
     credit_minutes_per_session: Mapped[int | None] = mapped_column(Integer)
     credit_cap_minutes: Mapped[int | None] = mapped_column(Integer)
     # Part of the group meets in person (e.g. a retreat).
-    has_in_person_part: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    has_in_person_part: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     # Completed = attended at least this share of the sessions held (not cancelled).
     completion_percent: Mapped[int] = mapped_column(Integer, default=80, server_default="80")
     # Agencies: staff are named this many days before the first session, and can be
     # replaced until this session number has been held.
     staff_naming_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
-    staff_replace_until_session: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    staff_replace_until_session: Mapped[int] = mapped_column(
+        Integer, default=2, server_default="2"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
@@ -756,7 +760,9 @@ class Attendance(Model):
     )
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (CheckConstraint("status in ('present', 'absent', 'excused')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status in ('present', 'absent', 'excused')", name="status"),
+    )
 
 
 class Letter(Model):

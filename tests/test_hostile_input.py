@@ -484,7 +484,9 @@ SCENARIOS: dict[str, Scenario] = {
         lambda w: {"email": "rosa@example.org"},
         poison="email",
     ),
-    "ConfirmForm": Scenario("anonymous", lambda w: w.paths["checkin_yes"], lambda w: {}),
+    "ConfirmForm": Scenario(
+        "anonymous", lambda w: w.paths["checkin_yes"], lambda w: {}
+    ),
     "respond.forms.DeclineForm": Scenario(
         "anonymous", lambda w: w.paths["offer_decline"], lambda w: {"choice": ""}
     ),
@@ -633,7 +635,6 @@ SCENARIOS: dict[str, Scenario] = {
         "coordinator",
         lambda w: f"/coord/letters/{w.ids['letter']}/reissue",
         lambda w: {f"reissue-{w.ids['letter']}-reason": "Name corrected"},
-        poison=None,
     ),
 }
 

@@ -49,7 +49,9 @@ def live_server(request, app_config):
         "`app` was created before `live_server`: list live_server (or page_js/page_nojs) "
         "before app in the test's arguments"
     )
-    server = make_server("127.0.0.1", port, _closes_its_files(app), threaded=True, fd=sock.fileno())
+    server = make_server(
+        "127.0.0.1", port, _closes_its_files(app), threaded=True, fd=sock.fileno()
+    )
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield base_url

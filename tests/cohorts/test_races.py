@@ -290,8 +290,12 @@ def test_accepting_while_offers_are_taken_back_or_expire_keeps_counters_true(
         if kind == "rescind_same":
             # The person and the coordinator acted on the same offer: one of them won.
             answered = [r for r in results[1:] if not isinstance(r, BaseException)]
-            assert len(answered) == 1
-            assert sum(isinstance(r, offers.OfferClosed) for r in results) == 1
+            assert (
+                len(answered) == 1
+            )
+            assert (
+                sum(isinstance(r, offers.OfferClosed) for r in results) == 1
+            )
             assert status_of(second) in ("accepted", "rescinded")
             assert status_of(third) == "open"
             expected = {

@@ -151,7 +151,7 @@ def test_only_ones_own_applications_and_only_with_csrf(smtp, client, ctx, clock)
     response = client.post(f"{path}/withdraw/{reference}", data={"reason": "no token"})
     # Refused, the form shown again with its answers (issue 9, item 8).
     assert response.status_code == 422
-    assert "no token</textarea>" in response.get_data(as_text=True)
+    assert 'no token</textarea>' in response.get_data(as_text=True)
     db.session.expire_all()
     assert _application().status == "waitlisted"
     assert applicant_by_email("other@example.org").applications[0].status == "waitlisted"
