@@ -27,8 +27,8 @@ class CohortForm(Form):
         validators=[DataRequired("Enter who leads the group."), Length(max=200)],
     )
     facilitator_credential = StrippedStringField(
-        "Facilitator's credential",
-        description="As letters of hours state it, e.g. “IMH-E® Infant Mental Health Mentor”.",
+        "Credential shown on letters of hours",
+        description="The facilitator’s, e.g. “IMH-E® Infant Mental Health Mentor”.",
         validators=[Optional(), Length(max=200)],
     )
     schedule = StrippedStringField(
