@@ -184,6 +184,8 @@ def register_blueprints(app: Flask) -> None:
     from intake.cohorts.views import bp as cohorts_bp
     from intake.health.views import bp as health_bp
     from intake.home.views import bp as home_bp
+    from intake.letters.views import bp as verify_bp
+    from intake.letters.views import coord_bp as letters_bp
     from intake.manage.views import bp as manage_bp
     from intake.outbox.views import bp as outbox_bp
     from intake.participants.views import bp as participants_bp
@@ -203,6 +205,7 @@ def register_blueprints(app: Flask) -> None:
         respond_bp,
         survey_bp,
         participants_bp,
+        verify_bp,
         health_bp,
         auth_bp,
         waitlist_bp,
@@ -212,6 +215,7 @@ def register_blueprints(app: Flask) -> None:
         sessions_bp,
         reports_bp,
         outbox_bp,
+        letters_bp,
         admin_bp,
         attendance_bp,
     ):

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from intake import clock
 from intake.checkins import services as checkins
 from intake.extensions import db
+from intake.letters import services as letters
 from intake.offers import services as offers
 from intake.outbox.delivery import deliver_due
 from intake.participants import services as participants
@@ -66,6 +67,8 @@ TICK_STEPS = (
     ("paused (no answer to a check-in)", checkins.inactivate_due),
     ("check-ins sent", checkins.send_due),
     ("session reminders", sessions.send_reminders),
+    # Groups whose last session has ended: completions, closings and letters, once.
+    ("groups ended", letters.complete_due),
     # Screener answers nobody came back to within SCREENER_DRAFT_MINUTES.
     ("expired screener answers deleted", drafts.purge_expired),
     ("survey invitations sent", survey.send_invitations),
@@ -105,7 +108,9 @@ def waitlist_cli():
 @with_appcontext
 def tick_command(loop: bool, interval: float):
     """Expire and remind offers, pause unanswered check-ins, send due check-ins,
-    delete expired screener answers, invite participants of ended groups to the survey."""
+    remind participants of sessions, end groups whose last session is over, delete expired
+    screener answers, invite participants of ended groups to the survey, report unnamed
+    agency seats."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s waitlist %(message)s")
     while True:
         done = tick_once(clock.now())

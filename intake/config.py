@@ -104,6 +104,10 @@ RATELIMIT_RESPOND = "30 per minute"
 RATELIMIT_MANAGE_LINK = "30 per hour"
 RATELIMIT_MANAGE_LINK_EMAIL = "3 per hour"
 RATELIMIT_MANAGE_LINK_SESSION = "5 per hour"
+# Looking up a letter by its verification code (GET /verify/<code> and its PDF), per
+# client address, found or not: an employer checks a few letters, nobody needs more,
+# and codes are not to be guessed by the thousand.
+RATELIMIT_VERIFY = "20 per minute;200 per day"
 
 # Retention (`flask --app wsgi retention purge`): an applicant whose applications have
 # all ended (closed, withdrawn, declined, offer expired, not eligible, completed) and

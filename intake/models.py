@@ -785,6 +785,17 @@ class Letter(Model):
 
     participant: Mapped[Participant] = relationship()
 
+    __table_args__ = (
+        # One current letter per participant: a re-issue replaces the old one first.
+        Index(
+            "uq_letters_one_current",
+            "participant_id",
+            unique=True,
+            postgresql_where=text("replaced_at IS NULL"),
+            sqlite_where=text("replaced_at IS NULL"),
+        ),
+    )
+
 
 class SurveyResponse(Model):
     """An evaluation of a group, anonymous unless the person chose to give their name:

@@ -29,6 +29,7 @@ from intake.extensions import db
 from intake.forms import Form
 from intake.inputs import CleanStringConverter, DatabaseIntConverter
 from intake.manage.tokens import mint_manage_token
+from intake.models import Letter
 from intake.offers.services import accept, make_offer
 from intake.survey.tokens import sign as sign_survey
 from tests.conftest import PASSWORD
@@ -188,6 +189,8 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
     )
     accept(make_offer(agency_cohort, staffing, now=now), now=now)
     staffing_manage = mint_manage_token(staffing.applicant_id, now)
+    # Another person of the cohort completed it and has a letter.
+    letter = _letter(offered, cohort, now)
     manage = mint_manage_token(waiting.applicant_id, now)
     agency_manage = mint_manage_token(agency.applicant_id, now)
     db.session.commit()
@@ -211,6 +214,7 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
             "review": review.id,
             "cohort": cohort.id,
             "offer": offer.id,
+            "letter": letter.id,
             "program": cohort.program_id,
             "coordinator": plain.id,
             "session": session.id,
@@ -230,6 +234,22 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
             + links.sign("offer_decline", offered.id, offer.id, expires),
         },
     )
+
+
+def _letter(application, cohort, now) -> Letter:
+    """A participant who completed the cohort, and their letter of hours."""
+    participant = add_participant(application, cohort, now, commit=False)
+    participant.status = "completed"
+    letter = Letter(
+        participant_id=participant.id,
+        code="HSTL-2345-6789",
+        facts={"participant": participant.name, "credited_minutes": 600, "sessions": []},
+        locale="en",
+        issued_at=now,
+    )
+    db.session.add(letter)
+    db.session.flush()
+    return letter
 
 
 # 1. The examples in the issue --------------------------------------------------------
@@ -714,7 +734,18 @@ SCENARIOS: dict[str, Scenario] = {
         lambda w: f"/coord/sessions/{w.ids['session']}/attendance/everyone-present",
         lambda w: {},
     ),
+    "VerifyForm": Scenario(
+        "anonymous", lambda w: "/verify", lambda w: {"code": "ABCD-EFGH-JKMN"}, poison="code"
+    ),
+    "ReissueForm": Scenario(
+        "coordinator",
+        lambda w: f"/coord/letters/{w.ids['letter']}/reissue",
+        lambda w: {f"reissue-{w.ids['letter']}-reason": "Name corrected"},
+    ),
 }
+
+# Forms sent with GET: looking something up changes nothing.
+GET_FORMS = {"/coord/reports", "/verify"}
 
 
 def _key(cls) -> str:
@@ -742,7 +773,7 @@ def _send(world: World, scenario: Scenario, answers: dict):
         for value in (values if isinstance(values, list) else [values])
     ]
     pairs.append(("csrf_token", world.tokens[scenario.role]))
-    if url == "/coord/reports":
+    if url in GET_FORMS:
         return client.get(url + "?" + encode(pairs))
     return client.post(url, data=encode(pairs), content_type="application/x-www-form-urlencoded")
 

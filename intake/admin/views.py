@@ -125,6 +125,7 @@ def edit_cohort(cohort_id: int):
             "name": cohort.name,
             "language": cohort.language,
             "facilitator": cohort.facilitator,
+            "facilitator_credential": cohort.facilitator_credential,
             "schedule": cohort.schedule,
             "time_slot": cohort.time_slot,
             "start_date": cohort.start_date,

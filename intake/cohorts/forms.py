@@ -26,6 +26,11 @@ class CohortForm(Form):
         "Facilitator",
         validators=[DataRequired("Enter who leads the group."), Length(max=200)],
     )
+    facilitator_credential = StrippedStringField(
+        "Credential shown on letters of hours",
+        description="The facilitator’s, e.g. “IMH-E® Infant Mental Health Mentor”.",
+        validators=[Optional(), Length(max=200)],
+    )
     schedule = StrippedStringField(
         "Schedule",
         description="As applicants should read it, e.g. “First Tuesday of the month, 6–8 pm”.",
@@ -62,6 +67,7 @@ class CohortForm(Form):
             "name": self.name.data,
             "language": self.language.data,
             "facilitator": self.facilitator.data,
+            "facilitator_credential": self.facilitator_credential.data or None,
             "schedule": self.schedule.data,
             "time_slot": self.time_slot.data,
             "start_date": self.start_date.data,

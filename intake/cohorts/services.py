@@ -68,6 +68,7 @@ def create_cohort(
     time_slot: str | None,
     start_date: date,
     seats: int = SEATS_DEFAULT,
+    facilitator_credential: str | None = None,
     today: date,
     now: datetime,
 ) -> Cohort:
@@ -79,6 +80,7 @@ def create_cohort(
         name=name,
         language=language,
         facilitator=facilitator,
+        facilitator_credential=facilitator_credential,
         schedule=schedule,
         time_slot=time_slot,
         start_date=start_date,
@@ -103,6 +105,7 @@ def update_cohort(
     time_slot: str | None,
     start_date: date,
     seats: int,
+    facilitator_credential: str | None = None,
     today: date,
 ) -> Cohort:
     """Change a cohort. Seats never go below those offered or taken: the database
@@ -132,6 +135,7 @@ def update_cohort(
     cohort.name = name
     cohort.language = language
     cohort.facilitator = facilitator
+    cohort.facilitator_credential = facilitator_credential
     cohort.schedule = schedule
     cohort.time_slot = time_slot
     cohort.start_date = start_date

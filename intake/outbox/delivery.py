@@ -34,8 +34,10 @@ from flask_mail import BadHeaderError, Connection, Message
 from sqlalchemy import select
 
 from intake.extensions import db
+from intake.letters.pdf import filename as letter_filename
+from intake.letters.pdf import render_pdf
 from intake.links import CannotMint, SpecInvalid, marker, mint_link, public_host, specs_from_json
-from intake.models import OutboxMessage
+from intake.models import Letter, OutboxMessage
 from intake.outbox.services import FORGOTTEN_RECIPIENT
 
 log = logging.getLogger(__name__)
@@ -282,6 +284,12 @@ def _build_message(row: OutboxMessage, now: datetime) -> Message:
         message.attach(
             "invite.ics", f"text/calendar; method={method}; charset=utf-8", row.ics.encode()
         )
+    if row.letter_id is not None:
+        # The letter as it was issued, drawn now: the outbox never stores the PDF.
+        letter = db.session.get(Letter, row.letter_id)
+        if letter is None:
+            raise Permanent("the letter to attach no longer exists")
+        message.attach(letter_filename(letter), "application/pdf", render_pdf(letter))
     message.msgId = make_msgid(idstring=f"outbox-{row.id}", domain=public_host())
     return message
 

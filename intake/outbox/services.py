@@ -61,6 +61,7 @@ def enqueue(
     application_id: int | None = None,
     coordinator_id: int | None = None,
     participant_id: int | None = None,
+    letter_id: int | None = None,
     links: Mapping[str, LinkSpec] | None = None,
     program_id: int | None = None,
     forget_recipient: bool = False,
@@ -73,7 +74,8 @@ def enqueue(
     that shows each (``{"accept_url": ActionLink(...)}``); a message to an applicant
     also gets their manage link as ``manage_url``. The template sees a marker in each
     slot, unique to this row; the delivery worker mints the links as it sends, for
-    ``applicant_id``/``application_id``/``coordinator_id`` of this row only.
+    ``applicant_id``/``application_id``/``coordinator_id`` of this row only. With
+    ``letter_id`` the worker attaches that letter as a PDF, rendered as it sends.
     """
     existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key))
     if existing is not None:
@@ -103,6 +105,7 @@ def enqueue(
         application_id=application_id,
         coordinator_id=coordinator_id,
         participant_id=participant_id,
+        letter_id=letter_id,
         links=specs_to_json(specs) if specs else None,
         link_nonce=nonce,
         program_id=program_id,

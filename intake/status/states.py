@@ -1,6 +1,6 @@
 """The application status state machine: a pure transition table.
 
-submitted → eligible → waitlisted → offered → enrolled → completed
+submitted → eligible → waitlisted → offered → enrolled → completed (or closed)
           ↘ needs_review ↗         ↘ declined / expired (→ waitlisted or closed)
           ↘ ineligible          waitlisted → inactive → waitlisted
 any open status → withdrawn
@@ -32,7 +32,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     DECLINED: frozenset({WAITLISTED, CLOSED, WITHDRAWN}),
     EXPIRED: frozenset({WAITLISTED, CLOSED, WITHDRAWN}),
     INACTIVE: frozenset({WAITLISTED, WITHDRAWN}),
-    ENROLLED: frozenset({COMPLETED, WITHDRAWN}),
+    # → closed: the group ended and they did not meet the program's completion rule.
+    ENROLLED: frozenset({COMPLETED, CLOSED, WITHDRAWN}),
     INELIGIBLE: frozenset(),
     COMPLETED: frozenset(),
     WITHDRAWN: frozenset(),

@@ -42,6 +42,7 @@ from intake.models import (
     CohortFacilitator,
     CohortSession,
     Coordinator,
+    Letter,
     Note,
     Offer,
     OutboxMessage,
@@ -67,7 +68,7 @@ COHORT_NAME = "Hidden evening circle"
 
 
 def secrets() -> list[str]:
-    found = [SELF_ID_SHOWN, NOTE, NOTICE_SUBJECT, COHORT_NAME]
+    found = [SELF_ID_SHOWN, NOTE, NOTICE_SUBJECT, COHORT_NAME, "XCNC-LTTR-2345"]
     for name, (email, reference, _) in HIDDEN_PEOPLE.items():
         found += [name, email, reference, reference.replace("-", "")]
     return found
@@ -83,6 +84,7 @@ class World:
     session: CohortSession | None = None
     message: OutboxMessage | None = None
     notice: OutboxMessage | None = None
+    letter: Letter | None = None
     visible_name: str = "Olive Visible"
     participant: Participant | None = None
     visible_cohort: Cohort | None = None
@@ -153,6 +155,31 @@ def world(ctx, clock) -> World:
         expires_at=now + timedelta(days=7),
     )
     db.session.add(world.offer)
+    db.session.flush()
+    # A participant of the hidden cohort, with a letter of hours.
+    xavier = world.applications["Xavier Concealed"]
+    participant = Participant(
+        application=xavier,
+        cohort=world.cohort,
+        applicant_id=xavier.applicant_id,
+        name="Xavier Concealed",
+        email="xavier.concealed@example.org",
+        email_key="xavier.concealed@example.org",
+        locale="en",
+        status="completed",
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(participant)
+    db.session.flush()
+    world.letter = Letter(
+        participant_id=participant.id,
+        code="XCNC-LTTR-2345",
+        facts={"participant": "Xavier Concealed", "credited_minutes": 600, "sessions": []},
+        locale="en",
+        issued_at=now,
+    )
+    db.session.add(world.letter)
     db.session.flush()
     zebulon = world.applications["Zebulon Secretname"]
     # Zebulon is in the hidden cohort's group too (its roster, attendance); another
@@ -380,6 +407,21 @@ def plan(world: World) -> list[Visit]:
         ),
         Visit("cohorts.offer_next", "POST", f"/coord/cohorts/{c}/offer-next", OBJECT),
         Visit(
+            "letters.cohort",
+            "GET",
+            f"/coord/letters/cohorts/{c}",
+            OBJECT,
+            shows=(COHORT_NAME, xavier, "XCNC-LTTR-2345"),
+        ),
+        Visit("letters.issue", "POST", f"/coord/letters/cohorts/{c}/issue", OBJECT),
+        Visit(
+            "letters.reissue",
+            "POST",
+            f"/coord/letters/{world.letter.id}/reissue",
+            OBJECT,
+            {f"reissue-{world.letter.id}-reason": "Because."},
+        ),
+        Visit(
             "cohorts.offer_one",
             "POST",
             f"/coord/cohorts/{c}/offer-one",
@@ -604,6 +646,7 @@ def state() -> tuple:
         count(AuditEvent),
         count(OutboxMessage),
         count(Offer),
+        rows(Letter.id, Letter.replaced_at),
     )
 
 

@@ -36,6 +36,7 @@ DESIGN_EDGES = {
     ("waitlisted", "offered"),
     ("offered", "enrolled"),
     ("enrolled", "completed"),
+    ("enrolled", "closed"),  # the group ended without meeting the completion rule
     ("submitted", "needs_review"),
     ("needs_review", "eligible"),
     ("submitted", "ineligible"),
