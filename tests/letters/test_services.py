@@ -157,10 +157,18 @@ def test_two_ticks_process_a_group_once(smtp, make_group, rpg, clock):
     assert reason == (
         "The group has ended. They attended 2 of 10 sessions; 80% were needed to complete it."
     )
-    # The e-mails arrive with the letter attached as a PDF.
-    assert deliver_due(clock()).sent == 2
+    # Everyone who took part is also invited to the survey, once.
+    assert count(OutboxMessage, OutboxMessage.template == "survey_invite") == 3
+    # The e-mails arrive, the letters attached as a PDF.
+    assert deliver_due(clock()).sent == 5
     assert deliver_due(clock()).sent == 0
-    by_addr = {m["To"]: m for m in smtp.messages}
+    with_letter = [
+        m
+        for m in smtp.messages
+        if any(part.get_content_type() == "application/pdf" for part in m.iter_attachments())
+    ]
+    assert len(with_letter) == 2
+    by_addr = {m["To"]: m for m in with_letter}
     assert set(by_addr) == {ana.email, bo.email}
     mail = by_addr[ana.email]
     letter = db.session.scalars(select(Letter).where(Letter.participant_id == ana.id)).one()
