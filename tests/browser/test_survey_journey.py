@@ -34,7 +34,8 @@ def _invitation_path(app, clock, locale: str) -> str:
         _cohort, sessions, people = ended_group(clock(), people=1, locales=(locale,))
         attend(people[0], sessions, "PPPPPA", clock())
         tick_once(clock())
-        assert deliver_due(clock()).sent == 1
+        # The survey invitation, and (5 of 6 attended) the letter of hours.
+        assert deliver_due(clock()).sent == 2
         db.session.remove()
     [path] = sorted(Path(app.config["MAIL_FILE_DIR"]).glob("*-survey_invite.eml"))
     message = message_from_bytes(path.read_bytes(), policy=policy.default)
