@@ -240,13 +240,7 @@ def absence_streak(participant: Participant, now: datetime) -> list[CohortSessio
         )
         .order_by(CohortSession.starts_at.desc(), CohortSession.id.desc())
     ).all()
-    marks = dict(
-        db.session.execute(
-            select(Attendance.session_id, Attendance.status).where(
-                Attendance.participant_id == participant.id
-            )
-        ).all()
-    )
+    marks = marks_of(participant.id)
     streak: list[CohortSession] = []
     for session in held:
         if marks.get(session.id) != ABSENT:
@@ -281,3 +275,13 @@ def alert_absences(participant: Participant, now: datetime) -> bool:
             },
         )
     return True
+
+
+def marks_of(participant_id: int) -> dict[int, str]:
+    """A participant's attendance: status ("present", "absent", "excused") by session id."""
+    rows = db.session.execute(
+        select(Attendance.session_id, Attendance.status).where(
+            Attendance.participant_id == participant_id
+        )
+    )
+    return dict(rows.tuples().all())

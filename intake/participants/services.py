@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 
+from intake.attendance.services import marks_of
 from intake.extensions import db
 from intake.hours import CreditRules, HeldSession, credited_minutes, hours_text
 from intake.links import ParticipantLink
 from intake.models import (
     Application,
-    Attendance,
     Cohort,
     CohortSession,
     Letter,
@@ -340,13 +340,7 @@ def group_view(participant: Participant, now: datetime) -> GroupView:
         .where(CohortSession.cohort_id == cohort.id)
         .order_by(CohortSession.starts_at, CohortSession.id)
     ).all()
-    marks = dict(
-        db.session.execute(
-            select(Attendance.session_id, Attendance.status).where(
-                Attendance.participant_id == participant.id
-            )
-        ).all()
-    )
+    marks = marks_of(participant.id)
     lines = [
         SessionLine(
             session=s,
