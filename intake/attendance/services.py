@@ -284,4 +284,4 @@ def marks_of(participant_id: int) -> dict[int, str]:
             Attendance.participant_id == participant_id
         )
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
