@@ -40,7 +40,8 @@ def test_who_did_not_complete_is_told_once_in_their_language(smtp, make_group, r
     assert all(m.status == "sent" for m in ended)
     to_bea = [m for m in smtp.messages if m["To"] == bea.email and "terminado" in m["Subject"]]
     to_cy = [m for m in smtp.messages if m["To"] == cy.email and "结束" in m["Subject"]]
-    assert len(to_bea) == 1 and len(to_cy) == 1
+    assert len(to_bea) == 1
+    assert len(to_cy) == 1
     # Ana completed: her letter, and nothing about a group that ended without her.
     assert not [m for m in smtp.messages if m["To"] == ana.email and "ended" in m["Subject"]]
 
