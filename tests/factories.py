@@ -268,6 +268,8 @@ def add_participant(
     """A participant of ``cohort``: the application's applicant, or with ``staff`` a
     person its agency named (name and e-mail then required)."""
     applicant = application.applicant
+    if applicant.id is None:
+        db.session.flush()  # the participant's applicant_id needs the applicant's id
     participant = Participant(
         application=application,
         cohort=cohort,

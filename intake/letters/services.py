@@ -410,6 +410,9 @@ def end_group(cohort: Cohort, now: datetime) -> GroupEnd | None:
     present = attended_ids(sessions, [p.id for p in participants])
     outcome: dict[int, bool] = {}
     shortfall: dict[int, str] = {}
+    # Who did not meet the rule, by application, with what they attended: told kindly
+    # by e-mail once their application is closed.
+    missed: dict[int, tuple[Participant, int, int, int]] = {}
     for participant in participants:
         held = _held(sessions, participant.id, present)
         if has_completed(rules, held):
@@ -426,11 +429,19 @@ def end_group(cohort: Cohort, now: datetime) -> GroupEnd | None:
         else:
             result.not_completed += 1
             outcome.setdefault(participant.application_id, False)
+            attended = sum(1 for h in held if h.attended)
             shortfall[participant.application_id] = NOT_COMPLETED_REASON.format(
-                attended=sum(1 for h in held if h.attended),
+                attended=attended,
                 held=len(held),
                 percent=rules.completion_percent,
             )
+            if participant.applicant_id is not None:
+                missed[participant.application_id] = (
+                    participant,
+                    attended,
+                    len(held),
+                    credited_minutes(rules, held),
+                )
     db.session.flush()
     for application in _enrolled_applications(cohort, outcome):
         if application.applicant.kind == "agency":
@@ -444,8 +455,40 @@ def end_group(cohort: Cohort, now: datetime) -> GroupEnd | None:
         except states.TransitionNotAllowed:
             continue  # withdrawn meanwhile, or moved by a coordinator
         move(application, target, actor="system", now=now, reason=reason)
+        if target == states.CLOSED and application.id in missed:
+            _send_group_ended(*missed[application.id], now)
     db.session.flush()
     return result
+
+
+def _send_group_ended(participant: Participant, attended: int, held: int, minutes: int, now):
+    """A kind note to an individual whose application closed when the group ended
+    without them meeting the completion rule: what they attended, that their hours
+    are still theirs, and how to take part again."""
+    cohort = participant.cohort
+    program = cohort.program
+    enqueue(
+        template="group_ended",
+        to=participant.email,
+        dedup_key=f"group_ended:{participant.id}",
+        locale=participant.locale,
+        now=now,
+        reply_to=reply_address(program),
+        applicant_id=participant.applicant_id,
+        application_id=participant.application_id,
+        participant_id=participant.id,
+        program_id=program.id,
+        context={
+            "name": participant.name,
+            "program": program.name,
+            "cohort": cohort.name,
+            "attended": attended,
+            "held": held,
+            "percent": program.completion_percent,
+            "hours": hours_text(minutes),
+            "apply_url": public_url_for("home.index"),
+        },
+    )
 
 
 def _enrolled_applications(cohort: Cohort, outcome: dict[int, bool]) -> list[Application]:

@@ -160,7 +160,9 @@ def test_two_ticks_process_a_group_once(smtp, make_group, rpg, clock):
     # Everyone who took part is also invited to the survey, once.
     assert count(OutboxMessage, OutboxMessage.template == "survey_invite") == 3
     # The e-mails arrive, the letters attached as a PDF.
-    assert deliver_due(clock()).sent == 5
+    # Cy, who did not complete, is told kindly (intake.letters: group_ended).
+    assert count(OutboxMessage, OutboxMessage.template == "group_ended") == 1
+    assert deliver_due(clock()).sent == 6
     assert deliver_due(clock()).sent == 0
     with_letter = [
         m
