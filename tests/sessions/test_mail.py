@@ -72,20 +72,25 @@ def _group(app, clock, count=3, first=date(2026, 4, 7)):
     return cohort, sessions, people
 
 
-def test_moving_and_cancelling_a_session_tells_each_active_participant(smtp, app, ctx, clock):
-    _cohort, sessions, people = _group(app, clock)
-    deliver(smtp, clock())  # the applications' own e-mails
-    second = sessions[1]
-    moved_to = services.to_utc(date(2026, 4, 15), time(17, 0))
+def _move(session, starts_at, clock) -> None:
+    """The coordinator moves a session not changed before (same length and link)."""
     services.change(
-        second,
-        starts_at=moved_to,
+        session,
+        starts_at=starts_at,
         minutes=90,
         where=Where("online", LINK),
         seen_sequence=0,
         now=clock(),
     )
     db.session.commit()
+
+
+def test_moving_and_cancelling_a_session_tells_each_active_participant(smtp, app, ctx, clock):
+    _cohort, sessions, people = _group(app, clock)
+    deliver(smtp, clock())  # the applications' own e-mails
+    second = sessions[1]
+    moved_to = services.to_utc(date(2026, 4, 15), time(17, 0))
+    _move(second, moved_to, clock)
 
     arrived = deliver(smtp, clock())
     assert sorted(m["To"] for m in arrived) == ["li@example.org", "rosa@example.org"]
@@ -293,15 +298,7 @@ def test_named_staff_get_their_own_page_in_every_session_email(smtp, app, ctx, c
     _opens_li_page(app, only(arrived, "您的小组将于"))
     _one_manage_link(only(arrived, "Recordatorio: su grupo se reúne"))
 
-    services.change(
-        sessions[1],
-        starts_at=sessions[1].starts_at + timedelta(hours=1),
-        minutes=90,
-        where=Where("online", LINK),
-        seen_sequence=0,
-        now=clock(),
-    )
-    db.session.commit()
+    _move(sessions[1], sessions[1].starts_at + timedelta(hours=1), clock)
     arrived = deliver(smtp, clock())
     _opens_li_page(app, only(arrived, "您小组的一次聚会有变动"))
     _one_manage_link(only(arrived, "Cambió una sesión de su grupo"))
