@@ -31,6 +31,9 @@ from intake.models import OutboxMessage
 
 # The slot of the applicant's manage link: every message to an applicant offers it.
 MANAGE_SLOT = "manage_url"
+# A named staff member is no applicant: their own page's link takes the manage link's
+# place, in every message to them (the e-mail layout shows it).
+PARTICIPANT_SLOT = "participant_url"
 
 
 # Stored in place of a recipient the app promised not to keep, once it is sent.
@@ -72,7 +75,9 @@ def enqueue(
 
     ``links`` names the private links the message carries, by the template variable
     that shows each (``{"accept_url": ActionLink(...)}``); a message to an applicant
-    also gets their manage link as ``manage_url``. The template sees a marker in each
+    also gets their manage link as ``manage_url``, and one to a named staff member
+    (``participant_id`` without ``applicant_id``) their own page's as
+    ``participant_url``. The template sees a marker in each
     slot, unique to this row; the delivery worker mints the links as it sends, for
     ``applicant_id``/``application_id``/``coordinator_id`` of this row only. With
     ``letter_id`` the worker attaches that letter as a PDF, rendered as it sends.
@@ -83,6 +88,8 @@ def enqueue(
     specs = dict(links or {})
     if applicant_id is not None:
         specs.setdefault(MANAGE_SLOT, ManageLink())
+    elif participant_id is not None:
+        specs.setdefault(PARTICIPANT_SLOT, ParticipantLink())
     _check_links(specs, applicant_id, application_id, coordinator_id, participant_id)
     context = dict(context or {})
     nonce = new_nonce() if specs else None

@@ -101,6 +101,7 @@ def make_group(ctx, clock):
                     now, next(numbers), name, program=slug, status="enrolled", commit=False
                 )
                 application.applicant.locale = locale
+                db.session.flush()  # the applicant's id: an individual is the applicant
                 group.people.append(
                     add_participant(application, cohort, now, locale=locale, commit=False)
                 )

@@ -278,3 +278,29 @@ def test_the_database_keeps_one_current_letter_per_participant(make_group, rpg, 
         services.issue_letter(person, clock())
     db.session.rollback()
     assert count(Letter) == 1
+
+
+def test_the_letter_email_brings_staff_their_own_page_and_individuals_their_manage_link(
+    smtp, app, make_group, rpg, clock
+):
+    staff = make_group(agency="Little Steps", people=[("Staff One", "es")])
+    single = make_group(people=[("Ana Reyes", "en")])
+    [one], [ana] = staff.people, single.people
+    attend(one, staff.sessions)
+    attend(ana, single.sessions)
+    services.complete_due(clock())
+    db.session.commit()
+    deliver_due(clock())
+    letters = {
+        m["To"]: m.get_body(("plain",)).get_content()
+        for m in smtp.messages
+        if any(p.get_content_type() == "application/pdf" for p in m.iter_attachments())
+    }
+    own = re.compile(r"https://intake\.example\.org(/(?:manage|participant)/[A-Za-z0-9_\-]+)")
+    [path] = own.findall(letters[one.email])
+    assert path.startswith("/participant/")
+    page = app.test_client().get(path)
+    assert page.status_code == 200
+    assert "Staff One" in page.get_data(as_text=True)
+    [path] = own.findall(letters[ana.email])
+    assert path.startswith("/manage/")

@@ -53,6 +53,9 @@ def test_a_director_names_staff_and_each_gets_their_own_working_link(smtp, app, 
     assert "Little Sprouts" in text(welcome)
     path = participant_path(welcome)
     assert f'href="https://intake.example.org{path}"' in welcome.get_body(("html",)).get_content()
+    # The welcome is about the link: the layout's own-page lines are not added twice.
+    assert text(welcome).count("/participant/") == 1
+    assert welcome.get_body(("html",)).get_content().count("/participant/") == 1
     # Only the token's hash is kept.
     token = path.rsplit("/", 1)[1]
     [stored] = db.session.scalars(select(ParticipantToken)).all()

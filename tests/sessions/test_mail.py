@@ -2,6 +2,7 @@
 every session on enrollment, a change or cancellation with its calendar update, and
 reminders sent by the tick, each in the participant's language."""
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import icalendar
@@ -18,6 +19,7 @@ from tests.respond.support import (
     apply,
     apply_agency,
     deliver,
+    html,
     offer,
     only,
     press,
@@ -70,20 +72,25 @@ def _group(app, clock, count=3, first=date(2026, 4, 7)):
     return cohort, sessions, people
 
 
-def test_moving_and_cancelling_a_session_tells_each_active_participant(smtp, app, ctx, clock):
-    _cohort, sessions, people = _group(app, clock)
-    deliver(smtp, clock())  # the applications' own e-mails
-    second = sessions[1]
-    moved_to = services.to_utc(date(2026, 4, 15), time(17, 0))
+def _move(session, starts_at, clock) -> None:
+    """The coordinator moves a session not changed before (same length and link)."""
     services.change(
-        second,
-        starts_at=moved_to,
+        session,
+        starts_at=starts_at,
         minutes=90,
         where=Where("online", LINK),
         seen_sequence=0,
         now=clock(),
     )
     db.session.commit()
+
+
+def test_moving_and_cancelling_a_session_tells_each_active_participant(smtp, app, ctx, clock):
+    _cohort, sessions, people = _group(app, clock)
+    deliver(smtp, clock())  # the applications' own e-mails
+    second = sessions[1]
+    moved_to = services.to_utc(date(2026, 4, 15), time(17, 0))
+    _move(second, moved_to, clock)
 
     arrived = deliver(smtp, clock())
     assert sorted(m["To"] for m in arrived) == ["li@example.org", "rosa@example.org"]
@@ -254,3 +261,50 @@ def test_sessions_added_after_people_joined_reach_them_with_the_whole_calendar(
         f"session-{s.id}@intake.example.org" for s in first_batch + later
     ]
     assert "您的小组新增了 2 次聚会" in text(only(arrived, "您小组的聚会日期"))
+
+
+def _own_links(message) -> tuple[list[str], list[str]]:
+    """The manage and participant links of a message's text part, as paths."""
+    body = text(message)
+    return (
+        re.findall(r"https://intake\.example\.org(/manage/[A-Za-z0-9_\-]+)", body),
+        re.findall(r"https://intake\.example\.org(/participant/[A-Za-z0-9_\-]+)", body),
+    )
+
+
+def _opens_li_page(app, message) -> None:
+    manage, [path] = _own_links(message)
+    assert manage == []
+    assert f'href="https://intake.example.org{path}"' in html(message)
+    page = app.test_client().get(path)
+    assert page.status_code == 200
+    assert "Li Staff" in page.get_data(as_text=True)
+
+
+def _one_manage_link(message) -> None:
+    manage, participant = _own_links(message)
+    assert len(manage) == 1
+    assert participant == []
+    assert "/participant/" not in html(message)
+
+
+def test_named_staff_get_their_own_page_in_every_session_email(smtp, app, ctx, clock):
+    # As in the reminder test: the first session is 57 hours after the clock's start.
+    _cohort, sessions, _people = _group(app, clock, count=2, first=date(2026, 3, 4))
+    deliver(smtp, clock())
+    clock.advance(hours=33)
+    assert tick_once(clock())["session reminders"] == 2
+    arrived = deliver(smtp, clock())
+    _opens_li_page(app, only(arrived, "您的小组将于"))
+    _one_manage_link(only(arrived, "Recordatorio: su grupo se reúne"))
+
+    _move(sessions[1], sessions[1].starts_at + timedelta(hours=1), clock)
+    arrived = deliver(smtp, clock())
+    _opens_li_page(app, only(arrived, "您小组的一次聚会有变动"))
+    _one_manage_link(only(arrived, "Cambió una sesión de su grupo"))
+
+    services.cancel(sessions[1], seen_sequence=1, now=clock())
+    db.session.commit()
+    arrived = deliver(smtp, clock())
+    _opens_li_page(app, only(arrived, "聚会已取消"))
+    _one_manage_link(only(arrived, "Sesión cancelada"))
