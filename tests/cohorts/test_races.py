@@ -74,9 +74,15 @@ def race(app, *jobs, expected: tuple[type[BaseException], ...] = EXPECTED):
     for thread in threads:
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads), "a racing thread hung"
-    for result in results:
-        if isinstance(result, BaseException) and not isinstance(result, expected):
-            raise result
+    unexpected = [
+        result
+        for result in results
+        if isinstance(result, BaseException) and not isinstance(result, expected)
+    ]
+    # A job that failed breaks the barrier for the others: report its error, not theirs.
+    unexpected.sort(key=lambda error: isinstance(error, threading.BrokenBarrierError))
+    if unexpected:
+        raise unexpected[0]
     return results
 
 
