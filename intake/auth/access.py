@@ -32,7 +32,7 @@ FACILITATOR_BLUEPRINTS: set[str] = set()
 def load_coordinator(user_id: str) -> Coordinator | None:
     """The cookie holds "<id>:<session token>": a rotated token ends the session."""
     ident, _, token = user_id.partition(":")
-    if not ident.isdigit() or not token:
+    if not (ident.isascii() and ident.isdigit()) or not token:
         return None
     # With the programs assigned, in the same query: every workspace request needs
     # them (intake.auth.scope).

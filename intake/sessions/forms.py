@@ -7,6 +7,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, ValidationErr
 
 from intake.fields import ChoiceGroupField, RequiredWhen, StrippedStringField
 from intake.forms import Form
+from intake.inputs import db_int
 from intake.models import CohortSession, Program
 from intake.sessions import services
 from intake.sessions.services import COUNT, LOCATIONS, MINUTES, PATTERNS, Where
@@ -120,5 +121,8 @@ class CancelForm(Form):
 
 
 def seen_sequence(field) -> int | None:
-    value = (field.data or "").strip()
-    return int(value) if value.isdigit() and len(value) < 9 else None
+    """The session version the form was made from; None when it is not one."""
+    try:
+        return db_int((field.data or "").strip(), 0)
+    except ValueError:  # "²³" is a digit to str.isdigit but not to int()
+        return None

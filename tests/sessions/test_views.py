@@ -240,3 +240,17 @@ def test_another_programs_coordinator_gets_404(app, make_coordinator, login, ctx
     # A session of one cohort is not reachable through another cohort's address.
     other = add_cohort(clock(), program="introductory", name="Other group")
     assert outsider.get(f"/coord/cohorts/{other.id}/sessions/{session.id}").status_code == 404
+
+
+def test_a_version_that_is_not_a_number_is_an_out_of_date_form():
+    """str.isdigit says yes to "²³"; the form's version still reads as none."""
+    from wtforms import Form as PlainForm
+    from wtforms import HiddenField
+
+    from intake.sessions.forms import seen_sequence
+
+    class Sample(PlainForm):
+        sequence = HiddenField()
+
+    for typed, seen in [("3", 3), ("²³", None), ("-1", None), ("99999999999", None)]:
+        assert seen_sequence(Sample(data={"sequence": typed}).sequence) == seen, typed
