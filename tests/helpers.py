@@ -13,6 +13,13 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def without_csrf(html: str) -> str:
+    """The page with its CSRF tokens blanked: a token carries the second it was signed,
+    so two otherwise equal pages differ when made a second apart."""
+    html = CSRF_RE.sub('name="csrf_token" type="hidden" value=""', html)
+    return re.sub(r'"X-CSRFToken": "[^"]+"', '"X-CSRFToken": ""', html)
+
+
 def form_token(html: str) -> str:
     match = FORM_TOKEN_RE.search(html)
     assert match, "no form token on the page"
