@@ -10,6 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
+
+
+class HasCreditRules(Protocol):
+    """What a program holds of the rules (``intake.models.Program``)."""
+
+    credit_minutes_per_session: int | None
+    credit_cap_minutes: int | None
+    completion_percent: int
 
 
 @dataclass(frozen=True)
@@ -17,6 +26,15 @@ class CreditRules:
     credit_minutes_per_session: int | None
     credit_cap_minutes: int | None
     completion_percent: int
+
+    @classmethod
+    def of(cls, program: HasCreditRules) -> CreditRules:
+        """The rules a program sets."""
+        return cls(
+            credit_minutes_per_session=program.credit_minutes_per_session,
+            credit_cap_minutes=program.credit_cap_minutes,
+            completion_percent=program.completion_percent,
+        )
 
 
 @dataclass(frozen=True)

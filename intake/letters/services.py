@@ -43,7 +43,6 @@ from intake.models import (
     Letter,
     Offer,
     Participant,
-    Program,
 )
 from intake.outbox.services import enqueue
 from intake.programs.services import reply_address
@@ -108,14 +107,6 @@ def normalise_code(typed: str) -> str | None:
 # Facts -----------------------------------------------------------------------------------
 
 
-def credit_rules(program: Program) -> CreditRules:
-    return CreditRules(
-        credit_minutes_per_session=program.credit_minutes_per_session,
-        credit_cap_minutes=program.credit_cap_minutes,
-        completion_percent=program.completion_percent,
-    )
-
-
 def held_sessions(cohort: Cohort) -> list[CohortSession]:
     """The sessions that took place: scheduled (not cancelled), in order."""
     return list(
@@ -171,7 +162,7 @@ def letter_facts(participant: Participant, sessions: Sequence[CohortSession], pr
         "last_date": _local_day(sessions[-1].starts_at) if sessions else None,
         "sessions_held": len(sessions),
         "sessions": [{"date": _local_day(s.starts_at), "minutes": s.minutes} for s in attended],
-        "credited_minutes": credited_minutes(credit_rules(program), held),
+        "credited_minutes": credited_minutes(CreditRules.of(program), held),
     }
 
 
@@ -398,7 +389,7 @@ def end_group(cohort: Cohort, now: datetime) -> GroupEnd | None:
         return None
     db.session.refresh(cohort)
     result = GroupEnd(cohort.id)
-    rules = credit_rules(cohort.program)
+    rules = CreditRules.of(cohort.program)
     sessions = held_sessions(cohort)
     participants = list(
         db.session.scalars(

@@ -349,11 +349,7 @@ def group_view(participant: Participant, now: datetime) -> GroupView:
         )
         for s in sessions
     ]
-    rules = CreditRules(
-        credit_minutes_per_session=program.credit_minutes_per_session,
-        credit_cap_minutes=program.credit_cap_minutes,
-        completion_percent=program.completion_percent,
-    )
+    rules = CreditRules.of(program)
     credited = credited_minutes(
         rules,
         [

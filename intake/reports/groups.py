@@ -179,10 +179,7 @@ def group_report(
     period_days = (start.date(), end.date())  # local days: start and end are midnights
     period_end = end
     end = min(end, now)  # sessions held: started by now
-    rules = {
-        p.id: CreditRules(p.credit_minutes_per_session, p.credit_cap_minutes, p.completion_percent)
-        for p in programs
-    }
+    rules = {p.id: CreditRules.of(p) for p in programs}
     held = and_(CohortSession.status == "scheduled", CohortSession.starts_at <= now)
     in_period = and_(CohortSession.starts_at >= start, CohortSession.starts_at < end)
     cohort_columns = (Cohort.id, Cohort.program_id, Cohort.name, Cohort.language)
