@@ -20,6 +20,7 @@ from sqlalchemy import (
     TypeDecorator,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -105,12 +106,96 @@ class Program(Model):
     # replaced until this session number has been held.
     staff_naming_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     staff_replace_until_session: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    # How the program's groups meet, as its own page says it ("monthly, two hours");
+    # None when the page does not say (each cohort's delivery says it then).
+    format_note: Mapped[str | None] = mapped_column(Text)
+    # Admin-entered text in other languages: {"es": {"name": …, "audience": …,
+    # "summary": …, "shape": …, "format_note": …}, "zh": {…}}. A missing entry shows
+    # the English with a language mark (intake.programs.texts).
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        JSON, default=dict, server_default="{}"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    windows: Mapped[list[ApplicationWindow]] = relationship(
+        back_populates="program", order_by="ApplicationWindow.opens_at"
+    )
 
     __table_args__ = (
         CheckConstraint("kind in ('individual', 'agency')", name="kind"),
         CheckConstraint("session_pattern in ('weekly', 'biweekly', 'monthly')", name="pattern"),
         CheckConstraint("completion_percent between 1 and 100", name="completion_percent"),
+    )
+
+
+class ApplicationWindow(Model):
+    """When a program takes applications: one cycle ("2023 cycle — groups begin
+    after January 2024"). A program with no windows takes applications whenever it
+    is open; one with windows only inside one of them."""
+
+    __tablename__ = "application_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    # {"es": "…", "zh": "…"}: the cycle's name in other languages.
+    name_translations: Mapped[dict[str, str]] = mapped_column(
+        JSON, default=dict, server_default="{}"
+    )
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the "it is open" e-mails went to the people who asked (once per window).
+    notices_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    program: Mapped[Program] = relationship(back_populates="windows")
+
+    __table_args__ = (
+        Index("ix_application_windows_program", "program_id", "opens_at"),
+        CheckConstraint("closes_at > opens_at", name="closes_after_opens"),
+    )
+
+
+class OpeningNotice(Model):
+    """"E-mail me when it opens": one address for one closed program. The row is
+    deleted as its e-mail is queued (the message forgets the address once sent)."""
+
+    __tablename__ = "opening_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254))
+    locale: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("uq_opening_notices_program_email", "program_id", "email_key", unique=True),
+    )
+
+
+class ScreenedOutCount(Model):
+    """Unmet demand for funders: how many finished screeners a rule screened out of a
+    program, per day and language. Counts only: nothing about the person is kept."""
+
+    __tablename__ = "screened_out_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    rule_key: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8))
+    on_date: Mapped[date] = mapped_column(Date)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        Index(
+            "uq_screened_out_counts_key",
+            "program_id",
+            "on_date",
+            "rule_key",
+            "locale",
+            unique=True,
+        ),
     )
 
 
@@ -142,8 +227,15 @@ class Applicant(Model):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The hidden token of the form that created this row: a resubmitted form finds it.
     form_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # A coordinator who entered the form on the person's behalf (phone or paper
+    # intake), and how it reached them: "phone" or "paper". None: the person applied.
+    entered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinators.id", ondelete="SET NULL")
+    )
+    entered_via: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    entered_by: Mapped[Coordinator | None] = relationship()
     applications: Mapped[list[Application]] = relationship(
         back_populates="applicant", order_by="Application.id"
     )
@@ -255,6 +347,15 @@ class Application(Model):
     decision: Mapped[dict[str, Any]] = mapped_column(JSON)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     seats_requested: Mapped[int] = mapped_column(Integer, default=1)
+    # The cycle (application window) it came in, if the program has windows.
+    window_id: Mapped[int | None] = mapped_column(
+        ForeignKey("application_windows.id", ondelete="SET NULL"), index=True
+    )
+    # A part of an agency's request a coordinator split off into its own
+    # application (its own offer, all-or-nothing), keeping the original's place.
+    split_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="SET NULL"), index=True
+    )
     # When the person joined the waitlist: the tie-breaker after priority.
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when another open application for the same program looks like the same
@@ -277,7 +378,13 @@ class Application(Model):
 
     applicant: Mapped[Applicant] = relationship(back_populates="applications")
     program: Mapped[Program] = relationship()
-    duplicate_of: Mapped[Application | None] = relationship(remote_side="Application.id")
+    duplicate_of: Mapped[Application | None] = relationship(
+        remote_side="Application.id", foreign_keys=[duplicate_of_id]
+    )
+    split_from: Mapped[Application | None] = relationship(
+        remote_side="Application.id", foreign_keys=[split_from_id]
+    )
+    window: Mapped[ApplicationWindow | None] = relationship()
     events: Mapped[list[StatusEvent]] = relationship(
         back_populates="application", order_by="StatusEvent.id"
     )
@@ -450,6 +557,10 @@ class Coordinator(UserMixin, Model):
     # The last one-time-password time step accepted: a code is good once.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The daily digest e-mail (intake.digest): on unless the person turned it off;
+    # when the last one was queued (the next one covers what came after).
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     programs: Mapped[list[Program]] = relationship(secondary="coordinator_programs")
@@ -549,6 +660,12 @@ class Cohort(Model):
     # e.g. "First Tuesday of the month, 6-8 pm", and the slot it falls in
     # (intake.choices.AVAILABILITY) for matching applicants' days/times.
     schedule: Mapped[str] = mapped_column(String(200))
+    # {"es": "…", "zh": "…"}: the schedule in other languages (admin-entered).
+    schedule_translations: Mapped[dict[str, str]] = mapped_column(
+        JSON, default=dict, server_default="{}"
+    )
+    # How it meets: "online", "in_person" or "hybrid" (None: not set yet).
+    delivery: Mapped[str | None] = mapped_column(String(10))
     time_slot: Mapped[str | None] = mapped_column(String(32))
     start_date: Mapped[date] = mapped_column(Date)
     seats: Mapped[int] = mapped_column(Integer, default=8)
@@ -570,6 +687,7 @@ class Cohort(Model):
 
     __table_args__ = (
         CheckConstraint("seats >= 2 AND seats <= 12", name="seats_range"),
+        CheckConstraint("delivery in ('online', 'in_person', 'hybrid')", name="delivery"),
         CheckConstraint(
             "seats_offered >= 0 AND seats_enrolled >= 0"
             " AND seats_offered + seats_enrolled <= seats",
@@ -827,3 +945,27 @@ class SurveyReceipt(Model):
         ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
     )
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BulkMessage(Model):
+    """One e-mail a coordinator sent to a filtered waitlist: a version per language,
+    queued through the outbox as one message per person (dedup "bulk:<id>:<applicant>").
+    """
+
+    __tablename__ = "bulk_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The confirmation form's hidden token: a resubmitted form finds this row.
+    form_token: Mapped[str] = mapped_column(String(64), unique=True)
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinators.id", ondelete="SET NULL")
+    )
+    # The waitlist filters it was sent to, as the waitlist's query string had them.
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # {"en": {"subject": …, "body": …}, "es": {…}, "zh": {…}}
+    versions: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON)
+    recipient_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[Coordinator | None] = relationship()
