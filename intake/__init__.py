@@ -180,6 +180,7 @@ def register_blueprints(app: Flask) -> None:
     from intake.applications.views import bp as applications_bp
     from intake.attendance.views import bp as attendance_bp
     from intake.auth.views import bp as auth_bp
+    from intake.bulkmail.views import bp as bulkmail_bp
     from intake.casefile.views import bp as casefile_bp
     from intake.cohorts.views import bp as cohorts_bp
     from intake.health.views import bp as health_bp
@@ -215,6 +216,7 @@ def register_blueprints(app: Flask) -> None:
         sessions_bp,
         reports_bp,
         outbox_bp,
+        bulkmail_bp,
         letters_bp,
         admin_bp,
         attendance_bp,

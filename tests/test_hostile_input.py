@@ -409,6 +409,25 @@ def _review_url(part):
     return lambda w: f"/coord/applications/{w.ids['review']}/{part}"
 
 
+def _bulk_prepare(client):
+    """Everyone agreed to e-mail, so the bulk e-mail form has people to write to."""
+    from sqlalchemy import select, update
+
+    from intake.models import Applicant, Cohort
+
+    db.session.execute(update(Applicant).values(consent_contact=True))
+    db.session.commit()
+    program_id = db.session.scalars(select(Cohort.program_id)).first()
+    page = client.get(f"/coord/bulk-email/new?program={program_id}&status=all").get_data(
+        as_text=True
+    )
+    return {"form_token": re.search(r'name="form_token" type="hidden" value="([^"]+)"', page)[1]}
+
+
+def _bulk_url(w):
+    return f"/coord/bulk-email/new?program={w.ids['program']}&status=all"
+
+
 PROGRAM_ANSWERS = {
     "name": "Introductory groups",
     "audience": "Practitioners new to reflective practice",
@@ -733,6 +752,14 @@ SCENARIOS: dict[str, Scenario] = {
         "coordinator",
         lambda w: f"/coord/sessions/{w.ids['session']}/attendance/everyone-present",
         lambda w: {},
+    ),
+    "BulkMailForm": Scenario(
+        "coordinator",
+        _bulk_url,
+        lambda w: {"subject_en": "News about the groups", "body_en": "A group starts soon."},
+        poison="body_en",
+        kept=('value="News about the groups"',),
+        prepare=_bulk_prepare,
     ),
     "VerifyForm": Scenario(
         "anonymous", lambda w: "/verify", lambda w: {"code": "ABCD-EFGH-JKMN"}, poison="code"

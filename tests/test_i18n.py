@@ -20,6 +20,7 @@ WORKSPACE_TEMPLATES = {
     "admin",
     "attendance",
     "auth",
+    "bulkmail",
     "casefile",
     "cohorts",
     "coord",

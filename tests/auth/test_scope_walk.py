@@ -528,6 +528,20 @@ def plan(world: World) -> list[Visit]:
             shows=("zebulon.secret@example.org",),
         ),
     ]
+    bulk = f"?program={p.id}"
+    letter = {"subject_en": "News", "body_en": "Text", "form_token": "t" * 32, "expected": "9"}
+    visits += [
+        Visit("bulkmail.index", "GET", "/coord/bulk-email", LIST),
+        Visit(
+            "bulkmail.new",
+            "GET",
+            f"/coord/bulk-email/new{bulk}",
+            LIST,
+            shows=("2 people who did not agree to be e-mailed",),
+        ),
+        Visit("bulkmail.new", "POST", f"/coord/bulk-email/new{bulk}", LIST, letter),
+        Visit("bulkmail.send", "POST", f"/coord/bulk-email/send{bulk}", BULK, letter),
+    ]
     session, person = world.session.id, world.participant.id
     visits += [
         Visit("attendance.groups", "GET", "/coord/groups", LIST, shows=(COHORT_NAME,)),

@@ -1,0 +1,1 @@
+"""Bulk e-mail to the current filtered waitlist."""
