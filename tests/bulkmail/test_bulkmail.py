@@ -444,3 +444,44 @@ def test_unknown_program_in_the_query_is_refused(coordinator_client, ctx):
     assert response.status_code in (400, 422)
     assert quote("x")
     assert db.session.scalar(select(func.count()).select_from(Program))
+
+
+def test_people_who_deleted_their_data_are_never_e_mailed(coordinator_client, person, ctx, clock):
+    from intake.manage.services import delete_personal_data
+
+    person("Stays Here", email="stays@example.org")
+    deleted = person("Deleted Soon", email="deleted@example.org")
+    delete_personal_data(deleted.applicant, clock())
+    db.session.commit()
+    query = _intro(ctx) + "&status=all"
+    page = confirm(coordinator_client, query, **ENGLISH)
+    assert "This will e-mail 1 person: 1 in English." in page
+    assert "1 withdrawn application" in page
+    assert send_from(coordinator_client, page, query).status_code == 303
+    assert [m.to_addr for m in _bulk_mail()] == ["stays@example.org"]
+
+
+def test_sending_loads_nothing_per_person(coordinator_client, person, ctx, statements):
+    """Each extra person costs only their outbox row (enqueue's look-up and insert)."""
+    query = _intro(ctx)
+
+    def send_to(count: int) -> int:
+        for i in range(count):
+            person(f"Person {count}-{i}", locale=("en", "es")[i % 2], commit=False)
+        db.session.commit()
+        page = confirm(coordinator_client, query, **ENGLISH, **SPANISH)
+        statements.clear()
+        assert send_from(coordinator_client, page, query).status_code == 303
+        used = len(statements)
+        db.session.execute(
+            OutboxMessage.__table__.update()
+            .where(OutboxMessage.template == "bulk_message")
+            .values(status="sent")
+        )
+        for application in db.session.scalars(select(Application)):
+            application.status = "closed"
+        db.session.commit()
+        return used
+
+    few, many = send_to(2), send_to(12)
+    assert many - few <= 10 * 4
