@@ -202,7 +202,8 @@ def send():
         return _already_sent(message)
     db.session.commit()
     fewer = expected - message.recipient_count
-    text = f"Queued “{message.versions['en']['subject']}” to {message.recipient_count:,} people."
+    subject = message.versions["en"]["subject"]
+    text = f"Queued “{subject}” to {_people(message.recipient_count)}."
     if fewer > 0:
         text += (
             f" {fewer:,} fewer than when you checked: they left the list or can no "
@@ -214,7 +215,7 @@ def send():
 
 def _already_sent(message: BulkMessage):
     flash(
-        f"This message was already sent, to {message.recipient_count:,} people, on "
+        f"This message was already sent, to {_people(message.recipient_count)}, on "
         f"{message.created_at:%Y-%m-%d %H:%M} UTC. Nothing was sent again."
     )
     return redirect_after_post(url_for("bulkmail.index"))

@@ -54,7 +54,7 @@ def _journey(page: Page, app, user, check_a11y, *, javascript: bool) -> None:
 
     page.get_by_role("button", name="Send to 1 person").click()
     page.wait_for_url("**/coord/bulk-email")
-    expect(page.get_by_text("Queued “News <b>soon</b>” to 1 people.")).to_be_visible()
+    expect(page.get_by_text("Queued “News <b>soon</b>” to 1 person.")).to_be_visible()
     expect(page.get_by_role("table").locator("tbody tr")).to_have_count(1)
 
     db.session.expire_all()

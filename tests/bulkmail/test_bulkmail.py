@@ -303,7 +303,7 @@ def test_someone_who_withdraws_after_the_preview_is_not_e_mailed(
     assert response.status_code == 303
     assert [m.to_addr for m in _bulk_mail()] == ["stays@example.org"]
     listing = coordinator_client.get("/coord/bulk-email").get_data(as_text=True)
-    assert "to 1 people. 1 fewer than when you checked" in listing
+    assert "to 1 person. 1 fewer than when you checked" in listing
     assert stays.id
 
 
