@@ -132,7 +132,7 @@ def test_sending_delivers_each_version_in_its_language_with_reply_to_and_timelin
 
     # In each person's timeline, with the subject they got.
     timeline = coordinator_client.get(f"/coord/applications/{ana.id}").get_data(as_text=True)
-    assert "E-mail: Noticias de los grupos" in timeline
+    assert "Bulk e-mail: Noticias de los grupos" in timeline
 
 
 def test_a_missing_version_sends_the_english_text_in_their_own_frame(
