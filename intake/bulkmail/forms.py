@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import request
-from wtforms import HiddenField, IntegerField
+from wtforms import HiddenField
 from wtforms.validators import Length, Optional, ValidationError
 
 from intake.bulkmail.services import ENGLISH, LANGUAGES
@@ -61,8 +61,9 @@ class BulkMailForm(Form):
             )
         ]
     )
-    # How many people the confirmation named (set on the confirmation step).
-    expected = IntegerField(validators=[Optional()])
+    # How many people in each language the confirmation named ("en:3 es:2"), set on
+    # the confirmation step: a send that would reach more people asks again.
+    expected = HiddenField(validators=[Optional(), Length(max=60)])
 
     def fields_for(self, code: str):
         return self[f"subject_{code}"], self[f"body_{code}"]
@@ -94,6 +95,17 @@ class BulkMailForm(Form):
                 ]
                 valid = False
         return valid
+
+    def expected_counts(self) -> dict[str, int] | None:
+        """The counts the confirmation showed; None when there were none (or they
+        were tampered with)."""
+        counts = {}
+        for part in (self.expected.data or "").split():
+            code, _, number = part.partition(":")
+            if code not in LANGUAGES or not number.isdigit() or len(number) > 9:
+                return None
+            counts[code] = int(number)
+        return counts or None
 
     def versions(self, languages) -> dict[str, dict[str, str]]:
         """The versions written for ``languages`` (English always)."""

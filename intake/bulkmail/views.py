@@ -112,7 +112,7 @@ def _page(listing: Listing, form: BulkMailForm, step: str, *, status: int, note=
         ready = audience.total > 0
     if step == CONFIRM and ready and audience is not None and listing.program is not None:
         previews = _previews(listing.program, audience, form.versions(audience.languages()))
-        form.expected.data = audience.total
+        form.expected.data = " ".join(f"{c}:{n}" for c, n in audience.by_language.items())
     context = {
         "listing": listing,
         "filters": listing.filters,
@@ -178,30 +178,37 @@ def send():
         return _already_sent(sent)
     scope = current_scope()
     audience = services.audience(listing.filters, listing.cohort, scope=scope)
-    expected = form.expected.data
+    expected = form.expected_counts()
     if not audience.total:
         return _page(listing, form, COMPOSE, status=422)
-    if expected is None or audience.total > expected:
+    if expected is None or any(
+        number > expected.get(code, 0) for code, number in audience.by_language.items()
+    ):
+        # More people, or people in a language the preview did not show: check again.
         note = (
-            f"The list changed since you checked: it now has {audience.total:,} people "
+            f"The list changed since you checked: it now has {_people(audience.total)} "
             "to e-mail. Check the message and the numbers again, then send."
         )
         return _page(listing, form, CONFIRM, status=422, note=note)
-    message, new = services.send(
-        form_token=form.form_token.data,
-        program=listing.program,
-        filters=listing.filters,
-        cohort=listing.cohort,
-        scope=scope,
-        versions=form.versions(audience.languages()),
-        coordinator_id=current_user.id,
-        now=clock.now(),
-    )
+    try:
+        message, new = services.send(
+            form_token=form.form_token.data,
+            program=listing.program,
+            filters=listing.filters,
+            cohort=listing.cohort,
+            scope=scope,
+            versions=form.versions(audience.languages()),
+            coordinator_id=current_user.id,
+            now=clock.now(),
+        )
+    except services.NothingToSend:
+        db.session.rollback()
+        return _page(listing, form, COMPOSE, status=422)
     if not new:
         db.session.rollback()
         return _already_sent(message)
     db.session.commit()
-    fewer = expected - message.recipient_count
+    fewer = sum(expected.values()) - message.recipient_count
     subject = message.versions["en"]["subject"]
     text = f"Queued “{subject}” to {_people(message.recipient_count)}."
     if fewer > 0:

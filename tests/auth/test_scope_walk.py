@@ -529,7 +529,7 @@ def plan(world: World) -> list[Visit]:
         ),
     ]
     bulk = f"?program={p.id}"
-    letter = {"subject_en": "News", "body_en": "Text", "form_token": "t" * 32, "expected": "9"}
+    letter = {"subject_en": "News", "body_en": "Text", "form_token": "t" * 32, "expected": "en:9"}
     visits += [
         Visit("bulkmail.index", "GET", "/coord/bulk-email", LIST),
         Visit(

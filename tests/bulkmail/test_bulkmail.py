@@ -485,3 +485,21 @@ def test_sending_loads_nothing_per_person(coordinator_client, person, ctx, state
 
     few, many = send_to(2), send_to(12)
     assert many - few <= 10 * 4
+
+
+def test_a_new_language_since_the_preview_asks_for_a_new_check(
+    coordinator_client, person, ctx, clock
+):
+    person("Stays Here")
+    leaves = person("Leaves Now")
+    query = _intro(ctx)
+    page = confirm(coordinator_client, query, **ENGLISH)
+    # As many people as before, but one now reads Chinese, which the preview did not show.
+    move(db.session.get(Application, leaves.id), "withdrawn", actor="applicant", now=clock())
+    person("Li Zhong", locale="zh")
+    response = send_from(coordinator_client, page, query)
+    assert response.status_code == 422
+    again = response.get_data(as_text=True)
+    assert "This will e-mail 2 people: 1 in English, 1 in Chinese." in again
+    assert "No Chinese version" in again
+    assert _count(BulkMessage) == 0
