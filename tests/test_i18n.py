@@ -23,6 +23,7 @@ WORKSPACE_TEMPLATES = {
     "casefile",
     "cohorts",
     "coord",
+    "entry",
     "outbox",
     "reports",
     "review",
