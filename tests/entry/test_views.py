@@ -4,6 +4,7 @@ e-mail as the public path, marked as entered by the coordinator."""
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -282,3 +283,34 @@ def test_public_rate_limits_do_not_count_a_coordinators_entries(
     public = app.test_client()
     assert submit_application(public, email="one@example.org").status_code == 303
     assert submit_application(public, email="two@example.org").status_code == 429
+
+
+def test_two_copies_of_the_form_arriving_at_once_make_one_application(coordinator_client, app, ctx):
+    _, csrf, token = open_entry(coordinator_client)
+    # A second tab of the same signed-in browser.
+    second = app.test_client()
+    second.set_cookie("session", coordinator_client.get_cookie("session").value)
+    data = {
+        **SCREENER_ANSWERS,
+        **APPLICATION_DETAILS,
+        "entered_via": "phone",
+        "locale": "en",
+        "csrf_token": csrf,
+        "form_token": token,
+    }
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def post(client):
+        with app.app_context():
+            barrier.wait()
+            statuses.append(client.post(ENTER, data=data).status_code)
+
+    threads = [threading.Thread(target=post, args=(c,)) for c in (coordinator_client, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [303, 303]
+    for model in (Applicant, Application, OutboxMessage):
+        assert count(model) == 1
