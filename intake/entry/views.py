@@ -108,7 +108,7 @@ def _enter(kind: Kind):
             for slug in form.programs.data or []
             if slug in by_slug and not by_slug[slug].can_apply
         ]
-        if valid and refused:
+        if refused:
             form.programs.errors = [
                 "Not eligible with these answers: "
                 + ", ".join(refused)
@@ -137,9 +137,9 @@ def _enter(kind: Kind):
         "action": url_for(f"entry.{kind.kind}"),
     }
     if checking and is_htmx():
-        # An answer changed: the results and the follow-up questions, nothing else,
-        # and no errors for questions not reached yet.
-        # The "Check" button submits the whole form, whose target is the form itself.
+        # An answer changed (or "Check" was pressed, which sends the whole form, whose
+        # target is the form itself): the results and the follow-up questions, nothing
+        # else, and no errors for questions not reached yet.
         response = make_response(
             render_blocks(TEMPLATE, ["results", *kind.followups], **context, oob=True)
         )
