@@ -169,6 +169,7 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
     waiting = add("Wanda Waiting")
     agency = add(program="king-county-consultation", agency_name="Little Sprouts", seats=2)
     review = add("Rey Review", status="needs_review")
+    ineligible = add("Ines Declined", status="ineligible", joined_days_ago=None)
     checkin = add("Cora Checkin")
     checkin.checkin_sent_at = now - timedelta(days=1)
     offered = add("Otto Offered")
@@ -212,6 +213,7 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
         ids={
             "application": waiting.id,
             "review": review.id,
+            "ineligible": ineligible.id,
             "cohort": cohort.id,
             "offer": offer.id,
             "letter": letter.id,
@@ -577,6 +579,26 @@ SCENARIOS: dict[str, Scenario] = {
         _review_url("approve"),
         lambda w: {"reason": "Fits well"},
         poison="reason",
+    ),
+    "OverrideForm": Scenario(
+        "coordinator",
+        lambda w: f"/coord/applications/{w.ids['ineligible']}/override",
+        lambda w: {"reason": "Fits after all", "priority": "3"},
+        poison="reason",
+        kept=('value="3"',),
+    ),
+    "EntryForm": Scenario(
+        "coordinator",
+        lambda w: "/coord/enter",
+        lambda w: {
+            **SCREENER_ANSWERS,
+            **APPLICATION_DETAILS,
+            "entered_via": "phone",
+            "locale": "es",
+            "form_token": "hostile-entry",
+        },
+        poison="name",
+        kept=('value="rosa@example.org"', 'value="es" checked', 'value="phone" checked'),
     ),
     "casefile.forms.DeclineForm": Scenario(
         "coordinator",

@@ -24,6 +24,7 @@ WORKSPACE_TEMPLATES = {
     "casefile",
     "cohorts",
     "coord",
+    "entry",
     "outbox",
     "reports",
     "review",

@@ -16,6 +16,7 @@ from intake.models import (
     ApplicantAvailability,
     ApplicantLanguage,
     Application,
+    Coordinator,
     Program,
     SelfIdentification,
 )
@@ -40,6 +41,8 @@ def find_by_form_token(form_token: str) -> Applicant | None:
 def submit_application(
     *,
     kind: str,
+    entered_by: Coordinator | None = None,
+    entered_via: str | None = None,
     programs: Sequence[Program],
     answers: Mapping[str, Any],
     details: Mapping[str, Any],
@@ -54,6 +57,9 @@ def submit_application(
     "application received" e-mail is queued in the same transaction. Flushes; the
     caller commits. A form token seen before raises nothing here: the unique
     constraint on ``form_token`` makes the second insert fail at flush.
+
+    ``entered_by``: the coordinator who entered the form on the person's behalf
+    (intake.entry), ``entered_via`` how it reached them ("phone" or "paper").
     """
     decisions = {p.id: evaluate(p.rule_keys, answers) for p in programs}
     refused = [p.slug for p in programs if decisions[p.id].outcome == FAIL]
@@ -79,6 +85,8 @@ def submit_application(
         locale=locale,
         answers={k: v for k, v in answers.items() if k not in SENSITIVE_ANSWERS},
         form_token=form_token,
+        entered_by_id=entered_by.id if entered_by else None,
+        entered_via=entered_via if entered_by else None,
         created_at=now,
         languages=[ApplicantLanguage(code=code) for code in details.get("languages") or []],
     )
@@ -105,7 +113,10 @@ def submit_application(
             updated_at=now,
         )
         db.session.add(application)
-        move(application, states.SUBMITTED, actor="applicant", now=now)
+        submitted = move(application, states.SUBMITTED, actor="applicant", now=now)
+        if entered_by is not None:
+            submitted.actor, submitted.actor_id = "coordinator", entered_by.id
+            submitted.reason = f"Entered on the applicant's behalf ({entered_via})."
         if decision.outcome == PASS:
             move(
                 application,

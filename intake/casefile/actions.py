@@ -21,17 +21,25 @@ WITHDRAW = "withdraw"
 CHANGE_PRIORITY = "change_priority"
 KEEP_BOTH = "keep_both"
 MERGE = "merge"
+# Approve an application the rules failed or a coordinator declined: the override.
+OVERRIDE = "override"
 
 # The status moves each action makes, in order.
 MOVES: dict[str, tuple[str, ...]] = {
     APPROVE: (ELIGIBLE, WAITLISTED),
     DECLINE: (INELIGIBLE,),
     WITHDRAW: (WITHDRAWN,),
+    OVERRIDE: (ELIGIBLE, WAITLISTED),
 }
 
 # Approve and decline answer the rules' call for a coordinator, and nothing else: a
 # submitted application is decided by the rules, not by hand.
-ONLY_FROM: dict[str, str] = {APPROVE: NEEDS_REVIEW, DECLINE: NEEDS_REVIEW}
+# An override answers a "no" (the rules' or a coordinator's), and nothing else.
+ONLY_FROM: dict[str, str] = {
+    APPROVE: NEEDS_REVIEW,
+    DECLINE: NEEDS_REVIEW,
+    OVERRIDE: INELIGIBLE,
+}
 
 
 def path_allowed(status: str, targets: tuple[str, ...]) -> bool:

@@ -1,5 +1,5 @@
 from wtforms import IntegerField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from intake.fields import ChoiceGroupField, StrippedTextAreaField
 from intake.forms import Form
@@ -58,3 +58,26 @@ class DuplicateForm(Form):
         validators=[InputRequired("Choose keep both or merge.")],
     )
     reason = reason_field("duplicate-reason", "Reason")
+
+
+class OverrideForm(Form):
+    """Approve an ineligible application anyway: onto the waitlist, at the back of the
+    line unless given a priority."""
+
+    reason = reason_field("override-reason", "Reason for the override")
+    priority = IntegerField(
+        "Priority (optional)",
+        id="override-priority",
+        description=(
+            "Leave empty to join at the back of the line (0, the usual priority). "
+            "Higher numbers are offered a seat first."
+        ),
+        validators=[
+            Optional(),
+            NumberRange(
+                PRIORITY_MIN,
+                PRIORITY_MAX,
+                f"Use a whole number from {PRIORITY_MIN} to {PRIORITY_MAX}.",
+            ),
+        ],
+    )

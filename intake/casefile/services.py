@@ -1,6 +1,6 @@
 """Changes a coordinator makes on the application page: notes, priority,
-withdrawal and the resolution of a duplicate flag. Each leaves a record with who,
-when and why; functions flush and never commit."""
+withdrawal, the resolution of a duplicate flag and overrides. Each leaves a record
+with who, when and why; functions flush and never commit."""
 
 from __future__ import annotations
 
@@ -8,15 +8,20 @@ from datetime import datetime
 
 from sqlalchemy import update
 
+from intake.eligibility.rules import PASS, Decision
 from intake.extensions import db
 from intake.models import Application, AuditEvent, Coordinator, Note, StatusEvent
 from intake.offers import services as offers
 from intake.outbox.services import enqueue
 from intake.programs.services import reply_address
+from intake.review.services import queue_approved_email
 from intake.rows import update_guarded
-from intake.status.services import require_reason
+from intake.status.services import claim, move, require_reason
 from intake.status.states import (
+    ELIGIBLE,
+    INELIGIBLE,
     OPEN_STATUSES,
+    WAITLISTED,
     WITHDRAWN,
     TransitionNotAllowed,
     can_transition,
@@ -178,5 +183,48 @@ def resolve_duplicate(
     db.session.add(event)
     if resolution == MERGED:
         withdraw(application, actor=actor, reason=reason, now=now, merged=True)
+    db.session.flush()
+    return event
+
+
+def override(
+    application: Application,
+    *,
+    actor: Coordinator,
+    reason: str,
+    now: datetime,
+    priority: int | None = None,
+) -> AuditEvent:
+    """Approve an ineligible application anyway (a rule failed it, or a coordinator
+    declined it in review): eligible, then onto the waitlist, with the reason on both
+    status events and an AuditEvent kind "override" naming the rules that said no.
+    The person gets the "you are on the waitlist" e-mail, once.
+
+    They join the line now, at its back (``joined_at`` is stamped by ``move``), at
+    the usual priority unless ``priority`` is given (recorded as a priority change
+    with the same reason). Raises TransitionNotAllowed when the application is no
+    longer ineligible (another coordinator overrode it a moment ago: the database
+    decides, through ``claim``).
+    """
+    reason = _reason(reason)
+    claim(application, INELIGIBLE, ELIGIBLE, now)
+    decision = Decision.from_dict(application.decision)
+    event = AuditEvent(
+        application_id=application.id,
+        actor_id=actor.id,
+        kind="override",
+        detail={
+            "rules": [r.key for r in decision.results if r.outcome != PASS],
+            "from": INELIGIBLE,
+        },
+        reason=reason,
+        created_at=now,
+    )
+    db.session.add(event)
+    for target in (ELIGIBLE, WAITLISTED):
+        move(application, target, actor="coordinator", now=now, reason=reason).actor_id = actor.id
+    if priority is not None and priority != application.priority:
+        change_priority(application, actor=actor, priority=priority, reason=reason, now=now)
+    queue_approved_email(application, dedup_key=f"override:{application.id}", now=now)
     db.session.flush()
     return event

@@ -18,6 +18,7 @@ from intake.casefile.actions import (
     DECLINE,
     KEEP_BOTH,
     MERGE,
+    OVERRIDE,
     WITHDRAW,
     available_actions,
 )
@@ -27,14 +28,15 @@ from intake.casefile.forms import (
     DeclineForm,
     DuplicateForm,
     NoteForm,
+    OverrideForm,
     PriorityForm,
     WithdrawForm,
 )
 from intake.casefile.timeline import timeline
-from intake.eligibility.rules import Decision
+from intake.eligibility.rules import RULES, Decision
 from intake.extensions import db
 from intake.htmx import is_htmx, page_or_fragment, redirect_after_post
-from intake.models import Applicant, Application
+from intake.models import Applicant, Application, AuditEvent
 from intake.participants.services import named_staff
 from intake.review import services as review
 from intake.status.states import LABELS, TransitionNotAllowed
@@ -91,6 +93,8 @@ def _forms(application: Application, actions: frozenset[str], given: dict) -> di
         forms["decline"] = given.get("decline") or DeclineForm(
             formdata=None, data={"message": review.decline_message(application)}
         )
+    if OVERRIDE in actions:
+        forms["override"] = given.get("override") or OverrideForm(formdata=None)
     if KEEP_BOTH in actions:
         form = given.get("duplicate") or DuplicateForm(formdata=None)
         if MERGE not in actions:
@@ -132,7 +136,21 @@ def _context(application: Application, given: dict | None = None, notice: str | 
         # People an agency named for its seats (the application is in scope already).
         "named_staff": named_staff(application.id) if application.applicant.agency else [],
         "notice": notice,
+        "override": _last_override(application),
+        "sensitive_rules": set() if may_see_self_id else review.sensitive_rule_keys(),
+        "rule_labels": {key: rule.label for key, rule in RULES.items()},
     }
+
+
+def _last_override(application: Application) -> AuditEvent | None:
+    """The override that put this application on the waitlist, if one did."""
+    return db.session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.application_id == application.id, AuditEvent.kind == "override")
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
 
 
 @bp.get("/<int:application_id>")
@@ -290,6 +308,49 @@ def decline(application_id: int):
     db.session.commit()
     return _respond(
         application_id, "actions", notice="Declined. Your message to the applicant is on its way."
+    )
+
+
+@bp.post("/<int:application_id>/override")
+def override(application_id: int):
+    """Approve anyway: an ineligible application onto the waitlist, with a reason."""
+    application = _load(application_id)
+    if OVERRIDE not in _actions(application):
+        return _respond(application_id, "actions", notice=_not_overridable(application))
+    form = OverrideForm()
+    if not form.validate_on_submit():
+        return _respond(application_id, "actions", given={"override": form}, status=422)
+    try:
+        services.override(
+            application,
+            actor=_me(),
+            reason=form.reason.data,
+            priority=form.priority.data,
+            now=clock.now(),
+        )
+    except TransitionNotAllowed:
+        db.session.rollback()
+        db.session.refresh(application)
+        return _respond(application_id, "actions", notice=_not_overridable(application))
+    db.session.commit()
+    return _respond(
+        application_id,
+        "actions",
+        notice="Approved by override and added to the waitlist. The applicant's e-mail "
+        "is on its way.",
+    )
+
+
+def _not_overridable(application: Application) -> str:
+    status = LABELS.get(application.status, application.status)
+    if _last_override(application) is not None:
+        return (
+            f"This application was approved by override already (now {status}), "
+            "perhaps a moment ago by someone else. Nothing was changed."
+        )
+    return (
+        f"Only an application that is not eligible can be approved by override; this one "
+        f"is {status}. Nothing was changed."
     )
 
 

@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from jinja2_fragments.flask import render_block
 
 from intake.applications.services import SENSITIVE_ANSWERS
-from intake.eligibility.rules import Decision, RuleResult
+from intake.eligibility.rules import RULES, Decision, RuleResult
 from intake.extensions import db
 from intake.links import public_url_for
 from intake.models import Application, Coordinator, StatusEvent
@@ -64,19 +64,25 @@ def approve(
     claim(application, NEEDS_REVIEW, ELIGIBLE, now)
     for target in (ELIGIBLE, WAITLISTED):
         _record(move(application, target, actor="coordinator", now=now, reason=reason), actor)
+    queue_approved_email(application, dedup_key=f"review:{application.id}:{APPROVED}", now=now)
+    db.session.flush()
+    return application
+
+
+def queue_approved_email(application: Application, *, dedup_key: str, now: datetime) -> None:
+    """Queue the "you are on the waitlist" e-mail, in the applicant's language, once
+    per ``dedup_key`` (a review's approval, or an override on the application page)."""
     applicant = application.applicant
     enqueue(
         template="review_approved",
         to=applicant.email,
-        dedup_key=f"review:{application.id}:{APPROVED}",
+        dedup_key=dedup_key,
         locale=applicant.locale,
         now=now,
         reply_to=reply_address(application.program),
         applicant_id=applicant.id,
         context={"applicant": applicant, "application": application},
     )
-    db.session.flush()
-    return application
 
 
 def decline(
@@ -161,6 +167,13 @@ def shown_results(decision: Decision, *, may_see_self_identification: bool) -> l
     if may_see_self_identification:
         return list(decision.results)
     return [r for r in decision.results if not set(r.rule.reads) & set(SENSITIVE_ANSWERS)]
+
+
+def sensitive_rule_keys() -> frozenset[str]:
+    """The rules that read a self-identification answer (see ``shown_results``)."""
+    return frozenset(
+        key for key, rule in RULES.items() if set(rule.reads) & set(SENSITIVE_ANSWERS)
+    )
 
 
 def decline_message(application: Application) -> str:

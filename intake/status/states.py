@@ -4,6 +4,7 @@ submitted → eligible → waitlisted → offered → enrolled → completed (or
           ↘ needs_review ↗         ↘ declined / expired (→ waitlisted or closed)
           ↘ ineligible          waitlisted → inactive → waitlisted
 any open status → withdrawn
+ineligible → eligible (a coordinator's override, with a reason)
 """
 
 from intake.i18n_markers import N_
@@ -34,7 +35,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     INACTIVE: frozenset({WAITLISTED, WITHDRAWN}),
     # → closed: the group ended and they did not meet the program's completion rule.
     ENROLLED: frozenset({COMPLETED, CLOSED, WITHDRAWN}),
-    INELIGIBLE: frozenset(),
+    # → eligible: a coordinator overrides the rules or reverses a decline, with a
+    # reason (intake.casefile.services.override). Still not open: nothing else
+    # leaves it, and it cannot be withdrawn (it is not on any list).
+    INELIGIBLE: frozenset({ELIGIBLE}),
     COMPLETED: frozenset(),
     WITHDRAWN: frozenset(),
     CLOSED: frozenset(),

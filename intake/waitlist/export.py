@@ -47,6 +47,8 @@ COLUMNS = [
     "Access needs",
     "Joined",
     "Days waiting",
+    # "phone" or "paper" when a coordinator entered it for the person (intake.entry).
+    "Entered by coordinator",
 ]
 
 # A spreadsheet runs a cell that starts with one of these as a formula
@@ -96,6 +98,7 @@ def export_query(filters: Filters, cohort: Cohort | None = None, *, scope: Scope
         Applicant.access_needs_other,
         Application.joined_at,
         Application.created_at,
+        Applicant.entered_via,
         _codes(ApplicantLanguage.code).label("language_codes"),
         _codes(ApplicantAvailability.slot).label("slots"),
     ).select_from(Application)
@@ -152,6 +155,7 @@ def row(record, now: datetime, labels: _Labels) -> list[object]:
         needs,
         joined.isoformat() if joined else "",
         days_waiting(record, now),
+        record.entered_via or "",
     ]
 
 

@@ -350,6 +350,33 @@ def plan(world: World) -> list[Visit]:
     visits += [
         Visit("casefile.approve", "POST", f"{base}/approve", OBJECT, reason),
         Visit("casefile.decline", "POST", f"{base}/decline", OBJECT, {"message": "No.", **reason}),
+        Visit("casefile.override", "POST", f"{base}/override", OBJECT, reason),
+        # Entering an application for someone: only for one's own programs.
+        Visit("entry.individual", "GET", "/coord/enter", LIST, shows=("Enter an application",)),
+        Visit(
+            "entry.individual",
+            "POST",
+            "/coord/enter",
+            LIST,
+            {
+                "entered_via": "phone",
+                "locale": "en",
+                "works_with_young_children": "direct",
+                "roles": "home_visitor",
+                "bipoc": "yes",
+                "retreat": "yes",
+                "programs": p.slug,
+                "name": "Wanda Walker",
+                "email": "wanda@example.org",
+                "work_zip": "98104",
+                "languages": "en",
+                "availability": "weekday_evening",
+                "consent": "y",
+                "form_token": "walk-individual",
+            },
+        ),
+        Visit("entry.agency", "GET", "/coord/enter/agency", LIST, shows=("An agency",)),
+        Visit("entry.agency", "POST", "/coord/enter/agency", LIST, {"entered_via": "paper"}),
         Visit(
             "casefile.resolve_duplicate",
             "POST",

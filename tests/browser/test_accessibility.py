@@ -80,6 +80,8 @@ WORKSPACE_PAGES = [
     "/coord/admin/coordinators",
     "/coord/admin/cohorts/new",
     "/coord/account/two-factor",
+    "/coord/enter",
+    "/coord/enter/agency",
 ]
 
 

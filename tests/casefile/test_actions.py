@@ -8,6 +8,7 @@ from intake.casefile.actions import (
     DECLINE,
     KEEP_BOTH,
     MERGE,
+    OVERRIDE,
     WITHDRAW,
     available_actions,
     path_allowed,
@@ -26,7 +27,8 @@ EXPECTED = {
     states.EXPIRED: OPEN,
     states.INACTIVE: OPEN,
     states.ENROLLED: OPEN,
-    states.INELIGIBLE: set(),
+    # Not on any list, so nothing to withdraw or reorder; approved anyway by override.
+    states.INELIGIBLE: {OVERRIDE},
     states.COMPLETED: set(),
     states.WITHDRAWN: set(),
     states.CLOSED: set(),
@@ -59,6 +61,9 @@ def test_actions_agree_with_the_transition_table(status):
         assert path_allowed(status, (states.ELIGIBLE, states.WAITLISTED))
     if DECLINE in actions:
         assert states.can_transition(status, states.INELIGIBLE)
+    if OVERRIDE in actions:
+        assert status == states.INELIGIBLE
+        assert path_allowed(status, (states.ELIGIBLE, states.WAITLISTED))
 
 
 def test_path_allowed_walks_the_table_step_by_step():

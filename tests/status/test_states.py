@@ -28,7 +28,10 @@ OPEN = {
     "declined",
     "expired",
 }
-TERMINAL = {"ineligible", "completed", "withdrawn", "closed"}
+# Closed for good: no way out at all.
+TERMINAL = {"completed", "withdrawn", "closed"}
+# Closed, but not for good: a coordinator may override the rules (issue 12).
+CLOSED_UNTIL_OVERRIDDEN = {"ineligible"}
 DESIGN_EDGES = {
     ("offered", "waitlisted"),  # an offer rescinded by a coordinator
     ("submitted", "eligible"),
@@ -49,6 +52,7 @@ DESIGN_EDGES = {
     ("expired", "closed"),
     ("waitlisted", "inactive"),
     ("inactive", "waitlisted"),
+    ("ineligible", "eligible"),  # a coordinator's override, with a reason
 } | {(status, "withdrawn") for status in OPEN}
 STATUSES = sorted(TRANSITIONS)
 FORBIDDEN = sorted(set(itertools.product(STATUSES, STATUSES)) - DESIGN_EDGES)
@@ -56,6 +60,7 @@ FORBIDDEN = sorted(set(itertools.product(STATUSES, STATUSES)) - DESIGN_EDGES)
 
 def test_table_knows_exactly_the_design_statuses():
     assert set(TRANSITIONS) == {s for edge in DESIGN_EDGES for s in edge} | TERMINAL
+    assert not CLOSED_UNTIL_OVERRIDDEN & TERMINAL
     assert len(TRANSITIONS) == 13
 
 
@@ -76,8 +81,8 @@ def test_design_transition_is_allowed(current, target):
         ("waitlisted", "enrolled"),  # only through an offer
         ("submitted", "waitlisted"),  # only once eligible
         ("needs_review", "waitlisted"),
-        ("ineligible", "waitlisted"),
-        ("ineligible", "eligible"),
+        ("ineligible", "waitlisted"),  # an override goes through eligible
+        ("ineligible", "withdrawn"),  # not on any list, so nothing to withdraw
         ("completed", "withdrawn"),
         ("completed", "waitlisted"),
         ("withdrawn", "submitted"),
@@ -153,6 +158,11 @@ def test_terminal_statuses_are_exactly_those_without_exits():
 def test_open_statuses():
     assert OPEN_STATUSES == OPEN
     assert not OPEN_STATUSES & TERMINAL
+    assert not OPEN_STATUSES & CLOSED_UNTIL_OVERRIDDEN
+
+
+def test_ineligible_leaves_only_by_an_override_to_eligible():
+    assert TRANSITIONS["ineligible"] == frozenset({"eligible"})
 
 
 @pytest.mark.parametrize("status", sorted(OPEN))

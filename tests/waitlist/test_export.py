@@ -81,6 +81,7 @@ def test_the_export_is_the_filtered_list_in_the_same_order(coordinator_client, a
         "Access needs": "Live captions (CART); Large print handouts",
         "Joined": "2026-02-27",
         "Days waiting": "5",
+        "Entered by coordinator": "",
     }
     assert rows[1]["Languages"] == "中文（普通话 Mandarin）; Español"
     agency = rows[2]
