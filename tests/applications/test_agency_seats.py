@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import Application
+from intake.outbox.delivery import deliver_due
 from intake.programs.seats import request_limits
 from tests.factories import AGENCY_PROGRAM, add_cohort, program
 from tests.helpers import complete_agency_screener, submit_agency_application
@@ -97,3 +98,25 @@ def test_going_back_to_the_questions_shows_the_zip_codes_as_text(client, ctx, cl
     response = client.get("/screener/agency")
     assert response.status_code == 200
     assert "98104, 98118" in response.get_data(as_text=True)
+
+
+def test_a_request_larger_than_a_group_is_told_it_will_be_split(smtp, client, ctx, clock):
+    _groups(clock, 12, 12)
+    response = submit_agency_application(client, seats="20")
+    assert response.status_code == 303
+    page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    said = "That is more than one group holds (12), so a coordinator will split your request"
+    assert said in page
+    deliver_due(clock())
+    [message] = smtp.messages
+    assert said in message.get_body(("plain",)).get_content()
+    assert said in unescape(message.get_body(("html",)).get_content())
+
+
+def test_a_request_one_group_can_hold_is_not(smtp, client, ctx, clock):
+    response = submit_agency_application(client, seats="12")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "more than one group holds" not in page
+    deliver_due(clock())
+    [message] = smtp.messages
+    assert "more than one group holds" not in message.get_body(("plain",)).get_content()
