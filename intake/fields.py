@@ -99,6 +99,12 @@ class ZipListField(StrippedTextAreaField):
 
     max_zips = 200
 
+    def process_data(self, value):
+        # A saved screener draft holds the parsed list: show it back as typed text.
+        if isinstance(value, list | tuple):
+            value = ", ".join(str(z) for z in value)
+        super().process_data(value)
+
     @property
     def zip_codes(self) -> list[str]:
         return parse_zip_list(self.data or "")

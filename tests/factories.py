@@ -290,3 +290,27 @@ def add_participant(
     else:
         db.session.flush()
     return participant
+
+
+# Agencies and seats (issue 12) ------------------------------------------------------------
+
+AGENCY_PROGRAM = "king-county-consultation"
+
+
+def add_agency_request(
+    now: datetime, number: int, seats: int, *, agency_name: str | None = None, **kwargs
+) -> Application:
+    """An agency's waiting request for ``seats`` seats in the agency program, its leader
+    "Leader NNNN" of "Agency NNNN" (``add_application``'s keywords pass through)."""
+    agency_name = agency_name or f"Agency {number:04d}"
+    kwargs.setdefault("program", AGENCY_PROGRAM)
+    kwargs.setdefault("joined_days_ago", 3)
+    return add_application(
+        now,
+        number,
+        f"Leader {number:04d}",
+        agency_name=agency_name,
+        organisation=agency_name,
+        seats=seats,
+        **kwargs,
+    )

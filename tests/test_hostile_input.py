@@ -212,6 +212,7 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
         tokens=tokens,
         ids={
             "application": waiting.id,
+            "agency": agency.id,
             "review": review.id,
             "ineligible": ineligible.id,
             "cohort": cohort.id,
@@ -612,6 +613,13 @@ SCENARIOS: dict[str, Scenario] = {
         _app_url("withdraw"),
         lambda w: {"reason": "Asked by phone"},
         poison="reason",
+    ),
+    "SplitForm": Scenario(
+        "coordinator",
+        lambda w: f"/coord/applications/{w.ids['agency']}/split",
+        lambda w: {"parts": "1, 1", "seats": "2", "reason": "Two groups fit better"},
+        poison="parts",
+        kept=("Two groups fit better",),
     ),
     "StaffForm": Scenario(
         "anonymous",

@@ -1,3 +1,6 @@
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, IntegerField
 from wtforms.validators import (
@@ -7,6 +10,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
 
 from intake import choices
@@ -23,6 +27,7 @@ from intake.fields import (
 )
 from intake.forms import Form
 from intake.models import Applicant
+from intake.programs.seats import GROUP_SEATS_MAX, REQUEST_SEATS_MAX
 
 ZIP_PATTERN = r"^\d{5}(-\d{4})?$"
 PHONE_PATTERN = r"^[0-9+()\-.\s]{7,40}$"
@@ -176,10 +181,14 @@ class AgencyApplicationForm(ApplicationForm):
     )
     seats = IntegerField(
         _l("How many staff would take part?"),
-        description=_l("Between 1 and 50. We offer your agency's seats together."),
+        description=_l(
+            "We offer your agency's seats together, in one group of up to %(num)d people. "
+            "If you ask for more, a coordinator will split your request across groups.",
+            num=GROUP_SEATS_MAX,
+        ),
         validators=[
             InputRequired(_l("Enter how many staff would take part, from 1 to 50.")),
-            NumberRange(min=1, max=50, message=_l("Enter a number from 1 to 50.")),
+            NumberRange(min=1, max=REQUEST_SEATS_MAX, message=_l("Enter a number from 1 to 50.")),
         ],
     )
     staff_roles = CheckboxGroupField(
@@ -200,6 +209,25 @@ class AgencyApplicationForm(ApplicationForm):
             Length(max=200),
         ],
     )
+
+    # The most seats each program can offer now, by slug (set by the view from
+    # intake.programs.seats.request_limits); the smallest of the chosen ones binds.
+    seat_limits: Mapping[str, int] = MappingProxyType({})
+
+    def validate_seats(self, field) -> None:
+        if field.errors or field.data is None:
+            return
+        chosen = [
+            self.seat_limits[slug] for slug in self.programs.data or [] if slug in self.seat_limits
+        ]
+        if chosen and field.data > min(chosen):
+            raise ValidationError(
+                _l(
+                    "Enter a number from 1 to %(num)d: that is the most seats the programs "
+                    "you chose can offer now.",
+                    num=min(chosen),
+                )
+            )
 
     def details(self) -> dict:
         return {

@@ -25,6 +25,7 @@ from intake.forms import Form, shows_form_again_on_csrf_error
 from intake.htmx import form_page, redirect_after_post
 from intake.inputs import arg_str
 from intake.models import Applicant
+from intake.programs.seats import request_limits
 from intake.programs.services import get_open_program_by_slug, open_programs
 from intake.screener import drafts
 from intake.screener.forms import AGENCY, INDIVIDUAL, Screener
@@ -99,6 +100,8 @@ def _apply(path: Path):
     results = screen(open_programs(path.kind), _answers_for(form, answers))
     options = applicable(results)
     form.programs.choices = select_choices((r.program.slug, r.program.name) for r in options)
+    if isinstance(form, AgencyApplicationForm):
+        _bound_seats(form, options)
     if request.method == "GET":
         if chosen in {r.program.slug for r in options}:
             form.programs.data = [chosen]
@@ -116,6 +119,16 @@ def _apply(path: Path):
         "application_form",
         {"form": form, "options": options, "results": results, "answers": answers},
     )
+
+
+def _bound_seats(form: AgencyApplicationForm, options) -> None:
+    """An agency asks at most what each program can offer now (the seats of its
+    planned groups, at least one group's most: intake.programs.seats)."""
+    limits = request_limits([r.program.id for r in options], clock.today())
+    form.seat_limits = {r.program.slug: limits[r.program.id] for r in options}
+    if limits:
+        most = _("Between 1 and %(num)d.", num=max(limits.values()))
+        form.seats.description = f"{most} {form.seats.description}"
 
 
 def _answers_for(form, answers: dict) -> dict:

@@ -1,8 +1,10 @@
 from wtforms import IntegerField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
-from intake.fields import ChoiceGroupField, StrippedTextAreaField
+from intake.fields import ChoiceGroupField, StrippedStringField, StrippedTextAreaField
 from intake.forms import Form
+from intake.programs.seats import GROUP_SEATS_MAX
 from intake.review.forms import message_field, reason_field
 
 PRIORITY_MIN, PRIORITY_MAX = -99, 99
@@ -81,3 +83,19 @@ class OverrideForm(Form):
             ),
         ],
     )
+
+
+class SplitForm(Form):
+    parts = StrippedStringField(
+        "Split into parts of",
+        id="split-parts",
+        description=(
+            f"Seats in each part, separated by commas, like 12, 12, 6. Each part is "
+            f"offered whole, in one group: 1 to {GROUP_SEATS_MAX} seats. The parts add "
+            "up to the seats requested; this application keeps the first."
+        ),
+        validators=[DataRequired("Enter the parts, like 12, 12, 6."), Length(max=200)],
+    )
+    # The seats the page showed: a split is refused when they changed meanwhile.
+    seats = IntegerField(id="split-seats", widget=HiddenInput(), validators=[InputRequired()])
+    reason = reason_field("split-reason", "Reason for splitting")

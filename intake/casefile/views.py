@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from flask import flash, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from intake import clock
 from intake.auth.access import workspace_blueprint
 from intake.auth.scope import current_scope, visible_application
 from intake.casefile import services
+from intake.casefile import split as splitting
 from intake.casefile.actions import (
     APPROVE,
     CHANGE_PRIORITY,
@@ -30,6 +31,7 @@ from intake.casefile.forms import (
     NoteForm,
     OverrideForm,
     PriorityForm,
+    SplitForm,
     WithdrawForm,
 )
 from intake.casefile.timeline import timeline
@@ -38,6 +40,7 @@ from intake.extensions import db
 from intake.htmx import is_htmx, page_or_fragment, redirect_after_post
 from intake.models import Applicant, Application, AuditEvent
 from intake.participants.services import named_staff
+from intake.programs.seats import fits_no_group, largest_groups
 from intake.review import services as review
 from intake.status.states import LABELS, TransitionNotAllowed
 
@@ -45,7 +48,7 @@ bp = workspace_blueprint("casefile", __name__, url_prefix="/coord/applications",
 
 TEMPLATE = "casefile/show.html"
 # The parts of the page a change can alter; each form swaps its own part and these.
-CHANGING_BLOCKS = ["summary", "duplicate", "actions", "timeline"]
+CHANGING_BLOCKS = ["summary", "duplicate", "actions", "split", "timeline"]
 
 
 def _load(application_id: int) -> Application:
@@ -100,7 +103,33 @@ def _forms(application: Application, actions: frozenset[str], given: dict) -> di
         if MERGE not in actions:
             form.resolution.choices = [c for c in form.resolution.choices if c[0] != "merged"]
         forms["duplicate"] = form
+    if splitting.why_not(application) is None:
+        forms["split"] = given.get("split") or SplitForm(
+            formdata=None, data={"seats": application.seats_requested}
+        )
     return forms
+
+
+def _split_context(application: Application) -> dict:
+    """An agency's request in parts (the original first), and whether no planned
+    group can hold this part as it stands."""
+    if application.applicant.kind != "agency":
+        return {"split_parts": [], "fits_no_group": False}
+    root = application.split_from_id or application.id
+    parts = list(
+        db.session.scalars(
+            select(Application)
+            .where(or_(Application.id == root, Application.split_from_id == root))
+            .order_by(Application.id)
+        )
+    )
+    largest = largest_groups([application.program_id], clock.today())
+    return {
+        "split_parts": parts if len(parts) > 1 else [],
+        "fits_no_group": fits_no_group(
+            application.seats_requested, largest.get(application.program_id)
+        ),
+    }
 
 
 def _context(application: Application, given: dict | None = None, notice: str | None = None):
@@ -139,6 +168,7 @@ def _context(application: Application, given: dict | None = None, notice: str | 
         "override": _last_override(application),
         "sensitive_rules": set() if may_see_self_id else review.sensitive_rule_keys(),
         "rule_labels": {key: rule.label for key, rule in RULES.items()},
+        **_split_context(application),
     }
 
 
@@ -408,4 +438,51 @@ def _resolved_before(application: Application) -> str:
         "This possible duplicate was already resolved ("
         f"{how.get(resolution, resolution)}). "
         "Nothing was changed."
+    )
+
+
+@bp.post("/<int:application_id>/split")
+def split(application_id: int):
+    application = _load(application_id)
+    problem = splitting.why_not(application)
+    if problem is not None:
+        return _respond(application_id, "split", notice=f"{problem} Nothing was changed.")
+    form = SplitForm()
+    if not form.validate_on_submit():
+        return _respond(application_id, "split", given={"split": form}, status=422)
+    if form.seats.data != application.seats_requested:
+        return _respond(application_id, "split", notice=_split_meanwhile(application))
+    try:
+        parts = splitting.parse_parts(form.parts.data, application.seats_requested)
+    except splitting.InvalidParts as exc:
+        form.parts.errors = [str(exc)]
+        return _respond(application_id, "split", given={"split": form}, status=422)
+    try:
+        everyone = splitting.split_request(
+            application,
+            actor=_me(),
+            parts=parts,
+            seen_seats=form.seats.data,
+            reason=form.reason.data,
+            now=clock.now(),
+        )
+    except (splitting.ChangedMeanwhile, splitting.NotSplittable):
+        db.session.rollback()
+        db.session.refresh(application)
+        return _respond(application_id, "split", notice=_split_meanwhile(application))
+    db.session.commit()
+    listed = ", ".join(f"{a.reference} ({a.seats_requested})" for a in everyone)
+    return _respond(
+        application_id,
+        "split",
+        notice=f"Split into {len(everyone)} parts: {listed}. The agency's e-mail is on its way.",
+    )
+
+
+def _split_meanwhile(application: Application) -> str:
+    return (
+        "This request changed since the page was shown: it is now "
+        f"{application.seats_requested} seats, "
+        f"{LABELS.get(application.status, application.status).lower()}. "
+        "Nothing was changed; check it and split it again if it still needs it."
     )

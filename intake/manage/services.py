@@ -38,6 +38,7 @@ from intake.offers.services import (
 )
 from intake.outbox.services import enqueue
 from intake.participants import records as participants
+from intake.programs.seats import fits_no_group, largest_groups
 from intake.programs.services import reply_address
 from intake.status import states
 
@@ -88,6 +89,9 @@ class ApplicationOverview:
     places: list[Place] = field(default_factory=list)
     # The open offer (status offered) or the accepted one (enrolled), if any.
     offer: Offer | None = None
+    # Waiting, but asking more seats than any planned group holds: no place in line
+    # can lead to a seat until a coordinator splits it (intake.casefile.split).
+    arranging: bool = False
 
     @property
     def waiting(self) -> bool:
@@ -130,10 +134,12 @@ def place_in_line(application: Application, cohort: Cohort) -> int | None:
     in that queue (not waiting, or it deferred from this cohort).
 
     The queue is ``matching_applications(cohort)``: priority (highest first), then
-    time joined, then id. One query counts the applications ahead, and sees whether
-    this one is in the queue at all, without loading the queue.
+    time joined, then id; a request for more seats than the cohort holds is in no
+    place in it (it could never be offered them), nor counted ahead of others. One
+    query counts the applications ahead, and sees whether this one is in the queue
+    at all, without loading the queue.
     """
-    if application.joined_at is None:
+    if application.joined_at is None or application.seats_requested > cohort.seats:
         return None
     same_priority = Application.priority == application.priority
     ahead = or_(
@@ -152,7 +158,8 @@ def place_in_line(application: Application, cohort: Cohort) -> int | None:
             func.coalesce(func.sum(case((ahead, 1), else_=0)), 0),
             func.coalesce(func.sum(case((me, 1), else_=0)), 0),
         )
-        .where(or_(ahead, me))
+        # A request larger than the whole group is never offered it: not ahead.
+        .where(or_(ahead, me), Application.seats_requested <= cohort.seats)
         .order_by(None)
     )
     count_ahead, in_queue = db.session.execute(query).one()
@@ -161,7 +168,9 @@ def place_in_line(application: Application, cohort: Cohort) -> int | None:
 
 def overview(applicant: Applicant, today: date) -> list[ApplicationOverview]:
     """Each application with its offer, and for each waiting one its place in every
-    cohort that fits. Two queries, plus one count per waiting application and cohort."""
+    cohort that fits, or that it waits for a coordinator to arrange its seats (it
+    asks more than any planned group holds). Three queries, plus one count per
+    waiting application and cohort."""
     applications = list(applicant.applications)
     offers = db.session.scalars(
         select(Offer)
@@ -179,11 +188,16 @@ def overview(applicant: Applicant, today: date) -> list[ApplicationOverview]:
             offer_by_application[offer.application_id] = offer
     waiting = [a for a in applications if a.status == states.WAITLISTED]
     cohorts = fitting_cohorts(applicant, {a.program_id for a in waiting}, today)
+    largest = largest_groups({a.program_id for a in waiting if a.seats_requested > 1}, today)
 
     result = []
     for application in applications:
         item = ApplicationOverview(application, offer=offer_by_application.get(application.id))
-        if item.waiting:
+        if item.waiting and fits_no_group(
+            application.seats_requested, largest.get(application.program_id)
+        ):
+            item.arranging = True
+        elif item.waiting:
             for cohort in cohorts.get(application.program_id, []):
                 position = place_in_line(application, cohort)
                 if position is not None:

@@ -206,12 +206,19 @@ def make_offer(
         raise NotOfferable(application.id)
     # The cohort before the application: the order every offer change takes its row
     # locks in (offer, cohort, application), so two at once wait instead of deadlocking.
-    _hold_seats(cohort.id, application.seats_requested)
+    seats = application.seats_requested
+    _hold_seats(cohort.id, seats)
     claim(application, states.WAITLISTED, states.OFFERED, now)
+    # A coordinator may have split the request a moment ago (intake.casefile.split):
+    # the claim holds the application's row now, so this read is current. An offer is
+    # for the whole request as it stands, never for what it was.
+    db.session.refresh(application, ["seats_requested"])
+    if application.seats_requested != seats:
+        raise NotOfferable(application.id)
     offer = Offer(
         application=application,
         cohort=cohort,
-        seats=application.seats_requested,
+        seats=seats,
         status=OPEN,
         created_at=now,
         expires_at=now + timedelta(days=cohort.program.offer_window_days),

@@ -42,6 +42,12 @@ SELF_IDENTIFICATION_RULES = frozenset(
 )
 
 
+# An agency's request split into parts (intake.casefile.split) is one request: its
+# parts are counted as the application they were split from (their seats add up).
+ONE_REQUEST = func.coalesce(Application.split_from_id, Application.id)
+NOT_A_PART = Application.split_from_id.is_(None)
+
+
 def _in_program(query, program_id: int | Scope | None, column=Application.program_id):
     """``query`` limited to one program (an id), to the programs a reader may see (a
     Scope: the view always passes one), or not at all (None)."""
@@ -103,7 +109,7 @@ def waitlist_by_language(program_id: int | Scope | None) -> dict[int, ProgramWai
     """
     statuses = {states.WAITLISTED: "waitlisted", states.NEEDS_REVIEW: "needs_review"}
     counts = (
-        func.count(Application.id),
+        func.count(distinct(ONE_REQUEST)),
         func.coalesce(func.sum(Application.seats_requested), 0),
     )
     by_language = _in_program(
@@ -223,18 +229,26 @@ def median_days_waiting(program_id: int | Scope | None, now: datetime) -> dict[i
     program, whatever the size of the list. Two queries (per program, everyone).
     """
     result: dict[int | None, float] = {}
-    for per_program in (True, False):
-        over: dict[str, Any] = {"partition_by": Application.program_id} if per_program else {}
-        ranked = _in_program(
+    # Each request once: the parts of a split request share its time joined.
+    waiting = (
+        _in_program(
             select(
-                Application.program_id,
-                Application.joined_at,
-                func.row_number()
-                .over(order_by=(Application.joined_at, Application.id), **over)
-                .label("position"),
-                func.count().over(**over).label("n"),
+                Application.program_id, Application.joined_at, ONE_REQUEST.label("request")
             ).where(Application.status == states.WAITLISTED, Application.joined_at.is_not(None)),
             program_id,
+        )
+        .distinct()
+        .subquery()
+    )
+    for per_program in (True, False):
+        over: dict[str, Any] = {"partition_by": waiting.c.program_id} if per_program else {}
+        ranked = select(
+            waiting.c.program_id,
+            waiting.c.joined_at,
+            func.row_number()
+            .over(order_by=(waiting.c.joined_at, waiting.c.request), **over)
+            .label("position"),
+            func.count().over(**over).label("n"),
         ).subquery()
         middle = select(ranked.c.program_id, ranked.c.joined_at).where(
             ranked.c.position.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
@@ -272,7 +286,7 @@ def funnel(program_id: int | Scope | None, start: datetime, end: datetime) -> di
     stages = (*FUNNEL_STAGES, *FUNNEL_EXITS)
     query = _in_program(
         _created_in(
-            select(StatusEvent.to_status, func.count(distinct(StatusEvent.application_id)))
+            select(StatusEvent.to_status, func.count(distinct(ONE_REQUEST)))
             .join(Application, Application.id == StatusEvent.application_id)
             .where(StatusEvent.to_status.in_(stages))
             .group_by(StatusEvent.to_status),
@@ -339,7 +353,9 @@ def applications_per_week(
     """
     hour = utc_hour(Application.created_at)
     query = _in_program(
-        _created_in(select(hour, func.count(Application.id)).group_by(hour), start, end),
+        _created_in(
+            select(hour, func.count(Application.id)).where(NOT_A_PART).group_by(hour), start, end
+        ),
         program_id,
     )
     counts: Counter[date] = Counter()
@@ -389,7 +405,7 @@ def ineligibility_reasons(
     query = _in_program(
         _created_in(
             select(Application.decision, Application.status).where(
-                Application.decision["outcome"].as_string() != PASS
+                Application.decision["outcome"].as_string() != PASS, NOT_A_PART
             ),
             start,
             end,

@@ -345,6 +345,13 @@ def plan(world: World) -> list[Visit]:
                 {"priority": "5", **reason},
             ),
             Visit("casefile.withdraw", "POST", f"{base}/withdraw", OBJECT, reason),
+            Visit(
+                "casefile.split",
+                "POST",
+                f"{base}/split",
+                OBJECT,
+                {"parts": "1, 1", "seats": "2", **reason},
+            ),
         ]
     base = f"/coord/applications/{y.id}"
     visits += [

@@ -162,8 +162,12 @@ def test_an_agency_that_does_not_fit_the_seats_left_is_passed_over_and_keeps_its
     big_row = page.split(f'data-preview="{big.id}"')[1].split("</tr>")[0]
     assert "Passed over: asks for 6 seats and 4 are left." in big_row
     assert "it keeps its place" in big_row
+    # A request larger than the whole group can only be offered in parts.
+    assert "This group holds only 4:" in big_row
+    assert f'href="/coord/applications/{big.id}">split the request</a>' in big_row
     middle_row = page.split(f'data-preview="{middle.id}"')[1].split("</tr>")[0]
     assert "asks for 3 seats and 2 are left" in middle_row
+    assert "split the request" not in middle_row
     assert "Offer 4 seats to these 2 people" in page
 
     response = post(

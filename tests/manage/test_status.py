@@ -151,11 +151,11 @@ def test_an_agency_is_told_its_seats_are_offered_together(smtp, client, ctx, clo
         language="cmn",
         time_slot="weekday_morning",
         program="king-county-consultation",
-        seats=4,
+        seats=8,
     )
     page = client.get(path).get_data(as_text=True)
     assert "Staff seats requested" in page
-    assert places(page) == {"Mandarin mornings": (1, 4)}
+    assert places(page) == {"Mandarin mornings": (1, 8)}
     assert "Your agency's 6 seats are offered together, in one group." in page
 
 
