@@ -18,9 +18,10 @@ RETREAT_IF = "If you answered Yes: the BIPOC program includes an in-person retre
 ZIPS_IF = "If you answered Yes or I am not sure: which ZIP codes does your agency serve?"
 
 
-def test_without_javascript_follow_ups_are_there_from_the_start(page_nojs, live_server):
+def test_without_javascript_follow_ups_are_there_from_the_start(page_nojs, live_server, check_a11y):
     page = page_nojs
     page.goto("/screener")
+    check_a11y(page, "follow-ups shown from the start")
     role_other = page.get_by_label(ROLE_IF)
     retreat = page.get_by_role("group", name=RETREAT_IF)
     expect(role_other).to_be_visible()
@@ -60,7 +61,9 @@ def test_with_javascript_follow_ups_wait_for_the_answer(page_js, live_server):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_staff_who_are_not_leadership_get_only_the_referral(request, javascript, live_server):
+def test_staff_who_are_not_leadership_get_only_the_referral(
+    request, javascript, live_server, check_a11y
+):
     page = request.getfixturevalue("page_js" if javascript else "page_nojs")
     page.goto("/screener/agency")
     page.wait_for_load_state("networkidle")
@@ -79,3 +82,36 @@ def test_staff_who_are_not_leadership_get_only_the_referral(request, javascript,
     expect(results).not_to_contain_text("continue to your application")
     expect(results).not_to_contain_text("Continue to your application")
     expect(results.get_by_role("link", name="Continue to your application")).to_have_count(0)
+    check_a11y(page, "only the referral")
+
+
+def test_closed_programs_share_a_card_and_name_their_contact(
+    page_nojs, live_server, app, check_a11y
+):
+    from sqlalchemy import select
+
+    from intake.extensions import db
+    from intake.models import Program
+
+    with app.app_context():
+        program = db.session.scalars(select(Program).where(Program.slug == "introductory")).one()
+        program.coordinator_email = "intro@example.org"
+        db.session.commit()
+        db.session.remove()
+    page = page_nojs
+    page.goto("/screener")
+    page.get_by_role(
+        "group", name="Do you work with young children ages birth to five?"
+    ).get_by_label("No", exact=True).check()
+    page.get_by_role("group", name="What is your role?").get_by_label("Child welfare").check()
+    page.get_by_role(
+        "group", name="Do you identify as Black, Indigenous, or a Person of Color (BIPOC)?"
+    ).get_by_label("No", exact=True).check()
+    page.get_by_role("button", name="See which programs fit").click()
+    results = page.get_by_role("region", name="Your programs")
+    expect(results.get_by_text("These groups are for people whose work is with")).to_have_count(1)
+    expect(results.get_by_role("link", name="intro@example.org")).to_have_attribute(
+        "href", "mailto:intro@example.org"
+    )
+    expect(results).not_to_contain_text("Introductory reflective practice program is open")
+    check_a11y(page, "closed programs, one card per reason")
