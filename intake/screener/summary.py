@@ -24,7 +24,6 @@ SUGGESTS_OTHER_PROGRAMS = frozenset(
     {
         ("bipoc_self_identification", "not_bipoc"),
         ("bipoc_self_identification", "bipoc_prefer_not"),
-        ("retreat_attendance", "retreat_unable"),
     }
 )
 NOT_LEADERSHIP = ("leadership", "not_leadership")
