@@ -114,6 +114,21 @@ class Form(FlaskForm):
                 return None
             return _cleaned(form, formdata)
 
+    # The order the page shows the fields in, when it is not the order WTForms keeps
+    # (the order fields were created: a subclass's fields come after its base's, a
+    # field borrowed from another form keeps its place there). The error summary
+    # lists errors in this order, the order a person meets them; fields not named
+    # here follow.
+    field_order: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.field_order:
+            fields: dict[str, Any] = self._fields  # type: ignore[has-type]
+            named = [name for name in self.field_order if name in fields]
+            rest = [name for name in fields if name not in named]
+            self._fields = type(fields)((name, fields[name]) for name in named + rest)
+
     def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
         super().process(formdata, obj, data, extra_filters, **kwargs)
         for field in self:

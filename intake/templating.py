@@ -1,5 +1,9 @@
 """Helpers every template can use."""
 
+import re
+from urllib.parse import quote
+
+from babel.lists import format_list
 from flask import Flask
 from flask_babel import get_locale, gettext
 
@@ -32,6 +36,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["compact"] = lambda attrs: {
         k: v for k, v in attrs.items() if v is not None
     }
+    app.jinja_env.filters["mailto_href"] = mailto_href
+    app.jinja_env.filters["and_list"] = and_list
 
 
 # Screener and form answers by question, to show a stored answer as its label.
@@ -61,3 +67,23 @@ def explain(result) -> str:
     if not result.message:
         return ""
     return gettext(result.message, **(result.details or {}))
+
+
+# One plain address: no spaces, quotes, brackets or URL syntax (?, &, #, %, :) that
+# could turn a mailto: link into something else.
+_ADDRESS_PART = r"[^\s\x00-\x1f\x7f@<>\"'?&#%,;:()\[\]\\/]+"
+PLAIN_ADDRESS_RE = re.compile(rf"{_ADDRESS_PART}@{_ADDRESS_PART}")
+
+
+def mailto_href(address: str | None) -> str | None:
+    """A mailto: link for an address an admin typed (a program's contact), or None
+    when it is not one plain address; the template shows the address as text then."""
+    if not address or not PLAIN_ADDRESS_RE.fullmatch(address):
+        return None
+    return "mailto:" + quote(address, safe="@")
+
+
+def and_list(items) -> str:
+    """Items as a list in the reader's language: "A, B and C"."""
+    items = [str(item) for item in items]
+    return format_list(items, locale=str(get_locale() or "en")) if items else ""

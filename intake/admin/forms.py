@@ -133,9 +133,10 @@ class ProgramForm(Form):
         validators=[InputRequired("Choose on or off.")],
     )
     coordinator_email = NormalisedEmailField(
-        "Coordinators' e-mail address",
-        description="Applicants' replies to our e-mails go here. Leave empty to use the "
-        "general address.",
+        "Coordinators' e-mail address (shown publicly)",
+        description="Shown on the public pages as the program's contact, for questions "
+        "before applying; applicants' replies to our e-mails go here too. Leave empty to "
+        "show no address (replies then go to the general address).",
         validators=[Optional(), Length(max=254)],
     )
     position = IntegerField(

@@ -98,6 +98,20 @@ class ApplicationForm(Form):
 
 
 class IndividualApplicationForm(ApplicationForm):
+    field_order = (
+        "programs",
+        "name",
+        "email",
+        "phone",
+        "organisation",
+        "work_zip",
+        "languages",
+        "availability",
+        "access_needs",
+        "access_needs_other",
+        "consent",
+    )
+
     name = StrippedStringField(
         _l("Your name"),
         validators=[InputRequired(_l("Enter your name.")), Length(max=200)],
@@ -130,6 +144,29 @@ class IndividualApplicationForm(ApplicationForm):
 
 
 class AgencyApplicationForm(ApplicationForm):
+    field_order = (
+        "programs",
+        "agency_name",
+        "street",
+        "city",
+        "state",
+        "zip",
+        "service_zips",
+        "leader_name",
+        "leader_title",
+        "email",
+        "phone",
+        "seats",
+        "staff_roles",
+        "languages",
+        "availability",
+        "access_needs",
+        "access_needs_other",
+        "heard_about",
+        "heard_about_other",
+        "consent",
+    )
+
     agency_name = StrippedStringField(
         _l("Agency name"),
         validators=[InputRequired(_l("Enter your agency's name.")), Length(max=200)],

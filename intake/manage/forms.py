@@ -18,6 +18,7 @@ from intake.forms import Form
 
 
 class IndividualDetailsForm(Form):
+    field_order = ("name", "phone", "languages", "availability")
     name = IndividualApplicationForm.name
     phone = IndividualApplicationForm.phone
     languages = ApplicationForm.languages
@@ -25,6 +26,7 @@ class IndividualDetailsForm(Form):
 
 
 class AgencyDetailsForm(Form):
+    field_order = ("name", "phone", "languages", "availability")
     # The leader's name and a phone number are required of agencies when they apply.
     name = AgencyApplicationForm.leader_name
     phone = AgencyApplicationForm.phone

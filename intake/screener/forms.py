@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import InputRequired, Length, Optional
@@ -16,8 +17,27 @@ from intake.fields import (
 from intake.forms import Form
 
 
-class IndividualScreenerForm(Form):
+class CountsQuestions:
+    """For a screener form: how many questions its page says it asks."""
+
+    # Questions asked only after a given answer ("Describe your role" after "Other").
+    followup_fields: tuple[str, ...] = ()
+
+    @property
+    def question_count(self) -> int:
+        """How many questions everyone is asked (follow-ups not counted)."""
+        fields: Any = self  # a Form: iterating it gives its fields
+        return sum(
+            1
+            for field in fields
+            if field.type != "CSRFTokenField" and field.name not in self.followup_fields
+        )
+
+
+class IndividualScreenerForm(CountsQuestions, Form):
     """The questions the individual programs' rules read (intake.eligibility.rules)."""
+
+    followup_fields = ("role_other", "retreat")
 
     works_with_young_children = ChoiceGroupField(
         # The WestEd screening question, in its own words.
@@ -62,7 +82,8 @@ class IndividualScreenerForm(Form):
         return {
             "works_with_young_children": self.works_with_young_children.data,
             "roles": [r for r in (self.roles.data or []) if r in dict(choices.ROLES)],
-            "role_other": self.role_other.data or None,
+            # Without JavaScript the follow-up is on the page whatever the roles.
+            "role_other": (self.role_other.data or None) if self.shows_role_other else None,
             "bipoc": self.bipoc.data,
             "retreat": self.retreat.data if self.bipoc.data == "yes" else None,
         }
@@ -76,8 +97,10 @@ class IndividualScreenerForm(Form):
         return "other" in (self.roles.data or [])
 
 
-class AgencyScreenerForm(Form):
+class AgencyScreenerForm(CountsQuestions, Form):
     """The questions the agency rules read, asked of the person applying for an agency."""
+
+    followup_fields = ("service_zips",)
 
     is_leader = ChoiceGroupField(
         _l("Are you your agency's director, or part of its executive leadership?"),
@@ -142,6 +165,17 @@ class AgencyScreenerForm(Form):
             "commit_virtual": self.commit_virtual.data,
             "commit_cases": self.commit_cases.data,
         }
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.is_leader.data == "no":
+            # Only leadership can apply: the other answers change nothing for someone
+            # else, so they are not asked for (the results offer to e-mail the director).
+            for field in self:
+                if field is not self.is_leader and field.type != "CSRFTokenField":
+                    field.errors = []
+            valid = not self.errors
+        return valid
 
     @property
     def shows_zips(self) -> bool:

@@ -11,6 +11,7 @@ from intake.programs.services import get_open_program_by_slug, open_programs
 from intake.screener import drafts
 from intake.screener.forms import AGENCY, INDIVIDUAL, DirectorReferralForm, Screener
 from intake.screener.services import applicable, refer_director, screen
+from intake.screener.summary import summarise
 
 bp = Blueprint("screener", __name__, url_prefix="/screener")
 
@@ -74,6 +75,7 @@ def _screen(screener: Screener):
     context = {
         "form": form,
         "results": results,
+        "summary": summarise(results),
         "can_apply": complete and bool(applicable(results)),
         "complete": complete,
         "other_programs": [p for p in programs if p.kind != screener.kind],

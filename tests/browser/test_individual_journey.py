@@ -86,8 +86,9 @@ def _check_results(page: Page) -> None:
     expect(bipoc).to_contain_text("Not eligible this time, because:")
     expect(bipoc).to_contain_text("You chose not to say, and that is fine.")
     expect(bipoc).to_contain_text(
-        "What you can do instead: The Introductory reflective practice program does not ask "
-        "this question and is open to everyone who works with children prenatal to five."
+        "What you can do instead: You can apply to Introductory reflective practice and "
+        "Reflective practice group (10 sessions), which are open to you whatever your answer "
+        "to this question."
     )
 
 
@@ -217,8 +218,10 @@ def test_error_summary_takes_focus_after_htmx_rerender(page_js, live_server):
 def test_individual_journey_without_javascript(page_nojs, live_server, app):
     page = page_nojs
     _start_screener(page)
-    # Without JavaScript the follow-up question waits for a submit: nothing to reveal.
-    expect(page.get_by_role("group", name=RETREAT_QUESTION)).to_have_count(0)
+    # Without JavaScript nothing can reveal a follow-up question: it is there from the
+    # start, saying when it applies (tests/browser/test_public_followups.py).
+    retreat = page.get_by_role("group", name="If you answered Yes: " + RETREAT_QUESTION)
+    expect(retreat).to_be_visible()
     _answer_screener(page, javascript=False)
     _check_results(page)
 

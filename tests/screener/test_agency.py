@@ -25,7 +25,11 @@ def test_agency_screener_asks_every_rules_question(client):
         "real-life cases",
     ]:
         assert question in page
-    assert 'name="service_zips"' not in page  # a follow-up
+    # A follow-up: without JavaScript it is there from the start, saying when it applies.
+    followup = page.split('id="followup-zips"')[1].split("</noscript>")[0]
+    assert "<noscript>" in followup
+    assert 'name="service_zips"' in followup
+    assert "If you answered Yes or I am not sure" in followup
 
 
 def test_eligible_agency_can_continue(client):

@@ -13,8 +13,12 @@ def test_screener_asks_the_questions_in_plain_words(client):
     assert "Do you identify as Black, Indigenous, or a Person of Color (BIPOC)?" in page
     assert "I prefer not to say" in page
     assert "We ask only because one program is a space for BIPOC practitioners" in page
-    # The retreat question is a follow-up: hidden until someone answers BIPOC "yes".
-    assert 'name="retreat"' not in page
+    # The retreat question is a follow-up: htmx reveals it when someone answers BIPOC
+    # "yes"; without JavaScript it is there from the start, saying when it applies.
+    followup = page.split('id="followup-retreat"')[1].split("</noscript>")[0]
+    assert "<noscript>" in followup
+    assert 'name="retreat"' in followup
+    assert "If you answered Yes: the BIPOC program includes an in-person retreat." in followup
 
 
 def test_htmx_answer_updates_results_and_reveals_follow_up(htmx):
@@ -37,14 +41,19 @@ def test_htmx_results_say_why_and_what_instead(htmx):
     bipoc_result = page.split("Intensive reflective practice for BIPOC practitioners")[1]
     assert "Not eligible this time" in bipoc_result.split("</li>")[0]
     assert "You chose not to say, and that is fine." in bipoc_result
-    assert "The Introductory reflective practice program does not ask this question" in page
+    assert (
+        "You can apply to Introductory reflective practice and Reflective practice group "
+        "(10 sessions), which are open to you whatever your answer to this question."
+    ) in bipoc_result
     assert "Continue to your application" in page
 
 
 def test_not_working_with_young_children_is_told_kindly(client):
     response = complete_screener(client, works_with_young_children="no")
     page = response.get_data(as_text=True)
-    assert page.count("Not eligible this time") == 3
+    # One card for the reason the three programs share, one for the BIPOC program's own.
+    assert page.count("Not eligible this time") == 2
+    assert page.count("These groups are for people whose work is with children") == 1
     assert "you are welcome to check again" in page
     assert "Continue to your application" not in page
 
