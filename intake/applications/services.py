@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from intake.cycles.services import taking_windows
 from intake.eligibility.rules import FAIL, PASS, evaluate
 from intake.extensions import db
 from intake.models import (
@@ -54,7 +55,11 @@ def submit_application(
     "application received" e-mail is queued in the same transaction. Flushes; the
     caller commits. A form token seen before raises nothing here: the unique
     constraint on ``form_token`` makes the second insert fail at flush.
+
+    A program that takes no applications at ``now`` (its cycle is closed) raises
+    ProgramClosed; each application keeps the window (cycle) it came in.
     """
+    windows = taking_windows(programs, now)
     decisions = {p.id: evaluate(p.rule_keys, answers) for p in programs}
     refused = [p.slug for p in programs if decisions[p.id].outcome == FAIL]
     if refused:
@@ -101,6 +106,7 @@ def submit_application(
             decision=decision.to_dict(),
             priority=0,
             seats_requested=details.get("seats_requested", 1),
+            window=windows[program.id],
             created_at=now,
             updated_at=now,
         )
