@@ -70,6 +70,7 @@ def test_the_screener_says_a_closed_program_fits_but_cannot_be_applied_to(client
     assert "This program fits your answers, but it is not taking applications now." in page
     assert "/programs/introductory/notify" in page
     assert "Continue to your application" not in page
+    assert "Results updated: 0 programs you can apply for." in page
     page = _text(client.get("/apply"))
     assert "The programs that fit your answers are not taking applications now." in page
     assert 'name="programs"' not in page
