@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from intake import clock
 from intake.checkins import services as checkins
+from intake.cycles import services as cycles
 from intake.extensions import db
 from intake.letters import services as letters
 from intake.offers import services as offers
@@ -73,6 +74,8 @@ TICK_STEPS = (
     ("expired screener answers deleted", drafts.purge_expired),
     ("survey invitations sent", survey.send_invitations),
     ("cohorts with unnamed agency seats reported", participants.report_unnamed_due),
+    # A program's window has opened: one e-mail to each address that asked, then forgotten.
+    ("opening notices sent", cycles.send_opening_notices),
 )
 
 

@@ -98,6 +98,11 @@ RATELIMIT_REFERRAL_EMAIL = "3 per day"
 RATELIMIT_REFERRAL_SESSION = "5 per hour"
 # Answers to the action links in e-mails (accept, decline, still interested, …).
 RATELIMIT_RESPOND = "30 per minute"
+# "E-mail me when it opens" on a closed program (POST /programs/<slug>/notify): per
+# client address, per address typed and per browser session (accepted posts).
+RATELIMIT_OPENING_NOTICE = "60 per hour;200 per day"
+RATELIMIT_OPENING_NOTICE_EMAIL = "5 per day"
+RATELIMIT_OPENING_NOTICE_SESSION = "10 per hour"
 # "E-mail me my link again" (POST /manage/link). The service sends one e-mail per
 # applicant per ten minutes whatever is asked; these stop the page being used to
 # e-mail someone over and over, or to try many addresses.

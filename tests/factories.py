@@ -314,3 +314,31 @@ def add_agency_request(
         seats=seats,
         **kwargs,
     )
+# Application cycles (issue 12) ------------------------------------------------------
+
+
+def add_window(
+    program: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    name: str = "2027 cycle — groups begin after January 2027",
+    translations: dict[str, str] | None = None,
+    commit: bool = True,
+):
+    """An application window of the program with slug ``program``."""
+    from intake.models import ApplicationWindow
+
+    window = ApplicationWindow(
+        program_id=_program(program).id,
+        name=name,
+        name_translations=dict(translations or {}),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_at=opens_at,
+    )
+    db.session.add(window)
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+    return window

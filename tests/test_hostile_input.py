@@ -33,7 +33,13 @@ from intake.models import Letter
 from intake.offers.services import accept, make_offer
 from intake.survey.tokens import sign as sign_survey
 from tests.conftest import PASSWORD
-from tests.factories import add_cohort, add_participant, add_sessions, application_maker
+from tests.factories import (
+    add_cohort,
+    add_participant,
+    add_sessions,
+    add_window,
+    application_maker,
+)
 from tests.helpers import (
     AGENCY_DETAILS,
     AGENCY_SCREENER_ANSWERS,
@@ -194,6 +200,13 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
     letter = _letter(offered, cohort, now)
     manage = mint_manage_token(waiting.applicant_id, now)
     agency_manage = mint_manage_token(agency.applicant_id, now)
+    # A program whose cycle is over: it offers "e-mail me when it opens".
+    window = add_window(
+        "reflective-practice-group",
+        now - timedelta(days=60),
+        now - timedelta(days=30),
+        commit=False,
+    )
     db.session.commit()
 
     coordinator = make_coordinator()
@@ -222,6 +235,8 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
             "coordinator": plain.id,
             "session": session.id,
             "participant": participant.id,
+            "window": window.id,
+            "window_program": window.program_id,
             "me": {"coordinator": coordinator.id, "admin": admin.id},
         },
         paths={
@@ -528,9 +543,7 @@ SCENARIOS: dict[str, Scenario] = {
         lambda w: {"email": "rosa@example.org"},
         poison="email",
     ),
-    "ConfirmForm": Scenario(
-        "anonymous", lambda w: w.paths["checkin_yes"], lambda w: {}
-    ),
+    "ConfirmForm": Scenario("anonymous", lambda w: w.paths["checkin_yes"], lambda w: {}),
     "SurveyForm": Scenario(
         "anonymous",
         lambda w: w.paths["survey"],
@@ -790,6 +803,25 @@ SCENARIOS: dict[str, Scenario] = {
         poison="body_en",
         kept=('value="News about the groups"',),
         prepare=_bulk_prepare,
+    ),
+    "WindowForm": Scenario(
+        "admin",
+        lambda w: f"/coord/admin/programs/{w.ids['window_program']}/windows/{w.ids['window']}",
+        lambda w: {
+            "name": "2027 cycle",
+            "name_es": "Ciclo 2027",
+            "name_zh": "",
+            "opens_at": "2027-01-04T09:00",
+            "closes_at": "2027-02-01T17:00",
+        },
+        poison="name",
+        kept=('value="2027-02-01T17:00"',),
+    ),
+    "OpeningNoticeForm": Scenario(
+        "anonymous",
+        lambda w: "/programs/reflective-practice-group/notify",
+        lambda w: {"email": "someone@example.org"},
+        poison="email",
     ),
     "VerifyForm": Scenario(
         "anonymous", lambda w: "/verify", lambda w: {"code": "ABCD-EFGH-JKMN"}, poison="code"

@@ -231,6 +231,8 @@ def _url_values(smtp, clock, admin) -> dict[str, str]:
         "purpose": "decline",
         "table": "funnel",
         "participant_id": "1",
+        # An application window (none here: the admin's page answers 404).
+        "window_id": "1",
         # A letter's verification code (none issued here: the page answers 404).
         "code": "ABCD-EFGH-JKMN",
     }

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from intake.cycles.services import taking_windows
 from intake.eligibility.rules import FAIL, PASS, evaluate
 from intake.extensions import db
 from intake.models import (
@@ -60,7 +61,11 @@ def submit_application(
 
     ``entered_by``: the coordinator who entered the form on the person's behalf
     (intake.entry), ``entered_via`` how it reached them ("phone" or "paper").
+
+    A program that takes no applications at ``now`` (its cycle is closed) raises
+    ProgramClosed; each application keeps the window (cycle) it came in.
     """
+    windows = taking_windows(programs, now)
     decisions = {p.id: evaluate(p.rule_keys, answers) for p in programs}
     refused = [p.slug for p in programs if decisions[p.id].outcome == FAIL]
     if refused:
@@ -109,6 +114,7 @@ def submit_application(
             decision=decision.to_dict(),
             priority=0,
             seats_requested=details.get("seats_requested", 1),
+            window=windows[program.id],
             created_at=now,
             updated_at=now,
         )

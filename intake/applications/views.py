@@ -19,6 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from intake import clock, ratelimits
 from intake.applications.forms import AgencyApplicationForm, IndividualApplicationForm
 from intake.applications.services import find_by_form_token, submit_application
+from intake.cycles.current import request_now, taking
+from intake.cycles.services import ProgramClosed
 from intake.extensions import db
 from intake.fields import select_choices
 from intake.forms import Form, shows_form_again_on_csrf_error
@@ -98,7 +100,10 @@ def _apply(path: Path):
         if path is AGENCY_PATH:
             form.service_zips.data = ", ".join(answers.get("service_zips") or [])
     results = screen(open_programs(path.kind), _answers_for(form, answers))
-    options = applicable(results)
+    # A program whose cycle is closed fits, but cannot be chosen; one that closed
+    # while this form was open is refused when the form comes back.
+    options = [r for r in applicable(results) if taking(r.program)]
+    closed = [r for r in applicable(results) if not taking(r.program)]
     form.programs.choices = select_choices((r.program.slug, r.program.name) for r in options)
     if isinstance(form, AgencyApplicationForm):
         _bound_seats(form, options)
@@ -109,7 +114,10 @@ def _apply(path: Path):
             form.programs.data = [options[0].program.slug]
 
     if not ratelimits.refused(form) and options and form.validate_on_submit():
-        return _submit(path, form, options, _answers_for(form, answers), draft_key)
+        sent = _submit(path, form, options, _answers_for(form, answers), draft_key)
+        if sent is not None:
+            return sent
+    late = _closed_chosen(form, closed)
     if form.form_token.errors:
         # Not a token this page made: a new one, so the form can be sent again.
         form.form_token.data = secrets.token_urlsafe(24)
@@ -117,7 +125,14 @@ def _apply(path: Path):
     return form_page(
         path.template,
         "application_form",
-        {"form": form, "options": options, "results": results, "answers": answers},
+        {
+            "form": form,
+            "options": options,
+            "closed": closed,
+            "show_form": bool(options) or late,
+            "results": results,
+            "answers": answers,
+        },
     )
 
 
@@ -129,6 +144,30 @@ def _bound_seats(form: AgencyApplicationForm, options) -> None:
     if limits:
         most = _("Between 1 and %(num)d.", num=max(limits.values()))
         form.seats.description = f"{most} {form.seats.description}"
+
+
+def _refuse_closed(form, programs) -> None:
+    form.programs.errors = [
+        _(
+            "%(program)s is not taking applications now, so this application cannot go to "
+            "it. Everything you typed is still here: choose another program, or ask us to "
+            "e-mail you when it opens again.",
+            program=_(program.name),
+        )
+        for program in programs
+    ]
+
+
+def _closed_chosen(form, closed) -> bool:
+    """Whether the form came back choosing a program that closed meanwhile; if so,
+    its field says so (the rest of the form is kept, nothing is sent)."""
+    if request.method != "POST":
+        return False
+    posted = set(request.form.getlist("programs"))
+    late = [r.program for r in closed if r.program.slug in posted]
+    if late:
+        _refuse_closed(form, late)
+    return bool(late)
 
 
 def _answers_for(form, answers: dict) -> dict:
@@ -158,10 +197,14 @@ def _submit(path: Path, form, options, answers, draft_key):
                 details=form.details(),
                 locale=str(get_locale()),
                 form_token=token,
-                now=clock.now(),
+                now=request_now(),
             )
             drafts.discard(draft_key)
             db.session.commit()
+        except ProgramClosed as exc:
+            db.session.rollback()
+            _refuse_closed(form, [exc.program])
+            return None
         except IntegrityError:
             # A concurrent copy of this form won the race; show what it created.
             db.session.rollback()

@@ -1,5 +1,6 @@
 from flask import Blueprint, abort, render_template
 
+from intake.cycles.forms import OpeningNoticeForm
 from intake.programs.services import get_open_program_by_slug, open_programs
 
 bp = Blueprint("home", __name__)
@@ -15,4 +16,6 @@ def program(slug: str):
     program = get_open_program_by_slug(slug)
     if program is None:
         abort(404)
-    return render_template("home/program.html", program=program)
+    return render_template(
+        "home/program.html", program=program, notice_form=OpeningNoticeForm(formdata=None)
+    )

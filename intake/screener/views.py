@@ -3,6 +3,7 @@ from flask_babel import get_locale
 from jinja2_fragments.flask import render_blocks
 
 from intake import clock, ratelimits
+from intake.cycles.current import taking
 from intake.extensions import db
 from intake.forms import shows_form_again_on_csrf_error
 from intake.htmx import is_htmx, page_or_fragment
@@ -76,7 +77,7 @@ def _screen(screener: Screener):
         "form": form,
         "results": results,
         "summary": summarise(results),
-        "can_apply": complete and bool(applicable(results)),
+        "can_apply": complete and any(taking(r.program) for r in applicable(results)),
         "complete": complete,
         "other_programs": [p for p in programs if p.kind != screener.kind],
         "chosen": chosen,

@@ -23,6 +23,7 @@ from intake.models import (
     ApplicantAvailability,
     ApplicantLanguage,
     Application,
+    ApplicationWindow,
     Cohort,
     Program,
 )
@@ -39,6 +40,7 @@ COLUMNS = [
     "E-mail",
     "Phone",
     "Program",
+    "Cycle",
     "Status",
     "Priority",
     "Seats",
@@ -91,6 +93,11 @@ def export_query(filters: Filters, cohort: Cohort | None = None, *, scope: Scope
         Applicant.email,
         Applicant.phone,
         Program.name.label("program_name"),
+        # The cycle (application window) it came in, if the program has windows.
+        select(ApplicationWindow.name)
+        .where(ApplicationWindow.id == Application.window_id)
+        .scalar_subquery()
+        .label("cycle_name"),
         Application.status,
         Application.priority,
         Application.seats_requested,
@@ -147,6 +154,7 @@ def row(record, now: datetime, labels: _Labels) -> list[object]:
         record.email,
         record.phone or "",
         record.program_name,
+        record.cycle_name or "",
         labels.statuses.get(record.status, record.status),
         record.priority,
         record.seats_requested,

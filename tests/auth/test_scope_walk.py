@@ -51,7 +51,7 @@ from intake.models import (
     SelfIdentification,
     StatusEvent,
 )
-from tests.factories import add_cohort, add_participant, add_sessions
+from tests.factories import add_cohort, add_participant, add_sessions, add_window
 from tests.helpers import csrf_token
 
 SELF_ID_SHOWN = "Identifies as Black, Indigenous, or a Person of Color (BIPOC)"
@@ -88,6 +88,7 @@ class World:
     visible_name: str = "Olive Visible"
     participant: Participant | None = None
     visible_cohort: Cohort | None = None
+    window_id: int | None = None
 
 
 def _person(world: World, program: Program, name: str, email: str, reference: str, status, now):
@@ -235,6 +236,9 @@ def world(ctx, clock) -> World:
         sent_at=now,
     )
     db.session.commit()
+    world.window_id = add_window(
+        world.program.slug, now + timedelta(days=30), now + timedelta(days=60)
+    ).id
     return world
 
 
@@ -628,6 +632,7 @@ def admin_plan(app, world: World, coordinator_id: int) -> list[Visit]:
         "program_id": world.program.id,
         "cohort_id": world.cohort.id,
         "coordinator_id": coordinator_id,
+        "window_id": world.window_id,
     }
     visits = []
     for rule in app.url_map.iter_rules():

@@ -73,6 +73,7 @@ def test_the_export_is_the_filtered_list_in_the_same_order(coordinator_client, a
         "E-mail": "rosa@example.org",
         "Phone": "206 555 0100",
         "Program": "Introductory reflective practice",
+        "Cycle": "",
         "Status": "On the waitlist",
         "Priority": "1",
         "Seats": "1",
