@@ -183,9 +183,9 @@ def register_blueprints(app: Flask) -> None:
     from intake.bulkmail.views import bp as bulkmail_bp
     from intake.casefile.views import bp as casefile_bp
     from intake.cohorts.views import bp as cohorts_bp
-    from intake.entry.views import bp as entry_bp
     from intake.cycles.views import admin_bp as windows_bp
     from intake.cycles.views import bp as cycles_bp
+    from intake.entry.views import bp as entry_bp
     from intake.health.views import bp as health_bp
     from intake.home.views import bp as home_bp
     from intake.letters.views import bp as verify_bp
