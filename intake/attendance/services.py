@@ -1,5 +1,6 @@
 """Attendance: who was at each session of a group, marked by its facilitator (or the
-program's coordinators), and the alert when someone misses two sessions in a row.
+program's coordinators), and who missed two sessions in a row (the coordinators'
+daily digest, intake.digest, reports them).
 
 One row per (session, participant), written with an INSERT … ON CONFLICT DO UPDATE
 (the primary key decides): two people tapping at once leave one row, the last write
@@ -20,14 +21,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from intake.auth.scope import Scope
 from intake.extensions import db
-from intake.links import public_url_for
 from intake.models import Attendance, Cohort, CohortSession, Coordinator, Participant
-from intake.offers.services import coordinator_addresses
-from intake.outbox.services import enqueue
 
 PRESENT, ABSENT, EXCUSED = "present", "absent", "excused"
 STATUSES = {PRESENT: "Present", ABSENT: "Absent", EXCUSED: "Excused"}
-# Two absences in a row, in the last sessions held, alert the coordinators.
+# Two absences in a row, in the last sessions held, are reported in the digest.
 STREAK = 2
 
 
@@ -171,8 +169,8 @@ def mark(
     by: Coordinator | None,
     now: datetime,
 ) -> RosterRow:
-    """Mark one person present, absent or excused at ``session``; a second absence in
-    a row alerts the program's coordinators (once per streak)."""
+    """Mark one person present, absent or excused at ``session``. (A second absence
+    in a row is reported in the coordinators' next daily digest, not at once.)"""
     if status not in STATUSES:
         raise AttendanceError("Choose present, absent or excused.")
     if session.status == "cancelled":
@@ -189,8 +187,6 @@ def mark(
             }
         ]
     )
-    if status == ABSENT:
-        alert_absences(participant, now)
     db.session.flush()
     return roster_row(session, participant.id)
 
@@ -247,34 +243,6 @@ def absence_streak(participant: Participant, now: datetime) -> list[CohortSessio
             break
         streak.append(session)
     return list(reversed(streak))
-
-
-def alert_absences(participant: Participant, now: datetime) -> bool:
-    """When the person missed the last two sessions held, e-mail the program's
-    coordinators, once per streak: the dedup key names the participant and the
-    streak's second session. True when the streak is long enough."""
-    streak = absence_streak(participant, now)
-    if len(streak) < STREAK:
-        return False
-    second = streak[STREAK - 1]
-    cohort = participant.cohort
-    url = public_url_for("attendance.session", session_id=streak[-1].id)
-    for address in coordinator_addresses(cohort.program):
-        enqueue(
-            template="coordinator_absences",
-            to=address,
-            dedup_key=f"coordinator_absences:{participant.id}:{second.id}:{address}",
-            locale="en",
-            now=now,
-            program_id=cohort.program_id,
-            context={
-                "participant": participant,
-                "cohort": cohort,
-                "missed": streak,
-                "session_url": url,
-            },
-        )
-    return True
 
 
 def marks_of(participant_id: int) -> dict[int, str]:
