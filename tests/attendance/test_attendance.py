@@ -300,6 +300,18 @@ def test_two_absences_in_a_row_are_no_longer_emailed_at_once_but_in_the_digest(
     tap(second, "absent")  # held: two in a row
     assert services.absence_streak(ben, clock()) == [first, second]
     assert deliver(smtp, clock()) == []  # nothing at the moment of marking
+    # The roster flags the person, on the page and in the row htmx gets back.
+    page = facilitator.get(f"/coord/sessions/{second.id}/attendance").get_data(as_text=True)
+    assert f'id="person-{ben.id}-missed">Missed the last 2 sessions<' in page
+    assert page.count("Missed the last") == 1
+    login(facilitator, facilitator.user)
+    path = f"/coord/sessions/{second.id}/attendance"
+    fragment = facilitator.post(
+        path,
+        data={"csrf_token": _token(facilitator, path), "participant": ben.id, "status": "absent"},
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert "Missed the last 2 sessions" in fragment
 
     clock.current = second.starts_at + timedelta(days=1)  # 9:00 in Seattle, after DIGEST_HOUR
     assert send_due(clock()) == 2  # the program's coordinator and the group's facilitator
