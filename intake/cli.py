@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from intake import clock
 from intake.checkins import services as checkins
 from intake.cycles import services as cycles
+from intake.digest import services as digest
 from intake.extensions import db
 from intake.letters import services as letters
 from intake.offers import services as offers
@@ -76,6 +77,8 @@ TICK_STEPS = (
     ("cohorts with unnamed agency seats reported", participants.report_unnamed_due),
     # A program's window has opened: one e-mail to each address that asked, then forgotten.
     ("opening notices sent", cycles.send_opening_notices),
+    # Last: it reports what the steps before it left (offers ending soon, say).
+    ("coordinator digests", digest.send_due),
 )
 
 
@@ -113,7 +116,7 @@ def tick_command(loop: bool, interval: float):
     """Expire and remind offers, pause unanswered check-ins, send due check-ins,
     remind participants of sessions, end groups whose last session is over, delete expired
     screener answers, invite participants of ended groups to the survey, report unnamed
-    agency seats."""
+    agency seats, send the coordinators' daily digests."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s waitlist %(message)s")
     while True:
         done = tick_once(clock.now())

@@ -130,6 +130,11 @@ SCREENER_DRAFT_MINUTES = 120
 # Each active participant is reminded of a session this many hours before it starts
 # (by the waitlist tick; a moved session is reminded of again).
 SESSION_REMINDER_HOURS = 24
+# The daily digest e-mail to coordinators (intake.digest): sent by the first waitlist
+# tick at or after this hour (0-23, in BABEL_DEFAULT_TIMEZONE) that finds something to
+# say; it lists open offers that end within DIGEST_OFFER_HOURS.
+DIGEST_HOUR = 7
+DIGEST_OFFER_HOURS = 48
 
 # Cost of argon2id password hashing (argon2-cffi's defaults: 3 passes, 64 MiB).
 ARGON2_TIME_COST = 3

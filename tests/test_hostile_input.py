@@ -566,6 +566,7 @@ SCENARIOS: dict[str, Scenario] = {
         lambda w: {"code": "123456"},
         poison="code",
     ),
+    "DigestForm": Scenario("coordinator", lambda w: "/coord/account", lambda w: {"digest": "off"}),
     "ForgotPasswordForm": Scenario(
         "anonymous",
         lambda w: "/coord/forgot",

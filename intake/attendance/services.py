@@ -1,5 +1,6 @@
 """Attendance: who was at each session of a group, marked by its facilitator (or the
-program's coordinators), and the alert when someone misses two sessions in a row.
+program's coordinators), and who missed two sessions in a row (the coordinators'
+daily digest, intake.digest, reports them).
 
 One row per (session, participant), written with an INSERT … ON CONFLICT DO UPDATE
 (the primary key decides): two people tapping at once leave one row, the last write
@@ -20,14 +21,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from intake.auth.scope import Scope
 from intake.extensions import db
-from intake.links import public_url_for
 from intake.models import Attendance, Cohort, CohortSession, Coordinator, Participant
-from intake.offers.services import coordinator_addresses
-from intake.outbox.services import enqueue
 
 PRESENT, ABSENT, EXCUSED = "present", "absent", "excused"
 STATUSES = {PRESENT: "Present", ABSENT: "Absent", EXCUSED: "Excused"}
-# Two absences in a row, in the last sessions held, alert the coordinators.
+# Two absences in a row, in the last sessions held, are reported in the digest.
 STREAK = 2
 
 
@@ -49,6 +47,9 @@ class SessionCancelled(AttendanceError):
 class RosterRow:
     participant: Participant
     status: str | None
+    # Sessions missed in a row up to the last one held: the roster flags STREAK or
+    # more (the coordinators' daily digest reports them too).
+    missed_in_a_row: int = 0
 
 
 # Reading -----------------------------------------------------------------------------
@@ -103,9 +104,11 @@ def visible_session(session_id: int, scope: Scope) -> CohortSession | None:
     )
 
 
-def roster(session: CohortSession) -> list[RosterRow]:
+def roster(session: CohortSession, now: datetime | None = None) -> list[RosterRow]:
     """The cohort's active participants by name, each with their mark for ``session``
-    (None: not marked yet). One query."""
+    (None: not marked yet), and with ``now`` how many sessions each missed in a row.
+    One query (three with ``now``)."""
+    missed = missed_in_a_row(session.cohort_id, now) if now is not None else {}
     rows = db.session.execute(
         select(Participant, Attendance.status)
         .outerjoin(
@@ -115,10 +118,13 @@ def roster(session: CohortSession) -> list[RosterRow]:
         .where(Participant.cohort_id == session.cohort_id, Participant.status == "active")
         .order_by(func.lower(Participant.name), Participant.id)
     )
-    return [RosterRow(participant, status) for participant, status in rows]
+    return [
+        RosterRow(participant, status, missed.get(participant.id, 0))
+        for participant, status in rows
+    ]
 
 
-def roster_row(session: CohortSession, participant_id: int) -> RosterRow:
+def roster_row(session: CohortSession, participant_id: int, missed: int = 0) -> RosterRow:
     row = db.session.execute(
         select(Participant, Attendance.status)
         .outerjoin(
@@ -127,7 +133,7 @@ def roster_row(session: CohortSession, participant_id: int) -> RosterRow:
         )
         .where(Participant.id == participant_id)
     ).one()
-    return RosterRow(row[0], row[1])
+    return RosterRow(row[0], row[1], missed)
 
 
 # Marking -----------------------------------------------------------------------------
@@ -171,8 +177,8 @@ def mark(
     by: Coordinator | None,
     now: datetime,
 ) -> RosterRow:
-    """Mark one person present, absent or excused at ``session``; a second absence in
-    a row alerts the program's coordinators (once per streak)."""
+    """Mark one person present, absent or excused at ``session``. (A second absence
+    in a row is reported in the coordinators' next daily digest, not at once.)"""
     if status not in STATUSES:
         raise AttendanceError("Choose present, absent or excused.")
     if session.status == "cancelled":
@@ -189,10 +195,8 @@ def mark(
             }
         ]
     )
-    if status == ABSENT:
-        alert_absences(participant, now)
     db.session.flush()
-    return roster_row(session, participant.id)
+    return roster_row(session, participant.id, len(absence_streak(participant, now)))
 
 
 def mark_everyone_present(session: CohortSession, *, by: Coordinator | None, now: datetime) -> int:
@@ -249,32 +253,37 @@ def absence_streak(participant: Participant, now: datetime) -> list[CohortSessio
     return list(reversed(streak))
 
 
-def alert_absences(participant: Participant, now: datetime) -> bool:
-    """When the person missed the last two sessions held, e-mail the program's
-    coordinators, once per streak: the dedup key names the participant and the
-    streak's second session. True when the streak is long enough."""
-    streak = absence_streak(participant, now)
-    if len(streak) < STREAK:
-        return False
-    second = streak[STREAK - 1]
-    cohort = participant.cohort
-    url = public_url_for("attendance.session", session_id=streak[-1].id)
-    for address in coordinator_addresses(cohort.program):
-        enqueue(
-            template="coordinator_absences",
-            to=address,
-            dedup_key=f"coordinator_absences:{participant.id}:{second.id}:{address}",
-            locale="en",
-            now=now,
-            program_id=cohort.program_id,
-            context={
-                "participant": participant,
-                "cohort": cohort,
-                "missed": streak,
-                "session_url": url,
-            },
+def missed_in_a_row(cohort_id: int, now: datetime) -> dict[int, int]:
+    """For each participant of the cohort with a mark, how many of the sessions held
+    by ``now`` they missed in a row up to the last one (as ``absence_streak``, for a
+    whole roster in two queries)."""
+    held = db.session.scalars(
+        select(CohortSession.id)
+        .where(
+            CohortSession.cohort_id == cohort_id,
+            CohortSession.status == "scheduled",
+            CohortSession.starts_at <= now,
         )
-    return True
+        .order_by(CohortSession.starts_at.desc(), CohortSession.id.desc())
+    ).all()
+    if not held:
+        return {}
+    marks: dict[int, dict[int, str]] = {}
+    for participant_id, session_id, status in db.session.execute(
+        select(Attendance.participant_id, Attendance.session_id, Attendance.status).where(
+            Attendance.session_id.in_(held)
+        )
+    ):
+        marks.setdefault(participant_id, {})[session_id] = status
+    result = {}
+    for participant_id, by_session in marks.items():
+        count = 0
+        for session_id in held:
+            if by_session.get(session_id) != ABSENT:
+                break
+            count += 1
+        result[participant_id] = count
+    return result
 
 
 def marks_of(participant_id: int) -> dict[int, str]:

@@ -3,7 +3,7 @@ from wtforms import PasswordField
 from wtforms.validators import EqualTo, InputRequired, Length, Regexp
 
 from intake.auth.services import MIN_PASSWORD_LENGTH
-from intake.fields import NormalisedEmailField, StrippedStringField
+from intake.fields import ChoiceGroupField, NormalisedEmailField, StrippedStringField
 from intake.forms import Form
 
 
@@ -58,4 +58,17 @@ class NewPasswordForm(Form):
             InputRequired(_l("Enter the new password again.")),
             EqualTo("password", message=_l("The two passwords are not the same.")),
         ],
+    )
+
+
+class DigestForm(Form):
+    """The daily digest e-mail on or off (the coordinator's own account page)."""
+
+    digest = ChoiceGroupField(
+        "Daily digest e-mail",
+        description="One e-mail in the morning, on days when there is something to see: "
+        "new applications in review, failed e-mails, offers about to end, people who "
+        "missed two sessions in a row.",
+        choices=[("on", "On"), ("off", "Off")],
+        validators=[InputRequired("Choose on or off.")],
     )

@@ -120,7 +120,9 @@ class Scope:
         - A coordinators' notice about a cohort (``program_id``) names the people
           offered its seats: that program's coordinators read it.
         - The rest are about no applicant (account e-mails, a referral link sent to
-          an agency's director): any coordinator with a program reads them.
+          an agency's director): any coordinator with a program reads them, except
+          the daily digests (intake.digest): each lists what one account may see,
+          so only admins read them here.
         """
         if self.program_ids is None:
             return true()
@@ -141,7 +143,11 @@ class Scope:
         return or_(
             and_(OutboxMessage.applicant_id.is_not(None), about_my_applicant),
             and_(to_nobody, OutboxMessage.program_id.in_(ids)),
-            and_(to_nobody, OutboxMessage.program_id.is_(None)),
+            and_(
+                to_nobody,
+                OutboxMessage.program_id.is_(None),
+                OutboxMessage.template != "coordinator_digest",
+            ),
         )
 
 

@@ -267,3 +267,9 @@ def request_password_reset(email: str, now: datetime, welcome: bool = False) -> 
         links={"reset_url": PasswordLink(WELCOME if welcome else RESET)},
         context={"coordinator": coordinator},
     )
+
+
+def set_digest(coordinator: Coordinator, enabled: bool) -> None:
+    """Turn the account's daily digest e-mail on or off (intake.digest)."""
+    coordinator.digest_enabled = enabled
+    db.session.flush()

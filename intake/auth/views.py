@@ -18,11 +18,17 @@ from flask_login import current_user, login_user, logout_user
 from intake import clock, links, ratelimits
 from intake.auth import services
 from intake.auth.access import home_url, mark_seen, require_coordinator, safe_next
-from intake.auth.forms import CodeForm, ForgotPasswordForm, LoginForm, NewPasswordForm
+from intake.auth.forms import (
+    CodeForm,
+    DigestForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+)
 from intake.extensions import db, limiter
 from intake.extensions import login as login_manager
 from intake.forms import shows_form_again_on_csrf_error
-from intake.htmx import form_status
+from intake.htmx import form_status, redirect_after_post
 from intake.models import Coordinator
 
 bp = Blueprint("auth", __name__, url_prefix="/coord")
@@ -150,6 +156,28 @@ def totp_setup():
         ),
         form_status(),
     )
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@shows_form_again_on_csrf_error
+def account():
+    """The signed-in person's own account: the daily digest on or off, and where to
+    change the password and the second factor."""
+    guard = require_coordinator(facilitators=True)
+    if guard is not None:
+        return guard
+    user = current_user._get_current_object()
+    form = DigestForm(data={"digest": "on" if user.digest_enabled else "off"})
+    if form.validate_on_submit():
+        services.set_digest(user, form.digest.data == "on")
+        db.session.commit()
+        flash(
+            "The daily digest e-mail is on."
+            if user.digest_enabled
+            else "The daily digest e-mail is off."
+        )
+        return redirect_after_post(url_for("auth.account"))
+    return render_template("auth/account.html", form=form), form_status()
 
 
 @bp.route("/forgot", methods=["GET", "POST"])

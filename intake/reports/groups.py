@@ -215,7 +215,12 @@ def group_report(
         )
         people = select(
             Participant.cohort_id, func.count(Participant.id), func.sum(completed_in_period)
-        ).where(Participant.cohort_id.in_(ids), Participant.status.in_(IN_GROUP))
+        ).where(
+            Participant.cohort_id.in_(ids),
+            Participant.status.in_(IN_GROUP),
+            # Named after the period: not in the group during it.
+            Participant.created_at < period_end,
+        )
         for cohort_id, count, completed in db.session.execute(
             people.group_by(Participant.cohort_id)
         ):

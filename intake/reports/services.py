@@ -3,11 +3,13 @@
 Every function takes ``program_id`` (one program's id, None for every program, or a
 ``Scope`` of intake.auth.scope: the programs the reader may see, which is what the
 page passes, so a coordinator's numbers count only their programs).
-Reports of the list as it is now (who is waiting, demand against seats, how long people
-have waited) describe today: they take no period, and ``now`` where they need it.
+Reports of the list (who is waiting, demand against seats, how long people have
+waited) describe it as it was at a moment ``at``: the end of the report's period.
+Each application's status then is the last of its status changes before ``at``
+(``status_events``); ``at`` None (or not yet past) is the list as it is now.
 Reports of what happened (the funnel, applications per week, reasons) take the period
-``start`` to ``end`` (aware datetimes, ``end`` excluded) and count the applications
-created in it.
+``start`` to ``end`` (aware datetimes, ``end`` excluded), count the applications
+created in it, and what happened to them before ``end``.
 
 Counts are made by the database (GROUP BY). The only function that reads one row per
 application is ``ineligibility_reasons``, and only for applications whose rules did not
@@ -30,11 +32,21 @@ from intake.auth.scope import Scope
 from intake.choices import LANGUAGES
 from intake.eligibility.rules import PASS, RULES
 from intake.extensions import db
-from intake.models import ApplicantLanguage, Application, Cohort, StatusEvent
+from intake.models import (
+    ApplicantLanguage,
+    Application,
+    Cohort,
+    Offer,
+    Program,
+    ScreenedOutCount,
+    StatusEvent,
+)
 from intake.reports.suppression import is_suppressed, safe_total
 from intake.status import states
 
 KNOWN_LANGUAGES = tuple(code for code, _ in LANGUAGES)
+# The languages of the site's pages: the language a screener was answered in.
+PAGE_LANGUAGES = {"en": "English", "es": "Spanish", "zh": "Chinese"}
 
 # Rules that read self-identification answers: their results are never reported.
 SELF_IDENTIFICATION_RULES = frozenset(
@@ -58,6 +70,39 @@ def _in_program(query, program_id: int | Scope | None, column=Application.progra
 
 def _created_in(query, start: datetime, end: datetime):
     return query.where(Application.created_at >= start, Application.created_at < end)
+
+
+def status_at(at: datetime):
+    """A subquery of (application_id, status): each application's status at ``at``,
+    the ``to_status`` of its last status change before ``at`` (applications created
+    later have none)."""
+    order = (StatusEvent.created_at.desc(), StatusEvent.id.desc())
+    ranked = (
+        select(
+            StatusEvent.application_id,
+            StatusEvent.to_status,
+            func.row_number()
+            .over(partition_by=StatusEvent.application_id, order_by=order)
+            .label("latest"),
+        )
+        .where(StatusEvent.created_at < at)
+        .subquery()
+    )
+    return (
+        select(ranked.c.application_id, ranked.c.to_status.label("status"))
+        .where(ranked.c.latest == 1)
+        .subquery()
+    )
+
+
+def _with_status(query, at: datetime | None):
+    """``query`` (over Application) and the status column to read: the status now
+    when ``at`` is None, else the status at ``at`` (an inner join: applications
+    with no status yet at ``at`` drop out)."""
+    if at is None:
+        return query, Application.status
+    then = status_at(at)
+    return query.join(then, then.c.application_id == Application.id), then.c.status
 
 
 def _language_order(codes) -> list[str | None]:
@@ -99,9 +144,11 @@ class ProgramWaiting:
         return safe_total(getattr(getattr(self.total, status), measure), parts)
 
 
-def waitlist_by_language(program_id: int | Scope | None) -> dict[int, ProgramWaiting]:
-    """Open applications waitlisted now, and those being reviewed now, per program and
-    language, with the seats they ask for (an agency asks for several).
+def waitlist_by_language(
+    program_id: int | Scope | None, at: datetime | None = None
+) -> dict[int, ProgramWaiting]:
+    """Applications waitlisted, and those being reviewed, at ``at`` (None: now), per
+    program and language, with the seats they ask for (an agency asks for several).
 
     An applicant who speaks two languages counts under both, so a program's total is
     counted separately (each application once), not added up. Programs with nobody
@@ -112,29 +159,30 @@ def waitlist_by_language(program_id: int | Scope | None) -> dict[int, ProgramWai
         func.count(distinct(ONE_REQUEST)),
         func.coalesce(func.sum(Application.seats_requested), 0),
     )
+    base, status = _with_status(select(Application.program_id).select_from(Application), at)
     by_language = _in_program(
-        select(Application.program_id, ApplicantLanguage.code, Application.status, *counts)
-        .select_from(Application)
+        base.add_columns(ApplicantLanguage.code, status, *counts)
         .outerjoin(ApplicantLanguage, ApplicantLanguage.applicant_id == Application.applicant_id)
-        .where(Application.status.in_(statuses))
-        .group_by(Application.program_id, ApplicantLanguage.code, Application.status),
+        .where(status.in_(statuses))
+        .group_by(Application.program_id, ApplicantLanguage.code, status),
         program_id,
     )
+    base, status = _with_status(select(Application.program_id).select_from(Application), at)
     totals = _in_program(
-        select(Application.program_id, Application.status, *counts)
-        .where(Application.status.in_(statuses))
-        .group_by(Application.program_id, Application.status),
+        base.add_columns(status, *counts)
+        .where(status.in_(statuses))
+        .group_by(Application.program_id, status),
         program_id,
     )
 
     cells: dict[int, dict[str | None, LanguageWaiting]] = {}
-    for pid, code, status, applications, seats in db.session.execute(by_language):
+    for pid, code, state, applications, seats in db.session.execute(by_language):
         row = cells.setdefault(pid, {}).setdefault(code, LanguageWaiting(code))
-        setattr(row, statuses[status], Waiting(applications, int(seats)))
+        setattr(row, statuses[state], Waiting(applications, int(seats)))
     program_totals: dict[int, LanguageWaiting] = {}
-    for pid, status, applications, seats in db.session.execute(totals):
+    for pid, state, applications, seats in db.session.execute(totals):
         row = program_totals.setdefault(pid, LanguageWaiting(None))
-        setattr(row, statuses[status], Waiting(applications, int(seats)))
+        setattr(row, statuses[state], Waiting(applications, int(seats)))
 
     return {
         pid: ProgramWaiting(
@@ -170,35 +218,56 @@ class LanguageDemand:
 
 
 def demand_vs_seats(
-    program_id: int | Scope | None, now: datetime, tz: tzinfo = UTC
+    program_id: int | Scope | None, now: datetime, tz: tzinfo = UTC, at: datetime | None = None
 ) -> list[LanguageDemand]:
-    """Seats wanted by people waiting now against free seats in upcoming cohorts, per
-    language (cohorts starting today or later, in ``tz``). Two queries.
+    """Seats wanted by people waiting at ``at`` (None: now) against free seats in the
+    cohorts that had not started by then, per language (cohorts starting that day or
+    later, in ``tz``). Two queries.
+
+    Free seats now are the cohorts' counters. Before now they are worked out from the
+    offers: a cohort (made by then) less the seats of offers made before ``at`` and
+    still open or taken at ``at`` (open or accepted now, or answered after ``at``).
 
     The seats wanted are counted per program first, as in the waitlist table, so a
     language's sum is shown only when none of the program counts it adds is hidden.
     """
+    base, status = _with_status(select(Application.program_id).select_from(Application), at)
     wanted_query = _in_program(
-        select(
-            Application.program_id,
+        base.add_columns(
             ApplicantLanguage.code,
             func.coalesce(func.sum(Application.seats_requested), 0),
         )
-        .select_from(Application)
         .outerjoin(ApplicantLanguage, ApplicantLanguage.applicant_id == Application.applicant_id)
-        .where(Application.status == states.WAITLISTED)
+        .where(status == states.WAITLISTED)
         .group_by(Application.program_id, ApplicantLanguage.code),
         program_id,
     )
-    today = now.astimezone(tz).date()
-    free_query = (
-        select(
-            Cohort.language,
-            func.sum(Cohort.seats - Cohort.seats_offered - Cohort.seats_enrolled),
+    if at is None:
+        today = now.astimezone(tz).date()
+        free_query = (
+            select(
+                Cohort.language,
+                func.sum(Cohort.seats - Cohort.seats_offered - Cohort.seats_enrolled),
+            )
+            .where(Cohort.start_date >= today)
+            .group_by(Cohort.language)
         )
-        .where(Cohort.start_date >= today)
-        .group_by(Cohort.language)
-    )
+    else:
+        day = (at - timedelta(microseconds=1)).astimezone(tz).date()
+        held = (
+            select(func.coalesce(func.sum(Offer.seats), 0))
+            .where(
+                Offer.cohort_id == Cohort.id,
+                Offer.created_at < at,
+                (Offer.status.in_(("open", "accepted"))) | (Offer.answered_at >= at),
+            )
+            .scalar_subquery()
+        )
+        free_query = (
+            select(Cohort.language, func.sum(Cohort.seats - held))
+            .where(Cohort.start_date >= day, Cohort.created_at < at)
+            .group_by(Cohort.language)
+        )
     free_query = _in_program(free_query, program_id, Cohort.program_id)
 
     wanted_parts: dict[str | None, list[int]] = {}
@@ -219,22 +288,27 @@ def demand_vs_seats(
 # Median days waiting -----------------------------------------------------------------
 
 
-def median_days_waiting(program_id: int | Scope | None, now: datetime) -> dict[int | None, float]:
-    """Median days on the waitlist of the people waitlisted now, per program id, and
-    under None for everyone together. Programs with nobody waiting are left out.
+def median_days_waiting(
+    program_id: int | Scope | None, now: datetime, at: datetime | None = None
+) -> dict[int | None, float]:
+    """Median days on the waitlist of the people waitlisted at ``at`` (None: now),
+    counted to then, per program id, and under None for everyone together. Programs
+    with nobody waiting are left out.
 
     SQLite has no percentile function, so a window query ranks each program's waiting
     people by ``joined_at`` and returns only the middle one (odd count) or two (even
     count); Python averages their waits. The database returns at most two rows per
     program, whatever the size of the list. Two queries (per program, everyone).
     """
+    moment = now if at is None else at
     result: dict[int | None, float] = {}
     # Each request once: the parts of a split request share its time joined.
+    base, status = _with_status(select(Application.program_id).select_from(Application), at)
     waiting = (
         _in_program(
-            select(
-                Application.program_id, Application.joined_at, ONE_REQUEST.label("request")
-            ).where(Application.status == states.WAITLISTED, Application.joined_at.is_not(None)),
+            base.add_columns(Application.joined_at, ONE_REQUEST.label("request")).where(
+                status == states.WAITLISTED, Application.joined_at.is_not(None)
+            ),
             program_id,
         )
         .distinct()
@@ -255,7 +329,7 @@ def median_days_waiting(program_id: int | Scope | None, now: datetime) -> dict[i
         )
         waits: dict[int | None, list[timedelta]] = {}
         for pid, joined_at in db.session.execute(middle):
-            waits.setdefault(pid if per_program else None, []).append(now - joined_at)
+            waits.setdefault(pid if per_program else None, []).append(moment - joined_at)
         for key, middle_waits in waits.items():
             median = sum(middle_waits, timedelta()) / len(middle_waits)
             result[key] = round(median / timedelta(days=1), 1)
@@ -277,8 +351,8 @@ FUNNEL_EXITS = (states.INELIGIBLE, states.WITHDRAWN)
 
 
 def funnel(program_id: int | Scope | None, start: datetime, end: datetime) -> dict[str, int]:
-    """Of the applications created in the period, how many ever reached each stage
-    (from their status events, so a person offered a seat who later withdrew still
+    """Of the applications created in the period, how many reached each stage by its
+    end (from their status events, so a person offered a seat who later withdrew still
     counts as offered), and how many were found not eligible or withdrew. One query.
 
     Approved after review counts as eligible: approval is the move to eligible.
@@ -288,7 +362,7 @@ def funnel(program_id: int | Scope | None, start: datetime, end: datetime) -> di
         _created_in(
             select(StatusEvent.to_status, func.count(distinct(ONE_REQUEST)))
             .join(Application, Application.id == StatusEvent.application_id)
-            .where(StatusEvent.to_status.in_(stages))
+            .where(StatusEvent.to_status.in_(stages), StatusEvent.created_at < end)
             .group_by(StatusEvent.to_status),
             start,
             end,
@@ -383,7 +457,7 @@ class ReasonCount:
     outcome: str
     reason: str | None
     applications: int
-    # Of those, how many are now not eligible (declined after review).
+    # Of those, how many were not eligible at the period's end (declined after review).
     declined: int
 
 
@@ -391,7 +465,8 @@ def ineligibility_reasons(
     program_id: int | Scope | None, start: datetime, end: datetime
 ) -> list[ReasonCount]:
     """How often each rule's reason stopped or held up an application created in the
-    period, most frequent first. One query.
+    period, most frequent first, and how many of those were declined by its end. One
+    query.
 
     Reading rule results out of the JSON decision differs between SQLite and
     PostgreSQL, so the database only picks the applications whose decision did not
@@ -400,11 +475,12 @@ def ineligibility_reasons(
     answers are left out: they are not reported.
 
     The screener does not store answers of people who never apply, so people it told
-    they were not eligible are not counted.
+    they were not eligible are not counted here (``screened_out`` counts them).
     """
+    base, status = _with_status(select(Application.decision).select_from(Application), end)
     query = _in_program(
         _created_in(
-            select(Application.decision, Application.status).where(
+            base.add_columns(status).where(
                 Application.decision["outcome"].as_string() != PASS, NOT_A_PART
             ),
             start,
@@ -434,3 +510,66 @@ def ineligibility_reasons(
         ReasonCount(*key, applications=count, declined=declined[key])
         for key, count in sorted(applications.items(), key=most_first)
     ]
+
+
+# Screened out by the screener (unmet demand) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScreenedOut:
+    program_id: int
+    rule_key: str
+    # None: the total of the program and rule, every language.
+    locale: str | None
+    count: int
+
+
+def screened_out(
+    program_id: int | Scope | None, first_day: date, last_day: date
+) -> dict[int, dict[str, list[ScreenedOut]]]:
+    """Finished screeners that a program's rules screened out, from ``first_day`` to
+    ``last_day`` (both included, the programs' days), per program (in the page's
+    order) and rule, one row per language then the rule's total. Rules that read
+    self-identification answers are not reported. One query."""
+    query = _in_program(
+        select(
+            ScreenedOutCount.program_id,
+            ScreenedOutCount.rule_key,
+            ScreenedOutCount.locale,
+            func.sum(ScreenedOutCount.count),
+        )
+        .join(Program, Program.id == ScreenedOutCount.program_id)
+        .where(ScreenedOutCount.on_date >= first_day, ScreenedOutCount.on_date <= last_day)
+        .group_by(
+            Program.position,
+            ScreenedOutCount.program_id,
+            ScreenedOutCount.rule_key,
+            ScreenedOutCount.locale,
+        )
+        .order_by(Program.position, ScreenedOutCount.program_id),
+        program_id,
+        ScreenedOutCount.program_id,
+    )
+    found: dict[int, dict[str, list[ScreenedOut]]] = {}
+    for pid, rule_key, locale, count in db.session.execute(query):
+        if rule_key not in RULES or rule_key in SELF_IDENTIFICATION_RULES:
+            continue
+        found.setdefault(pid, {}).setdefault(rule_key, []).append(
+            ScreenedOut(pid, rule_key, locale, int(count))
+        )
+    order = list(RULES)
+    languages = list(PAGE_LANGUAGES)
+    result: dict[int, dict[str, list[ScreenedOut]]] = {}
+    for pid, by_rule in found.items():
+        result[pid] = {}
+        for rule_key in sorted(by_rule, key=order.index):
+            rows = sorted(
+                by_rule[rule_key],
+                key=lambda r: (
+                    languages.index(r.locale) if r.locale in languages else 99,
+                    r.locale,
+                ),
+            )
+            rows.append(ScreenedOut(pid, rule_key, None, sum(r.count for r in rows)))
+            result[pid][rule_key] = rows
+    return result

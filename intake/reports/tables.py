@@ -19,7 +19,8 @@ from typing import Any
 from intake.hours import hours_text
 from intake.reports.chart import day_label
 from intake.reports.groups import CohortFigures, Figures, GroupReport
-from intake.reports.suppression import small_count
+from intake.reports.services import PAGE_LANGUAGES
+from intake.reports.suppression import safe_total, small_count
 from intake.survey.questions import QUESTION_KEYS, REPORT_LABELS
 from intake.waitlist.export import drain, neutralise
 
@@ -411,4 +412,47 @@ def reasons_table(report: dict[str, Any], _label, rule_label, reason_message) ->
         caption="Rule reasons for applications that did not pass every rule",
         columns=["Rule", "What the applicant was told", "Applications", "Of these, declined"],
         groups=[Group(None, rows)],
+    )
+
+
+def screened_out_table(report: dict[str, Any], rule_label) -> Table:
+    """People the screener found not eligible (they could not apply), per program,
+    rule and the language they answered in; each rule's total over the languages is
+    shown only when it gives no hidden count away."""
+    groups = []
+    for program in report["programs"]:
+        by_rule = report["screened_out"].get(program.id)
+        if not by_rule:
+            continue
+        rows = []
+        for rule_key, counts in by_rule.items():
+            *languages, total = counts
+            for row in languages:
+                rows.append(
+                    Row(
+                        rule_label(rule_key),
+                        [
+                            PAGE_LANGUAGES.get(row.locale or "", row.locale or ""),
+                            small_count(row.count),
+                        ],
+                        attrs={"data-rule": rule_key, "data-language": row.locale or ""},
+                    )
+                )
+            shown = safe_total(total.count, (row.count for row in languages))
+            rows.append(
+                Row(
+                    rule_label(rule_key),
+                    ["All languages", small_count(shown)],
+                    attrs={"data-rule": rule_key, "data-language": "all"},
+                    total=True,
+                )
+            )
+        groups.append(Group(program.name, rows, attrs={"data-program": program.slug}))
+    return Table(
+        key="screened-out",
+        caption="People the screener found not eligible in the period (they could not "
+        "apply), by program, rule and the language they answered in",
+        columns=["Rule", "Language", "Screened out"],
+        groups=groups,
+        group_column="Program",
     )

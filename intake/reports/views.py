@@ -49,6 +49,10 @@ def language_label(code: str | None) -> str:
     return LANGUAGE_LABELS.get(code, code)
 
 
+def rule_label(rule_key: str) -> str:
+    return gettext(RULES[rule_key].label)
+
+
 def reason_message(rule_key: str, reason: str | None) -> str:
     """A rule reason's message for many applications at once: the details one person
     gave (their ZIP codes) are not in an aggregate, so their place shows "…"."""
@@ -81,7 +85,7 @@ HAND_DRAWN = {
 def download(table: str):
     """One table of the report as a CSV file: the same filters, the same cells (small
     counts hidden alike), streamed."""
-    known = {*HAND_DRAWN, "reasons", *tables.GROUP_TABLE_KEYS}
+    known = {*HAND_DRAWN, "reasons", "screened-out", *tables.GROUP_TABLE_KEYS}
     if table not in known:
         abort(404)
     _form, report, _programs = _report()
@@ -95,9 +99,9 @@ def download(table: str):
     if table in HAND_DRAWN:
         chosen = HAND_DRAWN[table](report, language_label)
     elif table == "reasons":
-        chosen = tables.reasons_table(
-            report, language_label, lambda key: gettext(RULES[key].label), reason_message
-        )
+        chosen = tables.reasons_table(report, language_label, rule_label, reason_message)
+    elif table == "screened-out":
+        chosen = report["screened_out_table"]
     else:
         chosen = next(t for t in report["group_tables"] if t.key == table)
     first, last = report["first_day"], report["last_day"]
@@ -139,8 +143,13 @@ def build_report(
     first_day, last_day = form.period()
     start = datetime.combine(first_day, time.min, tzinfo=tz)
     end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz)
+    # The list (who waits, demand, how long) as it was at the period's end, from the
+    # status history; a period that has not ended yet shows it as it is now.
+    at = end if end < now else None
+    as_of = last_day if at is not None else now.astimezone(tz).date()
     weeks = services.applications_per_week(program_id, start, end, tz=tz)
     shown_programs = [program] if program else programs
+    screened_out = services.screened_out(program_id, first_day, last_day)
     groups = group_report(program_id, shown_programs, start, end, now)
     return {
         "program": program,
@@ -149,15 +158,21 @@ def build_report(
         "first_day": first_day,
         "last_day": last_day,
         "timezone": str(tz),
-        "waitlist": services.waitlist_by_language(program_id),
-        "demand": services.demand_vs_seats(program_id, now, tz=tz),
-        "median_days": services.median_days_waiting(program_id, now),
+        "as_of": as_of,
+        "as_of_now": at is None,
+        "waitlist": services.waitlist_by_language(program_id, at),
+        "demand": services.demand_vs_seats(program_id, now, tz=tz, at=at),
+        "median_days": services.median_days_waiting(program_id, now, at),
         "funnel": services.funnel(program_id, start, end),
         "funnel_rows": tables.FUNNEL_ROWS,
         "weeks": weeks,
         "weeks_total": sum(w.applications for w in weeks),
         "chart": weekly_chart(weeks),
         "reasons": services.ineligibility_reasons(program_id, start, end),
+        "screened_out": screened_out,
+        "screened_out_table": tables.screened_out_table(
+            {"programs": shown_programs, "screened_out": screened_out}, rule_label
+        ),
         "group_tables": tables.group_tables(
             groups, shown_programs, scope.everything, language_label
         ),

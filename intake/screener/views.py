@@ -11,7 +11,7 @@ from intake.inputs import arg_str
 from intake.programs.services import get_open_program_by_slug, open_programs
 from intake.screener import drafts
 from intake.screener.forms import AGENCY, INDIVIDUAL, DirectorReferralForm, Screener
-from intake.screener.services import applicable, refer_director, screen
+from intake.screener.services import applicable, count_screened_out, refer_director, screen
 from intake.screener.summary import summarise
 
 bp = Blueprint("screener", __name__, url_prefix="/screener")
@@ -51,9 +51,13 @@ def _screen(screener: Screener):
         else:
             complete = form.validate_on_submit()
             if complete:
-                session[screener.session_key] = drafts.save(
-                    key, screener.kind, form.answers(), clock.now()
-                )
+                now = clock.now()
+                saved_as = drafts.save(key, screener.kind, form.answers(), now)
+                if saved_as != key:
+                    # A new draft: this screener is finished for the first time (not
+                    # an answer changed after), so it counts once for unmet demand.
+                    count_screened_out(screener.kind, form.answers(), str(get_locale()), now)
+                session[screener.session_key] = saved_as
             else:
                 drafts.discard(key)
                 session.pop(screener.session_key, None)

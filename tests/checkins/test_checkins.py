@@ -90,6 +90,7 @@ def test_no_answer_pauses_the_place_and_the_link_brings_it_back(smtp, app, ctx, 
         "survey invitations sent": 0,
         "cohorts with unnamed agency seats reported": 0,
         "opening notices sent": 0,
+        "coordinator digests": 0,
     }
     before = snapshot()
     page = client.get(reactivate).get_data(as_text=True)
@@ -252,6 +253,7 @@ def test_two_ticks_at_once_send_one_email_per_event(smtp, app, ctx, clock, attem
         "survey invitations sent": 0,
         "cohorts with unnamed agency seats reported": 0,
         "opening notices sent": 0,
+        "coordinator digests": 0,
     }
     # 3 days on: nobody answered, so those four pause; offer 1 ends and its person,
     # back on the waitlist, is asked in turn.
@@ -267,6 +269,7 @@ def test_two_ticks_at_once_send_one_email_per_event(smtp, app, ctx, clock, attem
         "survey invitations sent": 0,
         "cohorts with unnamed agency seats reported": 0,
         "opening notices sent": 0,
+        "coordinator digests": 0,
     }
 
     queued = dict(

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.models import CohortSession, Participant, Program, SurveyResponse
+from intake.models import CohortSession, Participant, Program, ScreenedOutCount, SurveyResponse
 from intake.reports.groups import group_report
 from tests.reports.page import row, table
 from tests.survey.support import attend, ended_group
@@ -185,6 +186,7 @@ TABLES = [
     ("groups-by-language", 1),
     ("survey-results", 1),
     ("survey-by-language", 1),
+    ("screened-out", 1),
 ]
 
 
@@ -192,8 +194,17 @@ TABLES = [
 def test_every_table_downloads_as_the_same_csv(groups, sign_in, apply, query):
     apply(programs=["introductory"], languages=["en"])
     apply(programs=["introductory"], screener={"works_with_young_children": "unsure"})
+    _screened_out(
+        ("introductory", "prenatal_to_five", "en", 3),
+        ("introductory", "prenatal_to_five", "es", 6),
+        ("reflective-practice-group", "prenatal_to_five", "zh", 7),
+    )
     client = sign_in()
     page = client.get(PAGE + query).get_data(as_text=True)
+    # Every table on the page is one of these, each with its download.
+    assert set(re.findall(r'<table class="table report-table" id="([\w-]+)"', page)) == {
+        key for key, _ in TABLES
+    }
     for key, header_rows in TABLES:
         assert f"/coord/reports/{key}.csv" in page, key
         rows = _csv(client, key, query)
@@ -201,7 +212,7 @@ def test_every_table_downloads_as_the_same_csv(groups, sign_in, apply, query):
         html_rows = [r.cells for r in table(page, key) if r.attrs.get("class") != "group"][
             header_rows:
         ]
-        has_group_column = key in ("waitlist-by-language", "funnel") or key in (
+        has_group_column = key in ("waitlist-by-language", "funnel", "screened-out") or key in (
             "groups-delivered",
             "survey-results",
         )
@@ -212,6 +223,53 @@ def test_every_table_downloads_as_the_same_csv(groups, sign_in, apply, query):
             return [cell for cell in cells if cell]
 
         assert [filled(line) for line in body] == [filled(cells) for cells in html_rows], key
+
+
+def _screened_out(*rows) -> None:
+    for slug, rule_key, locale, count in rows:
+        db.session.add(
+            ScreenedOutCount(
+                program_id=db.session.scalars(select(Program.id).where(Program.slug == slug)).one(),
+                rule_key=rule_key,
+                locale=locale,
+                on_date=date(2026, 3, 2),
+                count=count,
+            )
+        )
+    db.session.commit()
+
+
+def test_screened_out_small_counts_are_hidden_alike_on_the_page_and_in_the_file(ctx, sign_in):
+    _screened_out(
+        ("introductory", "prenatal_to_five", "en", 3),
+        ("introductory", "prenatal_to_five", "es", 6),
+        ("reflective-practice-group", "prenatal_to_five", "zh", 7),
+    )
+    client = sign_in()
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "Screened out (unmet demand)" in page
+    on_page = [
+        [r.group.get("data-program"), *r.cells]
+        for r in table(page, "screened-out")
+        if r.attrs.get("class") != "group" and r.attrs.get("data-rule")
+    ]
+    label = "Works with children prenatal to five and/or their families"
+    assert on_page == [
+        ["introductory", label, "English", "fewer than 5"],
+        ["introductory", label, "Spanish", "6"],
+        # 9 would give the hidden 3 away (9 - 6).
+        ["introductory", label, "All languages", "not shown"],
+        ["reflective-practice-group", label, "Chinese", "7"],
+        ["reflective-practice-group", label, "All languages", "7"],
+    ]
+    in_file = _csv(client, "screened-out")
+    assert in_file[0] == ["Program", "Rule", "Language", "Screened out"]
+    names = {"introductory": in_file[1][0], "reflective-practice-group": in_file[4][0]}
+    assert [[line[0], *line[1:]] for line in in_file[1:]] == [
+        [names[slug], *cells] for slug, *cells in on_page
+    ]
+    assert "3" not in [line[-1] for line in in_file]
+    assert "9" not in [line[-1] for line in in_file]
 
 
 def test_a_cell_that_looks_like_a_formula_is_made_text(ctx, clock, groups, sign_in):
@@ -252,6 +310,7 @@ def test_statements_do_not_grow_with_groups_or_answers(ctx, clock, groups, sign_
     _respond(cohort, [{"safe_to_share": 4}] * 7, clock().date())
     after = statements.count_during(lambda: client.get(PAGE))
     assert before == after
-    # The user, the programs, nine report queries, five for the groups and the survey.
-    assert after <= 17, statements.statements
-    assert statements.count_during(lambda: client.get(f"{PAGE}/groups-delivered.csv")) <= 17
+    # The user, the programs, ten report queries (the screened-out counts: issue 12),
+    # five for the groups and the survey.
+    assert after <= 18, statements.statements
+    assert statements.count_during(lambda: client.get(f"{PAGE}/groups-delivered.csv")) <= 18
