@@ -65,7 +65,7 @@ def test_a_row_shows_what_a_coordinator_needs_and_nothing_sensitive(
         "languages": "English, Español",
         "times": "Weekday evenings, Weekends",
         "priority": "2",
-        "joined": "2026-03-02",
+        "joined": "Mar 2, 2026",
         "waiting": "12",
         "flags": "",
         "link": "Open K7MX-3QRH",
