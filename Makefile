@@ -32,15 +32,15 @@ translations: install
 # Local mode: a random secret key kept in instance/, e-mail written to instance/mail/.
 run: export INTAKE_LOCAL ?= 1
 run: export INTAKE_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+# The web server, the outbox loop and the tick loop run under deploy/run_local.py, which
+# stops all three on Ctrl-C and says so plainly when the port is taken.
 run: install translations
+	@$(BIN)/python deploy/run_local.py --check --host $(HOST) --port $(PORT)
 	$(FLASK) db upgrade
 	$(FLASK) seed
 	$(FLASK) demo-admin
-	@echo "Serving on http://$(HOST):$(PORT)  (e-mail: instance/mail/ unless INTAKE_MAIL_SERVER is set)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(FLASK) outbox deliver --loop & \
-	  $(FLASK) waitlist tick --loop & \
-	  $(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)  (e-mail: instance/mail/ unless INTAKE_MAIL_SERVER is set; Ctrl-C stops)"
+	@$(BIN)/python deploy/run_local.py --host $(HOST) --port $(PORT) -- $(FLASK)
 
 # axe-core for the accessibility checks in the browser tests (test-only; not served).
 AXE := tests/browser/node_modules/axe-core/axe.min.js

@@ -1,10 +1,14 @@
 """Helpers every template can use."""
 
 import re
+from datetime import UTC, date, datetime
+from typing import Literal
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_time, get_datetime_format
 from babel.lists import format_list
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import get_locale, gettext
 
 from intake import choices
@@ -38,6 +42,10 @@ def register(app: Flask) -> None:
     }
     app.jinja_env.filters["mailto_href"] = mailto_href
     app.jinja_env.filters["and_list"] = and_list
+    # The one way a page shows a date or a moment (tests/test_dates.py keeps it so).
+    app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["moment"] = moment
+    app.jinja_env.filters["time_of_day"] = time_of_day
 
 
 # Screener and form answers by question, to show a stored answer as its label.
@@ -87,3 +95,57 @@ def and_list(items) -> str:
     """Items as a list in the reader's language: "A, B and C"."""
     items = [str(item) for item in items]
     return format_list(items, locale=str(get_locale() or "en")) if items else ""
+
+
+# Dates and times --------------------------------------------------------------------
+# Every date and time a person reads is in the programs' time zone (the one sessions
+# are planned in, BABEL_DEFAULT_TIMEZONE) and in the reader's language. Two kinds:
+#   day     a calendar day: "Mar 2, 2026" ("long": "March 2, 2026", for sentences)
+#   moment  a day and a time to the minute, never seconds: "Mar 2, 2026, 5:30 PM"
+#   time_of_day  the time alone, beside a day shown on its own: "5:30 PM"
+# ("full" spells the weekday out: "Monday, March 2, 2026, 5:30 PM", for sessions.)
+# For machines, a page puts the UTC value in <time datetime="{{ value.isoformat() }}">.
+
+
+Width = Literal["full", "long", "medium", "short"]
+
+
+def programs_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def _local(value: datetime) -> datetime:
+    # Stored moments are UTC; a naive one (none should be) is read as UTC too.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(programs_zone())
+
+
+def day(value: date | datetime | None, width: Width = "medium") -> str:
+    """A calendar day; a moment is first moved to the programs' time zone, so 01:30
+    UTC on the 2nd is still the 1st in Seattle."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = _local(value).date()
+    return format_date(value, width, locale=get_locale() or "en")
+
+
+def moment(value: datetime | None, width: Width = "medium") -> str:
+    """A day and a time to the minute, in the programs' time zone."""
+    if value is None:
+        return ""
+    local = _local(value)
+    locale = get_locale() or "en"
+    return (
+        str(get_datetime_format(width, locale=locale))
+        .replace("'", "")
+        .replace("{0}", format_time(local, "short", locale=locale))
+        .replace("{1}", format_date(local.date(), width, locale=locale))
+    )
+
+
+def time_of_day(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_time(_local(value), "short", locale=get_locale() or "en")

@@ -9,7 +9,6 @@ offering) and the notice in it. Refused input comes back with 422 and the answer
 kept."""
 
 from flask import flash, request, url_for
-from flask_babel import format_datetime
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -27,6 +26,7 @@ from intake.models import Applicant, Application, Cohort, Offer
 from intake.offers import services as offers
 from intake.status.services import ReasonRequired
 from intake.status.states import LABELS, WAITLISTED, TransitionNotAllowed
+from intake.templating import moment
 
 bp = workspace_blueprint("cohorts", __name__, url_prefix="/coord/cohorts", admin=False)
 
@@ -131,7 +131,7 @@ def _seats(n: int) -> str:
 
 
 def _until(when) -> str:
-    return format_datetime(when, "d MMMM y, h:mm a")
+    return moment(when)
 
 
 @bp.post("/<int:cohort_id>/offer-next")

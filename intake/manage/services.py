@@ -23,6 +23,7 @@ from intake.models import (
     ApplicantAvailability,
     ApplicantLanguage,
     Application,
+    AuditEvent,
     Cohort,
     ManageToken,
     Note,
@@ -43,6 +44,8 @@ from intake.programs.services import reply_address
 from intake.status import states
 
 DELETED_NAME = "Deleted applicant"
+# The AuditEvent kind for the applicant's own change of details (intake/casefile).
+DETAILS_CHANGED = "details"
 DELETION_REASON = "Applicant deleted their data"
 # Deleted applicants get an address in the reserved .invalid domain: nothing can be
 # sent there, and it stays unique per applicant.
@@ -221,12 +224,28 @@ def update_details(
     phone: str | None,
     languages: Sequence[str],
     availability: Sequence[str],
-) -> None:
+    now: datetime,
+) -> list[str]:
     """Change the applicant's name, phone, languages and days/times. The e-mail
-    address is not changed here: it is what the manage link is sent to."""
+    address is not changed here: it is what the manage link is sent to.
+
+    What changed goes into each of their applications' timelines (AuditEvent kind
+    "details", no actor): the names of the fields, never their values. Returns those
+    names (empty when nothing changed, and then nothing is recorded)."""
+    wanted_languages = list(dict.fromkeys(languages))
+    wanted_slots = list(dict.fromkeys(availability))
+    changed = [
+        field
+        for field, before, after in (
+            ("name", applicant.name, name),
+            ("phone", applicant.phone or None, phone or None),
+            ("languages", set(applicant.language_codes), set(wanted_languages)),
+            ("availability", set(applicant.availability), set(wanted_slots)),
+        )
+        if before != after
+    ]
     applicant.name = name
     applicant.phone = phone or None
-    wanted_languages = list(dict.fromkeys(languages))
     for language in list(applicant.languages):
         if language.code not in wanted_languages:
             applicant.languages.remove(language)
@@ -234,7 +253,6 @@ def update_details(
     for code in wanted_languages:
         if code not in have:
             applicant.languages.append(ApplicantLanguage(code=code))
-    wanted_slots = list(dict.fromkeys(availability))
     for slot in list(applicant.availability_slots):
         if slot.slot not in wanted_slots:
             applicant.availability_slots.remove(slot)
@@ -242,7 +260,23 @@ def update_details(
     for wanted in wanted_slots:
         if wanted not in have:
             applicant.availability_slots.append(ApplicantAvailability(slot=wanted))
+    if changed:
+        application_ids = db.session.scalars(
+            select(Application.id).where(Application.applicant_id == applicant.id)
+        )
+        db.session.add_all(
+            AuditEvent(
+                application_id=application_id,
+                actor_id=None,
+                kind=DETAILS_CHANGED,
+                detail={"fields": changed},
+                reason="",
+                created_at=now,
+            )
+            for application_id in application_ids
+        )
     db.session.flush()
+    return changed
 
 
 # Withdrawing -----------------------------------------------------------------------------

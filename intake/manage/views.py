@@ -271,6 +271,7 @@ def details(applicant: Applicant, token: str):
             phone=form.phone.data,
             languages=form.languages.data,
             availability=form.availability.data,
+            now=clock.now(),
         )
         db.session.commit()
         flash(_("Saved. Your details are up to date."))

@@ -20,6 +20,7 @@ from intake.models import Cohort, CohortSession
 from intake.offers.ics import session_time
 from intake.sessions import services
 from intake.sessions.forms import CancelForm, GenerateForm, SessionForm, seen_sequence
+from intake.templating import moment
 
 bp = workspace_blueprint("sessions", __name__, url_prefix="/coord/cohorts")
 
@@ -43,8 +44,7 @@ def _back(cohort: Cohort, notice: str):
 
 
 def _when(session: CohortSession) -> str:
-    starts = services.local(session.starts_at)
-    return f"{starts:%A %-d %B %Y} at {starts:%H:%M}"
+    return moment(session.starts_at, "full")
 
 
 @bp.route("/<int:cohort_id>/sessions/new", methods=["GET", "POST"])

@@ -113,7 +113,12 @@ def test_page_shows_answers_decision_and_a_timeline_of_every_kind(
     positions = [timeline.index(text) for text in expected_in_order]
     assert positions == sorted(positions)
     assert "by Coordinator" in timeline  # who acted
-    assert re.search(r"Sent on 2026-03-02 17:00 UTC · 1 attempt\b", timeline)
+    # In the programs' time zone, to the minute (17:00 UTC is 9 am in Seattle in March).
+    assert re.search(
+        r'Sent on <time datetime="2026-03-02T17:00:00\+00:00">Mar 2, 2026, 9:00\u202fAM</time>'
+        r" · 1 attempt\b",
+        timeline,
+    )
     assert re.search(r"Queued · 0 attempts", timeline)
     assert re.search(r"Failed · 8 attempts", timeline)
     assert "Last error: SMTPRecipientsRefused: mailbox unavailable" in timeline

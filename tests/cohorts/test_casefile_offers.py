@@ -188,11 +188,11 @@ def test_the_timeline_shows_offers_in_time_order(coordinator_client, login, ctx,
     entries = timeline_of(coordinator_client.get(casefile_url(person)).get_data(as_text=True))
     offer_entries = [e for e in entries if "· Offer " in e]
     assert offer_entries == [
-        "2026-03-02 17:05 UTC · Offer Offered 1 seat in Spring evening group "
-        "Taken back on 2026-03-03 17:05 UTC "
+        "Mar 2, 2026, 9:05 AM · Offer Offered 1 seat in Spring evening group "
+        "Taken back on Mar 3, 2026, 9:05 AM "
         "Out of queue order. Reason: Her supervisor asked for this group.",
-        "2026-03-04 17:05 UTC · Offer Offered 1 seat in Summer evening group "
-        "Open: answer by 2026-03-11 17:05 UTC "
+        "Mar 4, 2026, 9:05 AM · Offer Offered 1 seat in Summer evening group "
+        "Open: answer by Mar 11, 2026, 10:05 AM "
         "Out of queue order. Reason: Chosen in a test.",
     ]
     # Each offer stands right after the status change that made it.

@@ -263,7 +263,7 @@ def test_confirming_offers_the_seats_records_events_and_sends_e_mail(
     assert "First Person" in offered
     assert "Second Person" in offered
     # Answer by: 9 March, 10:00 in Seattle (17:00 UTC, summer time began on the 8th).
-    assert offered.count("9 Mar 2026, 10:00") == 2
+    assert offered.count("Mar 9, 2026, 10:00") == 2
     assert '<td class="num" data-seats="free">0</td>' in page
 
 
@@ -354,7 +354,7 @@ def test_the_next_in_line_needs_no_reason(coordinator_client, ctx, clock, waitin
     assert [m.to_addr for m in messages("offer_made")] == [first.applicant.email]
     page = coordinator_client.get(page_url(cohort)).get_data(as_text=True)
     assert notice(page) == (
-        f"Seat offered to First Person ({first.reference}) until 9 March 2026, 10:00 AM. "
+        f"Seat offered to First Person ({first.reference}) until Mar 9, 2026, 10:00 AM. "
         "Their e-mail is on its way."
     )
 

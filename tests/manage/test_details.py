@@ -111,3 +111,38 @@ def test_without_the_csrf_token_nothing_changes(smtp, client, ctx, clock):
     assert "This form was open for a long time" in response.get_data(as_text=True)
     assert applicant_by_email("rosa@example.org").name == "Rosa Example"
     db.session.rollback()
+
+
+def test_a_change_shows_in_the_coordinators_timeline_without_its_values(
+    smtp, client, ctx, clock, make_coordinator, login
+):
+    from sqlalchemy import select
+
+    from intake.models import Application, AuditEvent
+
+    path = apply(smtp, client, clock)
+    clock.advance(minutes=30)
+    # The same name and days: only the phone and the languages change.
+    same = {"name": "Rosa Example", "availability": ["weekday_evening"]}
+    response = send_form(
+        client, path + "/details", {**same, "phone": "206 555 0199", "languages": ["en"]}
+    )
+    assert response.status_code == 303
+    application = db.session.scalars(select(Application)).one()
+    events = db.session.scalars(select(AuditEvent)).all()
+    assert [(e.application_id, e.kind, e.actor_id, e.detail) for e in events] == [
+        (application.id, "details", None, {"fields": ["phone", "languages"]})
+    ]
+    assert events[0].created_at == clock()
+
+    # Saving again without a change records nothing.
+    send_form(client, path + "/details", {**same, "phone": "206 555 0199", "languages": ["en"]})
+    db.session.rollback()
+    assert len(db.session.scalars(select(AuditEvent)).all()) == 1
+
+    coordinator = login(client.application.test_client(), make_coordinator())
+    page = coordinator.get(f"/coord/applications/{application.id}").get_data(as_text=True)
+    timeline = page[page.index('id="timeline"') :]
+    assert "Changed their details: phone number, languages</strong> by the applicant" in timeline
+    assert "206 555 0199" not in timeline
+    assert "Reason:" not in timeline[timeline.index("Changed their details") :].split("</li>")[0]

@@ -180,14 +180,14 @@ def test_counts_and_failed_then_waiting_then_recently_sent(coordinator_client, m
     assert failed["error"] == "SMTPRecipientsRefused: 550 no such user"
     assert failed["action"] == "Send again"
     assert 'aria-label="Send again: Failed first">Send again</button>' in page
-    assert table["Waiting, due later"]["next"] == "2026-03-02 19:00 UTC"
+    assert table["Waiting, due later"]["next"] == "Mar 2, 2026, 11:00 AM"
     assert table["Waiting, due later"]["action"] == "Send now"
     assert 'aria-label="Send now: Waiting, due later">Send now</button>' in page
     assert table["Waiting, due now"]["next"] == "Due now"
     assert table["Waiting, due now"]["action"] == ""  # nothing to hurry
     # The recipient the app promised not to keep is shown as stored.
     assert table["Sent to a director"]["recipient"] == FORGOTTEN_RECIPIENT
-    assert table["Sent to a director"]["status"] == "Sent 2026-03-02 16:00 UTC"
+    assert table["Sent to a director"]["status"] == "Sent Mar 2, 2026, 8:00 AM"
     assert table["Sent to a director"]["action"] == ""
     # The workspace menu carries the failed count.
     assert '>E-mail<span id="outbox-badge"> <span class="badge">2 failed</span></span></a>' in page
@@ -407,7 +407,7 @@ def test_send_now_brings_a_backed_off_message_forward(
 
     page = coordinator_client.get("/coord/outbox").get_data(as_text=True)
     [row] = rows(page)
-    assert row["next"] == "2026-03-02 17:01 UTC"
+    assert row["next"] == "Mar 2, 2026, 9:01 AM"
     assert row["action"] == "Send now"
     response = coordinator_client.post(
         f"/coord/outbox/{message.id}/send-now", data={"csrf_token": csrf_token(page)}

@@ -116,7 +116,7 @@ def test_dates_are_the_programs_local_day(coordinator_client, clock, login, add)
     assert response.headers["Content-Disposition"].endswith('filename="waitlist-2026-03-02.csv"')
     assert read(response)[0]["Joined"] == "2026-03-02"
     page = coordinator_client.get("/coord/waitlist").get_data(as_text=True)
-    assert table_rows(page)[0]["joined"] == "2026-03-02"
+    assert table_rows(page)[0]["joined"] == "Mar 2, 2026"
 
 
 def test_formula_cells_are_neutralised(coordinator_client, add):
