@@ -71,7 +71,7 @@ def test_entering_an_application_by_phone(javascript, live_server, make_coordina
         page.locator("#consent").check()
         page.get_by_role("button", name="Enter the application").click()
         expect(page.locator("#summary")).to_contain_text(
-            re.compile(r"Entered by Coordinator by phone on \d{4}-\d{2}-\d{2}")
+            re.compile(r"Entered by Coordinator by phone on \w{3} \d{1,2}, \d{4}")
         )
         expect(page.locator("#timeline")).to_contain_text("Entered on the applicant's behalf")
 

@@ -139,7 +139,7 @@ def test_the_casefile_and_export_say_who_entered_it_and_how(coordinator_client, 
     enter(coordinator_client, via="phone", name="Pat Phone", email="pat@example.org")
     [application] = applicant_by_email("pat@example.org").applications
     page = coordinator_client.get(f"/coord/applications/{application.id}").get_data(as_text=True)
-    assert "Entered by Coordinator by phone on 2026-03-02" in re.sub(r"<[^>]+>", "", page)
+    assert "Entered by Coordinator by phone on Mar 2, 2026" in re.sub(r"<[^>]+>", "", page)
     assert "Entered on the applicant&#39;s behalf (phone)." in page  # the timeline
     export = coordinator_client.get("/coord/waitlist/export.csv").get_data(as_text=True)
     header, row = export.strip().splitlines()
