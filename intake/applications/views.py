@@ -29,6 +29,7 @@ from intake.programs.services import get_open_program_by_slug, open_programs
 from intake.screener import drafts
 from intake.screener.forms import AGENCY, INDIVIDUAL, Screener
 from intake.screener.services import applicable, screen
+from intake.templating import format_hint, program_html
 
 bp = Blueprint("applications", __name__, url_prefix="/apply")
 
@@ -98,7 +99,12 @@ def _apply(path: Path):
             form.service_zips.data = ", ".join(answers.get("service_zips") or [])
     results = screen(open_programs(path.kind), _answers_for(form, answers))
     options = applicable(results)
-    form.programs.choices = select_choices((r.program.slug, r.program.name) for r in options)
+    form.programs.choices = select_choices(
+        (r.program.slug, program_html(r.program, "name")) for r in options
+    )
+    form.availability.description = format_hint(
+        [r.program for r in options], str(form.availability.description)
+    )
     if request.method == "GET":
         if chosen in {r.program.slug for r in options}:
             form.programs.data = [chosen]

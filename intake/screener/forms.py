@@ -9,6 +9,7 @@ from intake.fields import (
     CheckboxGroupField,
     ChoiceGroupField,
     NormalisedEmailField,
+    RequiredIf,
     RequiredWhen,
     StrippedStringField,
     ZipListField,
@@ -56,6 +57,17 @@ class IndividualScreenerForm(Form):
             RequiredWhen("bipoc", "yes", _l("Tell us whether you could attend the retreat."))
         ],
     )
+    works_in_illinois = ChoiceGroupField(
+        _l("Do you work in Illinois?"),
+        description=_l(
+            "We ask only because the 10-session groups are run in Illinois, by the Illinois "
+            "Association for Infant Mental Health."
+        ),
+        choices=choices.YES_NO_UNSURE,
+        validators=[RequiredIf("asks_illinois", _l("Tell us whether you work in Illinois."))],
+    )
+    # Set by the view: whether a program considered needs the Illinois answer.
+    asks_illinois = False
 
     def answers(self) -> dict:
         """The answers as the rules read them (partial answers included)."""
@@ -65,6 +77,7 @@ class IndividualScreenerForm(Form):
             "role_other": self.role_other.data or None,
             "bipoc": self.bipoc.data,
             "retreat": self.retreat.data if self.bipoc.data == "yes" else None,
+            "works_in_illinois": self.works_in_illinois.data if self.asks_illinois else None,
         }
 
     @property
@@ -174,6 +187,9 @@ class Screener:
     # until the application is sent; the session holds only their key, under this name.
     session_key: str
     followups: tuple[str, ...]
+    # Answers asked only while a program considered has a rule that reads them:
+    # the form's flag to set -> the rule key.
+    asked_for_rules: tuple[tuple[str, str], ...] = ()
 
 
 INDIVIDUAL = Screener(
@@ -182,6 +198,7 @@ INDIVIDUAL = Screener(
     template="screener/individual.html",
     session_key="screener",
     followups=("followup_role_other", "followup_retreat"),
+    asked_for_rules=(("asks_illinois", "works_in_illinois"),),
 )
 AGENCY = Screener(
     kind="agency",
