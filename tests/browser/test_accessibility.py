@@ -40,6 +40,7 @@ def test_screener_states(page_js, live_server, check_a11y):
     page.locator("#bipoc-0").check()
     page.wait_for_selector("#retreat-0")
     page.locator("#retreat-2").check()
+    page.locator("#works_in_illinois-1").check()  # not in Illinois: a review, with an alternative
     page.wait_for_load_state("networkidle")
     check_a11y(page, "results panel with a review")
 
