@@ -80,6 +80,13 @@ YES_NO_UNSURE = [
     ("unsure", N_("I am not sure")),
 ]
 
+# How a cohort meets (Cohort.delivery).
+DELIVERY = [
+    ("online", N_("Online")),
+    ("in_person", N_("In person")),
+    ("hybrid", N_("Online and in person")),
+]
+
 HEARD_ABOUT = [
     ("best_starts", N_("Best Starts for Kids")),
     ("colleague", N_("A colleague or another agency")),

@@ -90,6 +90,18 @@ class RequiredWhen:
             raise ValidationError(self.message)
 
 
+class RequiredIf:
+    """Required while the form's ``flag`` attribute is true (set by the view, e.g.
+    when a program that needs the answer is among those considered)."""
+
+    def __init__(self, flag: str, message):
+        self.flag, self.message = flag, message
+
+    def __call__(self, form, field):
+        if getattr(form, self.flag, False) and not field.data:
+            raise ValidationError(self.message)
+
+
 class ZipListField(StrippedTextAreaField):
     """ZIP codes typed with commas, spaces or new lines between them.
 

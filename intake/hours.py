@@ -75,3 +75,16 @@ def hours_text(minutes: int) -> str:
     if hours == int(hours):
         return str(int(hours))
     return f"{hours:.2f}".rstrip("0")
+
+
+# What a program's hours count toward, when its page names it: the 10-session groups
+# are the Illinois association's, and their hours apply to the ILAIMH Infant/Early
+# Childhood Mental Health credential. Other programs' letters speak in general of an
+# Infant Mental Health Endorsement or credential application.
+ILAIMH_CREDENTIAL = "ilaimh"
+CREDENTIAL_BY_PROGRAM = {"reflective-practice-group": ILAIMH_CREDENTIAL}
+
+
+def counts_toward(program_slug: str) -> str | None:
+    """The credential a program's hours count toward (None: said in general)."""
+    return CREDENTIAL_BY_PROGRAM.get(program_slug)

@@ -10,10 +10,14 @@ from babel.dates import format_date, format_time, get_datetime_format
 from babel.lists import format_list
 from flask import Flask, current_app
 from flask_babel import get_locale, gettext
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup, escape
 
 from intake import choices
 from intake.eligibility.rules import RULES
 from intake.i18n import LANGUAGE_NAMES
+from intake.programs import texts
 from intake.status.states import APPLICANT_DESCRIPTIONS, LABELS
 
 HTML_LANG = {"zh": "zh-Hans"}
@@ -32,10 +36,18 @@ def register(app: Flask) -> None:
             "html_lang": HTML_LANG.get(str(get_locale() or "en"), str(get_locale() or "en")),
             "choice_label": choice_label,
             "explain": explain,
+            "format_per_group": texts.FORMAT_PER_GROUP,
         }
 
-    # Program texts and rule messages are stored as English msgids: translate on show.
-    app.jinja_env.filters["t"] = lambda text: gettext(text) if text else ""
+    # Rule messages and choice labels are stored as English msgids: translate on show.
+    # Markup is already in the reader's language (program_html below).
+    app.jinja_env.filters["t"] = lambda text: (
+        text if isinstance(text, Markup) else gettext(text) if text else ""
+    )
+    # Admin-typed texts in the reader's language (intake.programs.texts): marked-up
+    # in HTML, with a plain "(in English)" in text e-mails.
+    app.jinja_env.filters["program_text"] = _program_text_filter
+    app.jinja_env.filters["schedule_text"] = _schedule_text_filter
     # Attributes left out of a rendered field when their value is None.
     app.jinja_env.filters["compact"] = lambda attrs: {
         k: v for k, v in attrs.items() if v is not None
@@ -54,6 +66,8 @@ CHOICES_BY_QUESTION = {
     "roles": choices.ROLES,
     "bipoc": choices.BIPOC,
     "retreat": choices.RETREAT,
+    "works_in_illinois": choices.YES_NO_UNSURE,
+    "delivery": choices.DELIVERY,
     "languages": choices.LANGUAGES,
     "availability": choices.AVAILABILITY,
     "access_needs": choices.ACCESS_NEEDS,
@@ -149,3 +163,46 @@ def time_of_day(value: datetime | None) -> str:
     if value is None:
         return ""
     return format_time(_local(value), "short", locale=get_locale() or "en")
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def program_html(program, field: str) -> Markup:
+    """A program's text for an HTML page, in the reader's language (for views that
+    build labels, like the application form's program choices)."""
+    return texts.program_text(program, field, _locale(), gettext).html(gettext)
+
+
+def format_hint(programs, then: str) -> Markup:
+    """How each program's groups meet, as its format note says (or that each group
+    sets it), one line per program, then ``then`` (already translated)."""
+    lines = []
+    for program in programs:
+        note = texts.program_text(program, "format_note", _locale(), gettext)
+        said = note.html(gettext) if note.text else escape(gettext(texts.FORMAT_PER_GROUP))
+        if len(programs) > 1:
+            said = escape(gettext("%(program)s: %(format)s")) % {
+                "program": program_html(program, "name"),
+                "format": said,
+            }
+        lines.append(said)
+    lines.append(escape(then))
+    return Markup("<br>").join(lines)
+
+
+def _shown(eval_ctx: EvalContext, shown: texts.Shown) -> str:
+    return shown.html(gettext) if eval_ctx.autoescape else shown.plain(gettext)
+
+
+@pass_eval_context
+def _program_text_filter(eval_ctx: EvalContext, program, field: str, plain: bool = False) -> str:
+    """``plain=True`` where markup cannot go, like the page's <title>."""
+    shown = texts.program_text(program, field, _locale(), gettext)
+    return shown.plain(gettext) if plain else _shown(eval_ctx, shown)
+
+
+@pass_eval_context
+def _schedule_text_filter(eval_ctx: EvalContext, cohort) -> str:
+    return _shown(eval_ctx, texts.schedule_text(cohort, _locale(), gettext))

@@ -30,6 +30,9 @@ SCREENER_ANSWERS = {
     "works_with_young_children": "direct",
     "roles": ["home_visitor"],
     "bipoc": "prefer_not",
+    # Asked while the Illinois groups are open: "yes" keeps every program's outcome
+    # what the other answers make it.
+    "works_in_illinois": "yes",
 }
 
 APPLICATION_DETAILS = {

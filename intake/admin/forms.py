@@ -15,6 +15,7 @@ from intake.fields import (
     select_choices,
 )
 from intake.forms import Form
+from intake.programs import texts
 
 KIND_CHOICES = [
     ("individual", "Individual: a practitioner applies for themself"),
@@ -101,6 +102,13 @@ class ProgramForm(Form):
         description="How it runs: number of sessions, online or in person, a retreat.",
         validators=[DataRequired("Say how the program runs."), Length(max=1000)],
     )
+    format_note = StrippedTextAreaField(
+        "How the groups meet",
+        description="As the program's page says it, e.g. “Groups meet monthly, for 10 "
+        "sessions.” Shown on the application form. Leave empty when each cohort decides: "
+        "applicants then read that each group sets its days and whether it meets online.",
+        validators=[Optional(), Length(max=1000)],
+    )
     rule_keys = CheckboxGroupField(
         "Eligibility rules",
         description="Every rule ticked must pass. With none ticked, everyone who applies "
@@ -180,6 +188,13 @@ class ProgramForm(Form):
         "Of the sessions held (cancelled ones do not count).",
     )
 
+    def translated_fields(self) -> list[tuple[str, list]]:
+        """Per language, its name and the fields of the program's texts in it."""
+        return [
+            (language, [self[f"{name}_{lang}"] for name in texts.PROGRAM_FIELDS])
+            for lang, language in texts.OTHER_LANGUAGES.items()
+        ]
+
     def fields(self) -> services.ProgramFields:
         return services.ProgramFields(
             name=self.name.data,
@@ -201,6 +216,14 @@ class ProgramForm(Form):
             credit_cap_minutes=self.credit_cap_minutes.data,
             has_in_person_part=self.has_in_person_part.data == "yes",
             completion_percent=self.completion_percent.data,
+            format_note=self.format_note.data or None,
+            translations=texts.program_translations(
+                {
+                    f"{name}_{lang}": self[f"{name}_{lang}"].data
+                    for name in texts.PROGRAM_FIELDS
+                    for lang in texts.OTHER_LANGUAGES
+                }
+            ),
         )
 
     @classmethod
@@ -227,10 +250,38 @@ class ProgramForm(Form):
                 "credit_cap_minutes": program.credit_cap_minutes,
                 "has_in_person_part": "yes" if program.has_in_person_part else "no",
                 "completion_percent": program.completion_percent,
+                "format_note": program.format_note,
+                **{
+                    f"{name}_{lang}": (program.translations.get(lang) or {}).get(name)
+                    for name in texts.PROGRAM_FIELDS
+                    for lang in texts.OTHER_LANGUAGES
+                },
             }
         )
         form.rule_keys.choices = rule_choices(program.kind)
         return form
+
+
+# Each applicant-facing text again in Spanish and Chinese; empty = not translated
+# (readers of that language then see the English, marked as English).
+_TEXT_LABELS = {
+    "name": ("Name", 200),
+    "audience": ("Who it is for", 2000),
+    "summary": ("Summary", 2000),
+    "shape": ("Shape", 1000),
+    "format_note": ("How the groups meet", 1000),
+}
+for _name in texts.PROGRAM_FIELDS:
+    for _lang, _language in texts.OTHER_LANGUAGES.items():
+        _label, _max = _TEXT_LABELS[_name]
+        setattr(
+            ProgramForm,
+            f"{_name}_{_lang}",
+            (StrippedStringField if _name == "name" else StrippedTextAreaField)(
+                f"{_label} in {_language}",
+                validators=[Optional(), Length(max=_max)],
+            ),
+        )
 
 
 class NewProgramForm(ProgramForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
@@ -20,7 +20,12 @@ KINDS = ("individual", "agency")
 
 # The rules that read the answers of each kind's screener: a rule asking about the
 # other screener's questions would find them unanswered and send everyone to review.
-INDIVIDUAL_RULE_KEYS = ["prenatal_to_five", "bipoc_self_identification", "retreat_attendance"]
+INDIVIDUAL_RULE_KEYS = [
+    "prenatal_to_five",
+    "bipoc_self_identification",
+    "retreat_attendance",
+    "works_in_illinois",
+]
 RULE_KEYS_BY_KIND = {"individual": INDIVIDUAL_RULE_KEYS, "agency": list(AGENCY_RULE_KEYS)}
 
 # Inclusive ranges of a program's numbers, shared with the form's validators.
@@ -81,6 +86,10 @@ class ProgramFields:
     credit_cap_minutes: int | None = None
     has_in_person_part: bool = False
     completion_percent: int = 80
+    # How the groups meet, as the program's page says it (None: each cohort says it),
+    # and the texts in other languages (intake.programs.texts).
+    format_note: str | None = None
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def slugify(name: str) -> str:

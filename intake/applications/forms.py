@@ -55,7 +55,8 @@ class ApplicationForm(Form):
     )
     availability = CheckboxGroupField(
         _l("Days and times that work for you"),
-        description=_l("Groups usually meet once a month for two hours. Choose all that apply."),
+        # The view puts how each program's groups meet before it (format_hint).
+        description=_l("Choose all that apply."),
         choices=choices.AVAILABILITY,
         validators=[AtLeastOne(_l("Choose at least one time that works for you."))],
     )

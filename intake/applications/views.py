@@ -32,6 +32,7 @@ from intake.programs.services import get_open_program_by_slug, open_programs
 from intake.screener import drafts
 from intake.screener.forms import AGENCY, INDIVIDUAL, Screener
 from intake.screener.services import applicable, screen
+from intake.templating import format_hint, program_html
 
 bp = Blueprint("applications", __name__, url_prefix="/apply")
 
@@ -104,7 +105,12 @@ def _apply(path: Path):
     # while this form was open is refused when the form comes back.
     options = [r for r in applicable(results) if taking(r.program)]
     closed = [r for r in applicable(results) if not taking(r.program)]
-    form.programs.choices = select_choices((r.program.slug, r.program.name) for r in options)
+    form.programs.choices = select_choices(
+        (r.program.slug, program_html(r.program, "name")) for r in options
+    )
+    form.availability.description = format_hint(
+        [r.program for r in options], str(form.availability.description)
+    )
     if isinstance(form, AgencyApplicationForm):
         _bound_seats(form, options)
     if request.method == "GET":

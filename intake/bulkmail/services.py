@@ -178,7 +178,7 @@ def email_context(
         "paragraphs": paragraphs(version["body"]),
         "text_language": text_language,
         "fallback": text_language != language,
-        "program_name": program.name,
+        "program": program,
     }
 
 

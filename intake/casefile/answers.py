@@ -15,6 +15,7 @@ QUESTIONS = {
     "roles": "Roles",
     "role_other": "Other role",
     "retreat": "Can attend the in-person retreat",
+    "works_in_illinois": "Works in Illinois",
     "is_leader": "Director or executive leadership",
     "serves_king_county": "Agency serves King County",
     "service_zips": "ZIP codes the agency serves",

@@ -6,6 +6,10 @@ from intake.cohorts.services import SEATS_DEFAULT, SEATS_MAX, SEATS_MIN
 from intake.fields import StrippedStringField, StrippedTextAreaField, select_choices
 from intake.forms import Form
 from intake.inputs import ids
+from intake.programs.texts import schedule_translations
+
+# Coordinator pages stay English: the labels of intake.choices.DELIVERY, untranslated.
+DELIVERY_CHOICES = list(choices.DELIVERY)
 
 
 class CohortForm(Form):
@@ -35,6 +39,24 @@ class CohortForm(Form):
         "Schedule",
         description="As applicants should read it, e.g. “First Tuesday of the month, 6–8 pm”.",
         validators=[DataRequired("Enter when the group meets."), Length(max=200)],
+    )
+    schedule_es = StrippedStringField(
+        "Schedule in Spanish",
+        description="Leave empty until translated: Spanish readers then see the English, "
+        "marked as English.",
+        validators=[Optional(), Length(max=200)],
+    )
+    schedule_zh = StrippedStringField(
+        "Schedule in Chinese",
+        description="Leave empty until translated: Chinese readers then see the English, "
+        "marked as English.",
+        validators=[Optional(), Length(max=200)],
+    )
+    delivery = SelectField(
+        "How it meets",
+        description="Shown to applicants with the offer and on their page.",
+        choices=select_choices([("", "Not decided yet"), *DELIVERY_CHOICES]),
+        validators=[Optional()],
     )
     time_slot = SelectField(
         "Time of day",
@@ -69,6 +91,10 @@ class CohortForm(Form):
             "facilitator": self.facilitator.data,
             "facilitator_credential": self.facilitator_credential.data or None,
             "schedule": self.schedule.data,
+            "schedule_translations": schedule_translations(
+                {"schedule_es": self.schedule_es.data, "schedule_zh": self.schedule_zh.data}
+            ),
+            "delivery": self.delivery.data or None,
             "time_slot": self.time_slot.data,
             "start_date": self.start_date.data,
             "seats": self.seats.data,

@@ -58,6 +58,16 @@ class ProgramLocked(CohortError):
         super().__init__("Seats of this cohort are offered or taken, so it stays in its program.")
 
 
+DELIVERIES = ("online", "in_person", "hybrid")
+
+
+def _delivery(delivery: str | None) -> str | None:
+    """How a cohort meets: one of DELIVERIES, or None while not decided."""
+    if delivery is not None and delivery not in DELIVERIES:
+        raise ValueError(f"unknown delivery {delivery!r}")
+    return delivery
+
+
 def create_cohort(
     *,
     program: Program,
@@ -69,6 +79,8 @@ def create_cohort(
     start_date: date,
     seats: int = SEATS_DEFAULT,
     facilitator_credential: str | None = None,
+    delivery: str | None = None,
+    schedule_translations: dict[str, str] | None = None,
     today: date,
     now: datetime,
 ) -> Cohort:
@@ -82,6 +94,8 @@ def create_cohort(
         facilitator=facilitator,
         facilitator_credential=facilitator_credential,
         schedule=schedule,
+        schedule_translations=dict(schedule_translations or {}),
+        delivery=_delivery(delivery),
         time_slot=time_slot,
         start_date=start_date,
         seats=seats,
@@ -106,6 +120,8 @@ def update_cohort(
     start_date: date,
     seats: int,
     facilitator_credential: str | None = None,
+    delivery: str | None = None,
+    schedule_translations: dict[str, str] | None = None,
     today: date,
 ) -> Cohort:
     """Change a cohort. Seats never go below those offered or taken: the database
@@ -137,6 +153,8 @@ def update_cohort(
     cohort.facilitator = facilitator
     cohort.facilitator_credential = facilitator_credential
     cohort.schedule = schedule
+    cohort.schedule_translations = dict(schedule_translations or {})
+    cohort.delivery = _delivery(delivery)
     cohort.time_slot = time_slot
     cohort.start_date = start_date
     db.session.flush()

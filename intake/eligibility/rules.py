@@ -246,7 +246,48 @@ _register(
         },
         alternatives={
             "retreat_unable": N_(
-                "The Introductory program and the 10-session group meet without a retreat."
+                "The Introductory program meets without a retreat, and so do the 10-session "
+                "groups in Illinois."
+            ),
+        },
+    )
+)
+
+
+_register(
+    Rule(
+        key="works_in_illinois",
+        reads=("works_in_illinois",),
+        label=N_("Works in Illinois"),
+        check=_choice_rule(
+            "works_in_illinois",
+            {
+                "yes": Outcome(PASS),
+                "unsure": Outcome(REVIEW, "illinois_unsure"),
+                "no": Outcome(REVIEW, "not_in_illinois"),
+            },
+        ),
+        messages={
+            UNANSWERED: UNANSWERED_MESSAGE,
+            "illinois_unsure": N_(
+                "You were not sure whether you work in Illinois. The 10-session groups are "
+                "run throughout Illinois by the Illinois Association for Infant Mental Health "
+                "(ILAIMH). A coordinator will look at your answers and contact you."
+            ),
+            "not_in_illinois": N_(
+                "The 10-session groups are run throughout Illinois by the Illinois "
+                "Association for Infant Mental Health (ILAIMH), for people who work there. "
+                "A coordinator will look at your answers and contact you."
+            ),
+        },
+        alternatives={
+            "illinois_unsure": N_(
+                "The Introductory reflective practice program is open to everyone who works "
+                "with children prenatal to five, wherever they work."
+            ),
+            "not_in_illinois": N_(
+                "The Introductory reflective practice program is open to everyone who works "
+                "with children prenatal to five, wherever they work."
             ),
         },
     )

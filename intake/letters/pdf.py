@@ -22,7 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from intake.hours import hours_text
+from intake.hours import ILAIMH_CREDENTIAL, hours_text
 from intake.links import public_url_for
 from intake.models import Letter
 
@@ -92,6 +92,13 @@ def render_pdf(letter: Letter) -> bytes:
             Spacer(1, 0.15 * inch),
             para(
                 _(
+                    "This letter confirms the reflective supervision / consultation "
+                    "hours %(name)s received in a reflective practice group, for an "
+                    "ILAIMH Infant/Early Childhood Mental Health credential application.",
+                    name=facts.get("participant", ""),
+                )
+                if facts.get("counts_toward") == ILAIMH_CREDENTIAL
+                else _(
                     "This letter confirms the reflective supervision / consultation "
                     "hours %(name)s received in a reflective practice group, for an "
                     "Infant Mental Health Endorsement or credential application.",

@@ -29,7 +29,15 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from intake.extensions import db
-from intake.hours import CreditRules, HeldSession, credited_minutes, has_completed, hours_text
+from intake.hours import (
+    ILAIMH_CREDENTIAL,
+    CreditRules,
+    HeldSession,
+    counts_toward,
+    credited_minutes,
+    has_completed,
+    hours_text,
+)
 from intake.i18n_markers import N_
 from intake.links import public_url_for
 from intake.models import (
@@ -163,6 +171,7 @@ def letter_facts(participant: Participant, sessions: Sequence[CohortSession], pr
         "sessions_held": len(sessions),
         "sessions": [{"date": _local_day(s.starts_at), "minutes": s.minutes} for s in attended],
         "credited_minutes": credited_minutes(CreditRules.of(program), held),
+        **({"counts_toward": toward} if (toward := counts_toward(program.slug)) else {}),
     }
 
 
@@ -216,9 +225,10 @@ def _send_letter(participant: Participant, letter: Letter, now: datetime, *, rei
         program_id=program.id,
         context={
             "name": participant.name,
-            "program": program.name,
+            "program": program,
             "cohort": cohort.name,
             "facts": letter.facts,
+            "ilaimh": letter.facts.get("counts_toward") == ILAIMH_CREDENTIAL,
             "hours": hours_of(letter),
             "code": letter.code,
             "verify_url": public_url_for("verify.show", code=letter.code),
@@ -471,7 +481,8 @@ def _send_group_ended(participant: Participant, attended: int, held: int, minute
         program_id=program.id,
         context={
             "name": participant.name,
-            "program": program.name,
+            "program": program,
+            "ilaimh": counts_toward(program.slug) == ILAIMH_CREDENTIAL,
             "cohort": cohort.name,
             "attended": attended,
             "held": held,

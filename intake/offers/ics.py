@@ -33,7 +33,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 from intake.links import public_host
 from intake.models import Offer
-from intake.programs.services import reply_address
+from intake.programs.services import program_plain, reply_address, schedule_plain
 from intake.sessions.calendar import cohort_calendar
 
 DEFAULT_LENGTH = timedelta(hours=2)
@@ -133,10 +133,10 @@ def enrollment_invite(offer: Offer, *, now: datetime, locale: str) -> str:
     start, end, from_schedule = first_session(cohort.start_date, cohort.schedule, cohort.time_slot)
 
     with force_locale(locale):
-        program_name = _(program.name)
+        program_name = program_plain(program, "name")
         summary = _("%(cohort)s (%(program)s)", cohort=cohort.name, program=program_name)
         lines = [
-            _("Schedule: %(schedule)s", schedule=cohort.schedule),
+            _("Schedule: %(schedule)s", schedule=schedule_plain(cohort)),
             _("Facilitator: %(name)s", name=cohort.facilitator),
             _("Reference: %(reference)s", reference=application.reference),
         ]

@@ -8,10 +8,12 @@ The shape of a group (``SESSION_DEFAULTS``: sessions, their length and spacing, 
 an in-person part) is data too: a coordinator generates a cohort's sessions from it.
 """
 
+from typing import Any
+
 from intake.eligibility.rules import AGENCY_RULE_KEYS
 from intake.i18n_markers import N_
 
-DEFAULT_PROGRAMS = [
+DEFAULT_PROGRAMS: list[dict[str, Any]] = [
     {
         "slug": "introductory",
         "kind": "individual",
@@ -25,6 +27,8 @@ DEFAULT_PROGRAMS = [
             "families."
         ),
         "shape": N_("6 virtual sessions."),
+        # The seed does not say how the groups meet: each cohort's delivery says it.
+        "format_note": None,
         "rule_keys": ["prenatal_to_five"],
         "position": 10,
         # The seed says 6 sessions; virtual or in person is set per cohort.
@@ -45,6 +49,7 @@ DEFAULT_PROGRAMS = [
             "where belonging, healing and shared wisdom are at the center."
         ),
         "shape": N_("Virtual sessions and an in-person retreat."),
+        "format_note": N_("Virtual sessions, plus an in-person retreat."),
         "rule_keys": ["prenatal_to_five", "bipoc_self_identification", "retreat_attendance"],
         "position": 20,
         # Virtual sessions plus an in-person retreat (a session with a place).
@@ -71,6 +76,8 @@ DEFAULT_PROGRAMS = [
             "Virtual groups. Consultants speak English, Spanish, Mandarin and American Sign "
             "Language."
         ),
+        # The seed says virtual, for at least a year; how often groups meet is not said.
+        "format_note": N_("Groups meet online, for at least one year."),
         "rule_keys": AGENCY_RULE_KEYS,
         "position": 30,
         # At least one year, meeting monthly, virtual.
@@ -81,22 +88,25 @@ DEFAULT_PROGRAMS = [
     {
         "slug": "reflective-practice-group",
         "kind": "individual",
-        "name": N_("Reflective practice group (10 sessions)"),
+        "name": N_("Reflective practice groups in Illinois (10 sessions)"),
         "audience": N_(
-            "Professionals of any discipline working with infants, young children and their "
-            "families."
+            "Professionals of any discipline working in Illinois with infants, young children "
+            "and their families."
         ),
         "summary": N_(
-            "Multidisciplinary groups led by experienced, credentialed infant and early "
-            "childhood mental health (IECMH) professionals."
+            "Multidisciplinary groups throughout Illinois, run by the Illinois Association for "
+            "Infant Mental Health (ILAIMH) and led by experienced, credentialed infant and early "
+            "childhood mental health professionals."
         ),
         "shape": N_(
-            "10 sessions, with up to 12 hours of reflective supervision toward the IECMH "
-            "Endorsement."
+            "10 sessions, with up to 12 hours of reflective supervision toward the ILAIMH "
+            "credential."
         ),
-        "rule_keys": ["prenatal_to_five"],
+        "format_note": N_("Groups meet monthly, for 10 sessions."),
+        "rule_keys": ["prenatal_to_five", "works_in_illinois"],
         "position": 40,
-        # 10 sessions, up to 12 hours of reflective supervision (ILAIMH credential).
+        # 10 sessions, up to 12 hours of reflective supervision that count toward the
+        # ILAIMH Infant/Early Childhood Mental Health credential.
         "session_count": 10,
         "session_minutes": 90,
         "session_pattern": "monthly",

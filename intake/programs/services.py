@@ -1,10 +1,12 @@
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import get_locale, gettext
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.models import Program
+from intake.models import Cohort, Program
+from intake.programs import texts
 from intake.programs.defaults import DEFAULT_PROGRAMS, SESSION_DEFAULTS
 
 
@@ -49,3 +51,18 @@ def reply_address(program: Program) -> str:
     """Where applicants' answers to a program's e-mail go: its coordinators' address,
     or the app's COORDINATOR_EMAIL when the program has none."""
     return program.coordinator_email or current_app.config["COORDINATOR_EMAIL"]
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def program_plain(program: Program, field: str) -> str:
+    """A program's text as plain text in the current locale (calendar files), with
+    "(in English)" after an untranslated one (intake.programs.texts)."""
+    return texts.program_text(program, field, _locale(), gettext).plain(gettext)
+
+
+def schedule_plain(cohort: Cohort) -> str:
+    """A cohort's schedule as plain text in the current locale."""
+    return texts.schedule_text(cohort, _locale(), gettext).plain(gettext)

@@ -10,6 +10,7 @@ from intake.fields import (
     CheckboxGroupField,
     ChoiceGroupField,
     NormalisedEmailField,
+    RequiredIf,
     RequiredWhen,
     StrippedStringField,
     ZipListField,
@@ -22,6 +23,8 @@ class CountsQuestions:
 
     # Questions asked only after a given answer ("Describe your role" after "Other").
     followup_fields: tuple[str, ...] = ()
+    # Questions asked only when the form's flag says so: {"field": "flag attribute"}.
+    asked_when: dict[str, str] = {}  # noqa: RUF012 - read only
 
     @property
     def question_count(self) -> int:
@@ -30,7 +33,9 @@ class CountsQuestions:
         return sum(
             1
             for field in fields
-            if field.type != "CSRFTokenField" and field.name not in self.followup_fields
+            if field.type != "CSRFTokenField"
+            and field.name not in self.followup_fields
+            and getattr(self, self.asked_when.get(field.name, ""), True)
         )
 
 
@@ -38,6 +43,7 @@ class IndividualScreenerForm(CountsQuestions, Form):
     """The questions the individual programs' rules read (intake.eligibility.rules)."""
 
     followup_fields = ("role_other", "retreat")
+    asked_when = {"works_in_illinois": "asks_illinois"}  # noqa: RUF012 - read only
 
     works_with_young_children = ChoiceGroupField(
         # The WestEd screening question, in its own words.
@@ -76,6 +82,17 @@ class IndividualScreenerForm(CountsQuestions, Form):
             RequiredWhen("bipoc", "yes", _l("Tell us whether you could attend the retreat."))
         ],
     )
+    works_in_illinois = ChoiceGroupField(
+        _l("Do you work in Illinois?"),
+        description=_l(
+            "We ask only because the 10-session groups are run in Illinois, by the Illinois "
+            "Association for Infant Mental Health."
+        ),
+        choices=choices.YES_NO_UNSURE,
+        validators=[RequiredIf("asks_illinois", _l("Tell us whether you work in Illinois."))],
+    )
+    # Set by the view: whether a program considered needs the Illinois answer.
+    asks_illinois = False
 
     def answers(self) -> dict:
         """The answers as the rules read them (partial answers included)."""
@@ -86,6 +103,7 @@ class IndividualScreenerForm(CountsQuestions, Form):
             "role_other": (self.role_other.data or None) if self.shows_role_other else None,
             "bipoc": self.bipoc.data,
             "retreat": self.retreat.data if self.bipoc.data == "yes" else None,
+            "works_in_illinois": self.works_in_illinois.data if self.asks_illinois else None,
         }
 
     @property
@@ -208,6 +226,9 @@ class Screener:
     # until the application is sent; the session holds only their key, under this name.
     session_key: str
     followups: tuple[str, ...]
+    # Answers asked only while a program considered has a rule that reads them:
+    # the form's flag to set -> the rule key.
+    asked_for_rules: tuple[tuple[str, str], ...] = ()
 
 
 INDIVIDUAL = Screener(
@@ -216,6 +237,7 @@ INDIVIDUAL = Screener(
     template="screener/individual.html",
     session_key="screener",
     followups=("followup_role_other", "followup_retreat"),
+    asked_for_rules=(("asks_illinois", "works_in_illinois"),),
 )
 AGENCY = Screener(
     kind="agency",

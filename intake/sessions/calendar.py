@@ -22,7 +22,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 from intake.links import public_host
 from intake.models import Cohort, CohortSession
-from intake.programs.services import reply_address
+from intake.programs.services import program_plain, reply_address
 
 REQUEST, CANCEL = "REQUEST", "CANCEL"
 
@@ -34,7 +34,7 @@ def session_uid(session: CohortSession) -> str:
 def _event(
     session: CohortSession, cohort: Cohort, *, now: datetime, name: str, email: str
 ) -> Event:
-    program_name = _(cohort.program.name)
+    program_name = program_plain(cohort.program, "name")
     event = Event()
     event.add("uid", session_uid(session))
     event.add("dtstamp", now.astimezone(UTC))

@@ -59,13 +59,16 @@ def test_submit_creates_waitlisted_applications_events_and_email(client, ctx, cl
 
     applications = applicant.applications
     assert [a.program.slug for a in applications] == ["introductory", "reflective-practice-group"]
-    for application in applications:
+    passed = {"outcome": "pass", "reason": None}
+    for application, rule_keys in zip(
+        applications, [["prenatal_to_five"], ["prenatal_to_five", "works_in_illinois"]], strict=True
+    ):
         assert application.status == "waitlisted"
         assert REFERENCE.match(application.reference)
         assert application.joined_at == clock()
         assert application.decision == {
             "outcome": "pass",
-            "rules": [{"key": "prenatal_to_five", "outcome": "pass", "reason": None}],
+            "rules": [{"key": key, **passed} for key in rule_keys],
         }
         steps = [(e.from_status, e.to_status) for e in application.events]
         assert steps == [

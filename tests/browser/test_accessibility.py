@@ -3,6 +3,9 @@ at desktop width, at 320 px (a small phone) and at 200% zoom."""
 
 import pytest
 
+from intake.extensions import db
+from tests.factories import program
+
 pytestmark = pytest.mark.browser
 
 PUBLIC_PAGES = [
@@ -40,6 +43,7 @@ def test_screener_states(page_js, live_server, check_a11y):
     page.locator("#bipoc-0").check()
     page.wait_for_selector("#retreat-0")
     page.locator("#retreat-2").check()
+    page.locator("#works_in_illinois-1").check()  # not in Illinois: a review, with an alternative
     page.wait_for_load_state("networkidle")
     check_a11y(page, "results panel with a review")
 
@@ -137,3 +141,16 @@ def test_manage_pages_have_no_serious_violations(page_js, live_server, app, cloc
     ]:
         page_js.goto(path)
         check_a11y(page_js)
+
+
+def test_english_standing_in_for_a_translation_is_marked(page_js, live_server, check_a11y, app):
+    """An edited, untranslated text: English inside lang="en", the mark after it."""
+    with app.app_context():
+        program("introductory").summary = "Six sessions to begin, now with a spring cohort."
+        db.session.commit()
+    page = page_js
+    page.goto(live_server + "/programs/introductory?lang=es")
+    english = page.locator('p.lead span[lang="en"]')
+    assert english.inner_text() == "Six sessions to begin, now with a spring cohort."
+    assert page.locator("p.lead .lang-mark").inner_text() == "(en inglés)"
+    check_a11y(page, "English fallback in a Spanish page")

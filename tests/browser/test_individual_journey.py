@@ -22,6 +22,7 @@ REFERENCE_RE = re.compile(rf"\b[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}\b")
 
 BIPOC_QUESTION = "Do you identify as Black, Indigenous, or a Person of Color (BIPOC)?"
 RETREAT_QUESTION = "The BIPOC program includes an in-person retreat. Could you attend it?"
+ILLINOIS_QUESTION = "Do you work in Illinois?"
 INTRODUCTORY = "Introductory reflective practice"
 BIPOC_PROGRAM = "Intensive reflective practice for BIPOC practitioners"
 ZIP_LABEL = "ZIP code where you work"
@@ -66,6 +67,11 @@ def _answer_screener(page: Page, *, javascript: bool) -> None:
     _answer(
         page,
         page.get_by_role("group", name=BIPOC_QUESTION).get_by_label("I prefer not to say"),
+        javascript=javascript,
+    )
+    _answer(
+        page,
+        page.get_by_role("group", name=ILLINOIS_QUESTION).get_by_label("Yes", exact=True),
         javascript=javascript,
     )
     if not javascript:

@@ -29,6 +29,8 @@ def test_screener_and_application_by_keyboard(page_js, live_server):
     page.keyboard.press("ArrowDown")  # within a radio group, arrows move the choice
     page.keyboard.press("ArrowDown")  # "I prefer not to say"
     expect(page.locator("#bipoc-2")).to_be_checked()
+    _tab_to(page, "#works_in_illinois-0")
+    page.keyboard.press("Space")  # works in Illinois: yes
     page.wait_for_load_state("networkidle")
     _tab_to(page, "a.button-primary")
     expect(page.locator(":focus")).to_have_text("Continue to your application")

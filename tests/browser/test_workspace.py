@@ -99,7 +99,7 @@ def _create_cohort(page: Page) -> None:
     page.get_by_label("Name").fill(COHORT_NAME)
     page.get_by_role("combobox", name="Language").select_option(label="English")
     page.get_by_label("Facilitator").fill("Maria Facilitator")
-    page.get_by_label("Schedule").fill("First Tuesday of the month, 6-8 pm")
+    page.get_by_label("Schedule", exact=True).fill("First Tuesday of the month, 6-8 pm")
     page.get_by_label("Time of day").select_option(label="Weekday evenings")
     # As a date picker would: fill() leaves a style="" that htmx would copy (CSP).
     page.get_by_label("Start date").evaluate("input => input.value = '2026-04-07'")

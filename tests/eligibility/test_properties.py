@@ -27,6 +27,7 @@ VALID_VALUES = {
     "works_with_young_children": [value for value, _ in choices.WORKS_WITH_YOUNG_CHILDREN],
     "bipoc": [value for value, _ in choices.BIPOC],
     "retreat": [value for value, _ in choices.RETREAT],
+    "works_in_illinois": [value for value, _ in choices.YES_NO_UNSURE],
     "is_leader": [value for value, _ in choices.YES_NO],
     "serves_king_county": [value for value, _ in choices.YES_NO_UNSURE],
     "bsk_consultation": [value for value, _ in choices.YES_NO_UNSURE],

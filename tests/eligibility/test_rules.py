@@ -43,6 +43,10 @@ EXPECTED = [
     ("retreat_attendance", "yes", PASS, None),
     ("retreat_attendance", "unsure", REVIEW, "retreat_unsure"),
     ("retreat_attendance", "no", REVIEW, "retreat_unable"),
+    # The 10-session groups are run throughout Illinois: elsewhere is for review.
+    ("works_in_illinois", "yes", PASS, None),
+    ("works_in_illinois", "no", REVIEW, "not_in_illinois"),
+    ("works_in_illinois", "unsure", REVIEW, "illinois_unsure"),
     ("leadership", "yes", PASS, None),
     ("leadership", "no", FAIL, "not_leadership"),
     # With King County service ZIPs (see answers_for); the ZIPs have their own tests below.
@@ -74,6 +78,7 @@ QUESTIONS = {
     "prenatal_to_five": (("works_with_young_children",), choices.WORKS_WITH_YOUNG_CHILDREN),
     "bipoc_self_identification": (("bipoc",), choices.BIPOC),
     "retreat_attendance": (("retreat",), choices.RETREAT),
+    "works_in_illinois": (("works_in_illinois",), choices.YES_NO_UNSURE),
     "leadership": (("is_leader",), choices.YES_NO),
     "king_county": (("serves_king_county", "service_zips"), choices.YES_NO_UNSURE),
     "not_already_served": (("bsk_consultation",), choices.YES_NO_UNSURE),
@@ -85,7 +90,12 @@ QUESTIONS = {
 ALL_ANSWER_KEYS = sorted({key for reads, _ in QUESTIONS.values() for key in reads})
 
 # Someone every individual program should take.
-ELIGIBLE_PERSON = {"works_with_young_children": WORKS_DIRECTLY, "bipoc": "yes", "retreat": "yes"}
+ELIGIBLE_PERSON = {
+    "works_with_young_children": WORKS_DIRECTLY,
+    "bipoc": "yes",
+    "retreat": "yes",
+    "works_in_illinois": "yes",
+}
 
 INDIVIDUAL_SLUGS = ["introductory", "bipoc-intensive", "reflective-practice-group"]
 
@@ -661,7 +671,7 @@ def test_default_programs_use_the_expected_rules():
             ["prenatal_to_five", "bipoc_self_identification", "retreat_attendance"],
         ),
         "king-county-consultation": ("agency", AGENCY_RULES_WRITTEN_OUT),
-        "reflective-practice-group": ("individual", ["prenatal_to_five"]),
+        "reflective-practice-group": ("individual", ["prenatal_to_five", "works_in_illinois"]),
     }
     assert list(AGENCY_RULE_KEYS) == AGENCY_RULES_WRITTEN_OUT
 
@@ -682,7 +692,28 @@ def test_eligible_person_passes(slug, works):
 
 @pytest.mark.parametrize("slug", ["introductory", "reflective-practice-group"])
 def test_open_programs_do_not_ask_about_bipoc_or_retreat(slug):
-    decision = decide(slug, works_with_young_children="support")
+    decision = decide(slug, works_with_young_children="support", works_in_illinois="yes")
+    assert decision.outcome == PASS
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"), [("no", "not_in_illinois"), ("unsure", "illinois_unsure")]
+)
+def test_working_outside_illinois_sends_the_illinois_groups_to_review_only(answer, reason):
+    answers = {**ELIGIBLE_PERSON, "works_in_illinois": answer}
+    decision = decide("reflective-practice-group", **answers)
+    assert decision.outcome == REVIEW
+    (problem,) = decision.problems
+    assert (problem.key, problem.reason) == ("works_in_illinois", reason)
+    assert "Illinois" in problem.message
+    assert "Introductory" in problem.alternative
+    # The other programs do not read the answer.
+    assert decide("introductory", **answers).outcome == PASS
+    assert decide("bipoc-intensive", **answers).outcome == PASS
+
+
+def test_working_in_illinois_passes_the_illinois_rule():
+    decision = decide("reflective-practice-group", **ELIGIBLE_PERSON)
     assert decision.outcome == PASS
 
 

@@ -40,12 +40,12 @@ EXPECTED = {
     "en": [
         "Letter of reflective supervision / consultation hours",
         "Ana María Reyes",
-        "Reflective practice group (10 sessions)",
+        "Reflective practice groups in Illinois (10 sessions)",
         "Mai Facilitator, IMH-E® Mentor",
         "December 22, 2025 to February 23, 2026",
         "9 of 10",
         "10.8 hours",
-        "Infant Mental Health Endorsement",
+        "for an ILAIMH Infant/Early Childhood Mental Health credential application",
         "February 16, 2026",
         "120 minutes",
         "Issued on March 2, 2026.",
@@ -68,7 +68,7 @@ EXPECTED = {
         "10.8 小时",
         "2025年12月22日",
         "验证码",
-        "婴幼儿心理健康认证",
+        "ILAIMH 婴幼儿心理健康资质认证",
     ],
 }
 

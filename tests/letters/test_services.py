@@ -129,6 +129,8 @@ def test_the_letter_states_what_an_endorsement_application_asks_for(make_group, 
             {"date": s.starts_at.date().isoformat(), "minutes": 120} for s in group.sessions[:9]
         ],
         "credited_minutes": 9 * 72,
+        # The 10-session groups' hours count toward the ILAIMH credential.
+        "counts_toward": "ilaimh",
     }
     assert letter.locale == "es"
     assert letter.issued_at == clock()

@@ -39,7 +39,7 @@ def test_the_verification_page_confirms_the_facts_and_nothing_more(client, ended
     for shown in (
         "This letter is genuine and current.",
         "Ana Reyes",
-        "Reflective practice group (10 sessions)",
+        "Reflective practice groups in Illinois (10 sessions)",
         "December 22, 2025 to February 23, 2026",
         "9 of 10",
         "10.8 hours",

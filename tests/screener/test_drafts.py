@@ -24,6 +24,7 @@ BIPOC_ANSWERS = {
     "roles": ["home_visitor"],
     "bipoc": "yes",
     "retreat": "unsure",
+    "works_in_illinois": "no",
 }
 
 
