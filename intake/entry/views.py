@@ -29,7 +29,7 @@ from intake.forms import Form
 from intake.htmx import is_htmx, page_or_fragment, redirect_after_post
 from intake.i18n import LANGUAGE_NAMES
 from intake.inputs import arg_str
-from intake.screener.forms import AgencyScreenerForm, IndividualScreenerForm
+from intake.screener import forms as screeners
 from intake.screener.services import screen
 
 bp = workspace_blueprint("entry", __name__, url_prefix="/coord/enter")
@@ -41,7 +41,7 @@ SENT_AGAIN = "This form could not be sent as it was. Please send it again."
 @dataclass(frozen=True)
 class Kind:
     kind: str
-    screener_form: type[Form]
+    screener: screeners.Screener
     application_form: type[Form]
     # Questions shown only after another answer (swapped in when it changes).
     followups: tuple[str, ...]
@@ -49,11 +49,11 @@ class Kind:
 
 INDIVIDUAL = Kind(
     "individual",
-    IndividualScreenerForm,
+    screeners.INDIVIDUAL,
     IndividualApplicationForm,
     ("followup_role_other", "followup_retreat"),
 )
-AGENCY = Kind("agency", AgencyScreenerForm, AgencyApplicationForm, ())
+AGENCY = Kind("agency", screeners.AGENCY, AgencyApplicationForm, ())
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -79,7 +79,7 @@ def _answers(kind: Kind, screener, form) -> dict:
 def _enter(kind: Kind):
     scope = current_scope()
     programs = services.programs_for(scope, kind.kind)
-    entry, screener, form = EntryForm(), kind.screener_form(), kind.application_form()
+    entry, screener, form = EntryForm(), kind.screener.form(programs), kind.application_form()
     form.programs.choices = select_choices((p.slug, p.name) for p in programs)
     checking = request.method == "POST" and "check" in request.form
     if request.method == "GET":

@@ -230,6 +230,14 @@ class Screener:
     # the form's flag to set -> the rule key.
     asked_for_rules: tuple[tuple[str, str], ...] = ()
 
+    def form(self, considered: list[Any], **kwargs) -> Any:
+        """The screener's form, asking the questions only some programs need (the
+        Illinois one) when such a program is among those ``considered``."""
+        form = self.form_class(**kwargs)
+        for flag, rule_key in self.asked_for_rules:
+            setattr(form, flag, any(rule_key in program.rule_keys for program in considered))
+        return form
+
 
 INDIVIDUAL = Screener(
     kind="individual",

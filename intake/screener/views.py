@@ -8,7 +8,6 @@ from intake.extensions import db
 from intake.forms import shows_form_again_on_csrf_error
 from intake.htmx import is_htmx, page_or_fragment
 from intake.inputs import arg_str
-from intake.models import Program
 from intake.programs.services import get_open_program_by_slug, open_programs
 from intake.screener import drafts
 from intake.screener.forms import AGENCY, INDIVIDUAL, DirectorReferralForm, Screener
@@ -46,7 +45,7 @@ def _screen(screener: Screener):
     programs = open_programs()
     considered = [p for p in programs if p.kind == screener.kind]
     if request.method == "POST":
-        form = _form(screener, considered)
+        form = screener.form(considered)
         key = session.get(screener.session_key)
         if ratelimits.refused(form):
             # Shown again as typed; what was kept before stays as it was.
@@ -70,7 +69,7 @@ def _screen(screener: Screener):
         if saved is None:
             # Expired, or an older cookie that carried the answers themselves.
             session.pop(screener.session_key, None)
-        form = _form(screener, considered, data=saved)
+        form = screener.form(considered, data=saved)
         complete = saved is not None
 
     answers = form.answers()
@@ -104,15 +103,6 @@ def _screen(screener: Screener):
         ) + render_blocks(screener.template, blocks, **fragment)
     status = ratelimits.status(422 if request.method == "POST" and not complete else 200)
     return render_template(screener.template, show_errors=True, **context), status
-
-
-def _form(screener: Screener, considered: list[Program], **kwargs):
-    """The screener's form, asking the questions only some programs need (the
-    Illinois one) when such a program is among those considered."""
-    form = screener.form_class(**kwargs)
-    for flag, rule_key in screener.asked_for_rules:
-        setattr(form, flag, any(rule_key in program.rule_keys for program in considered))
-    return form
 
 
 @bp.route("/agency/refer", methods=["GET", "POST"])

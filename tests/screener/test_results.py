@@ -37,7 +37,7 @@ def test_programs_closed_for_the_same_reason_share_one_card(client):
     [shared] = [card for card in _cards(page) if NOT_PRENATAL in card]
     assert (
         "<h3>Introductory reflective practice, Intensive reflective practice for BIPOC "
-        "practitioners, and Reflective practice group (10 sessions)</h3>"
+        "practitioners, and Reflective practice groups in Illinois (10 sessions)</h3>"
     ) in shared
 
 
@@ -57,7 +57,7 @@ def test_the_bipoc_alternative_names_the_programs_open_to_the_person(client, ctx
     page = complete_screener(client, bipoc="no").get_data(as_text=True)
     [bipoc] = [card for card in _cards(page) if "created for and by Black" in card]
     assert (
-        "You can apply to Reflective practice group (10 sessions), which is open to you "
+        "You can apply to Reflective practice groups in Illinois (10 sessions), which is open to you "
         "whatever your answer to this question."
     ) in bipoc
     assert "Introductory" not in _results(page)
@@ -117,8 +117,10 @@ def test_the_admin_form_says_the_address_is_public(admin_client, ctx):
 
 def test_the_lead_counts_the_questions_everyone_is_asked(client):
     page = client.get("/screener").get_data(as_text=True)
-    assert page.count('<fieldset class="field field-group') - 1 == 3  # the retreat's noscript
-    assert "3 short questions, about two minutes." in page
+    # The retreat's follow-up (in <noscript>) is not counted; the Illinois question is
+    # asked while a program in Illinois is open.
+    assert page.count('<fieldset class="field field-group') - 1 == 4
+    assert "4 short questions, about two minutes." in page
     page = client.get("/screener/agency").get_data(as_text=True)
     assert "7 short questions, about three minutes." in page
 

@@ -42,8 +42,8 @@ def test_htmx_results_say_why_and_what_instead(htmx):
     assert "Not eligible this time" in bipoc_result.split("</li>")[0]
     assert "You chose not to say, and that is fine." in bipoc_result
     assert (
-        "You can apply to Introductory reflective practice and Reflective practice group "
-        "(10 sessions), which are open to you whatever your answer to this question."
+        "You can apply to Introductory reflective practice and Reflective practice groups in "
+        "Illinois (10 sessions), which are open to you whatever your answer to this question."
     ) in bipoc_result
     assert "Continue to your application" in page
 
