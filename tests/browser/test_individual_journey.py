@@ -93,8 +93,8 @@ def _check_results(page: Page) -> None:
     expect(bipoc).to_contain_text("You chose not to say, and that is fine.")
     expect(bipoc).to_contain_text(
         "What you can do instead: You can apply to Introductory reflective practice and "
-        "Reflective practice group (10 sessions), which are open to you whatever your answer "
-        "to this question."
+        "Reflective practice groups in Illinois (10 sessions), which are open to you whatever "
+        "your answer to this question."
     )
 
 

@@ -34,6 +34,8 @@ def test_without_javascript_follow_ups_are_there_from_the_start(page_nojs, live_
         "group", name="Do you identify as Black, Indigenous, or a Person of Color (BIPOC)?"
     ).get_by_label("Yes", exact=True).check()
     retreat.get_by_label("Yes", exact=True).check()
+    illinois = page.get_by_role("group", name="Do you work in Illinois?")
+    illinois.get_by_label("Yes", exact=True).check()
     page.get_by_role("button", name="See which programs fit").click()
 
     expect(page.locator(".field-error")).to_have_count(0)

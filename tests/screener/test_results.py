@@ -57,8 +57,8 @@ def test_the_bipoc_alternative_names_the_programs_open_to_the_person(client, ctx
     page = complete_screener(client, bipoc="no").get_data(as_text=True)
     [bipoc] = [card for card in _cards(page) if "created for and by Black" in card]
     assert (
-        "You can apply to Reflective practice groups in Illinois (10 sessions), which is open to you "
-        "whatever your answer to this question."
+        "You can apply to Reflective practice groups in Illinois (10 sessions), which is open "
+        "to you whatever your answer to this question."
     ) in bipoc
     assert "Introductory" not in _results(page)
 
