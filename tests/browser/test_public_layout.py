@@ -121,6 +121,7 @@ def test_public_pages_fit_a_phone(browser, live_server, app, clock, make_coordin
             works_with_young_children="direct",
             roles="mental_health_clinician",
             bipoc="prefer_not",
+            works_in_illinois="yes",
         )
         _fits(page, "screener, some fit", problems)
         page.get_by_role("link", name="Continue to your application").click()
