@@ -12,8 +12,7 @@ from intake.eligibility.rules import PASS, Decision
 from intake.extensions import db
 from intake.models import Application, AuditEvent, Coordinator, Note, StatusEvent
 from intake.offers import services as offers
-from intake.outbox.services import enqueue
-from intake.programs.services import reply_address
+from intake.outbox.services import email_applicant
 from intake.review.services import queue_approved_email
 from intake.rows import update_guarded
 from intake.status.services import claim, move, require_reason
@@ -120,16 +119,12 @@ def withdraw(
         # rather than guess.
         db.session.refresh(application)
         raise TransitionNotAllowed(application.status, WITHDRAWN) from exc
-    applicant = application.applicant
-    enqueue(
+    email_applicant(
+        application,
         template="withdrawn_by_coordinator",
-        to=applicant.email,
         dedup_key=f"withdrawn-by-coordinator:{application.id}",
-        locale=applicant.locale,
         now=now,
-        reply_to=reply_address(application.program),
-        applicant_id=applicant.id,
-        context={"applicant": applicant, "application": application, "merged": merged},
+        merged=merged,
     )
     db.session.flush()
     return event

@@ -24,9 +24,8 @@ from sqlalchemy import select, update
 
 from intake.extensions import db
 from intake.models import Application, AuditEvent, Coordinator, StatusEvent
-from intake.outbox.services import enqueue
+from intake.outbox.services import email_applicant
 from intake.programs.seats import GROUP_SEATS_MAX
-from intake.programs.services import reply_address
 from intake.references import new_reference
 from intake.rows import update_guarded
 from intake.status.services import require_reason
@@ -192,20 +191,12 @@ def split_request(
             )
         )
     db.session.flush()
-    applicant = application.applicant
-    enqueue(
+    email_applicant(
+        application,
         template="seats_split",
-        to=applicant.email,
         dedup_key=f"split:{application.id}:{seen_seats}",
-        locale=applicant.locale,
         now=now,
-        reply_to=reply_address(application.program),
-        applicant_id=applicant.id,
-        context={
-            "applicant": applicant,
-            "application": application,
-            "parts": everyone,
-            "seats": seen_seats,
-        },
+        parts=everyone,
+        seats=seen_seats,
     )
     return everyone

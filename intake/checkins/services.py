@@ -20,8 +20,7 @@ from sqlalchemy import func, select, update
 from intake.extensions import db
 from intake.links import ActionLink
 from intake.models import Application, Program
-from intake.outbox.services import enqueue
-from intake.programs.services import reply_address
+from intake.outbox.services import email_applicant
 from intake.rows import update_guarded
 from intake.status import states
 from intake.status.services import claim, move
@@ -221,21 +220,12 @@ def _email(
     links: dict[str, ActionLink] | None = None,
     **extra,
 ):
-    applicant = application.applicant
-    enqueue(
+    email_applicant(
+        application,
         template=template,
-        to=applicant.email,
         dedup_key=dedup_key,
-        locale=applicant.locale,
         now=now,
-        reply_to=reply_address(application.program),
-        applicant_id=applicant.id,
-        application_id=application.id,
         links=links,
-        context={
-            "applicant": applicant,
-            "application": application,
-            "program": application.program,
-            **extra,
-        },
+        program=application.program,
+        **extra,
     )

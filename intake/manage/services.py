@@ -37,7 +37,7 @@ from intake.offers.services import (
     matching_applications,
     withdraw_application,
 )
-from intake.outbox.services import enqueue
+from intake.outbox.services import email_applicant, enqueue
 from intake.participants import records as participants
 from intake.programs.seats import fits_no_group, largest_groups
 from intake.programs.services import reply_address
@@ -301,20 +301,12 @@ def withdraw(
         raise AlreadyWithdrawn(application.id)
     event, released = withdraw_application(application, actor=None, reason=reason, now=now)
     if notify:
-        applicant = application.applicant
-        enqueue(
+        email_applicant(
+            application,
             template="applicant_withdrawn",
-            to=applicant.email,
             dedup_key=f"applicant-withdrawn:{application.id}",
-            locale=applicant.locale,
             now=now,
-            reply_to=reply_address(application.program),
-            applicant_id=applicant.id,
-            context={
-                "applicant": applicant,
-                "application": application,
-                "released_offer": released,
-            },
+            released_offer=released,
         )
     db.session.flush()
     return event

@@ -27,7 +27,8 @@ from intake.links import (
     new_nonce,
     specs_to_json,
 )
-from intake.models import OutboxMessage
+from intake.models import Application, OutboxMessage
+from intake.programs.services import reply_address
 
 # The slot of the applicant's manage link: every message to an applicant offers it.
 MANAGE_SLOT = "manage_url"
@@ -133,6 +134,33 @@ def enqueue(
             select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key)
         ).one()
     return message
+
+
+def email_applicant(
+    application: Application,
+    *,
+    template: str,
+    dedup_key: str,
+    now: datetime,
+    links: Mapping[str, LinkSpec] | None = None,
+    **context,
+) -> OutboxMessage:
+    """Queue an e-mail to an application's applicant, in their language, answered by
+    the program's coordinators; the template gets ``applicant`` and ``application``
+    with ``context``. Action ``links`` act on this application."""
+    applicant = application.applicant
+    return enqueue(
+        template=template,
+        to=applicant.email,
+        dedup_key=dedup_key,
+        locale=applicant.locale,
+        now=now,
+        reply_to=reply_address(application.program),
+        applicant_id=applicant.id,
+        application_id=application.id if links else None,
+        links=links,
+        context={"applicant": applicant, "application": application, **context},
+    )
 
 
 def _check_links(

@@ -20,8 +20,7 @@ from intake.eligibility.rules import RULES, Decision, RuleResult
 from intake.extensions import db
 from intake.links import public_url_for
 from intake.models import Application, Coordinator, StatusEvent
-from intake.outbox.services import enqueue
-from intake.programs.services import reply_address
+from intake.outbox.services import email_applicant
 from intake.status.services import claim, move, require_reason
 from intake.status.states import (
     ELIGIBLE,
@@ -72,17 +71,7 @@ def approve(
 def queue_approved_email(application: Application, *, dedup_key: str, now: datetime) -> None:
     """Queue the "you are on the waitlist" e-mail, in the applicant's language, once
     per ``dedup_key`` (a review's approval, or an override on the application page)."""
-    applicant = application.applicant
-    enqueue(
-        template="review_approved",
-        to=applicant.email,
-        dedup_key=dedup_key,
-        locale=applicant.locale,
-        now=now,
-        reply_to=reply_address(application.program),
-        applicant_id=applicant.id,
-        context={"applicant": applicant, "application": application},
-    )
+    email_applicant(application, template="review_approved", dedup_key=dedup_key, now=now)
 
 
 def decline(
@@ -104,21 +93,13 @@ def decline(
         raise ValueError("a decline needs a message to the applicant")
     claim(application, NEEDS_REVIEW, INELIGIBLE, now)
     _record(move(application, INELIGIBLE, actor="coordinator", now=now, reason=reason), actor)
-    applicant = application.applicant
-    enqueue(
+    email_applicant(
+        application,
         template="review_declined",
-        to=applicant.email,
         dedup_key=f"review:{application.id}:{DECLINED}",
-        locale=applicant.locale,
         now=now,
-        reply_to=reply_address(application.program),
-        applicant_id=applicant.id,
-        context={
-            "applicant": applicant,
-            "application": application,
-            "message_text": message_text,
-            "message_paragraphs": paragraphs(message_text),
-        },
+        message_text=message_text,
+        message_paragraphs=paragraphs(message_text),
     )
     db.session.flush()
     return application
