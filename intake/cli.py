@@ -168,7 +168,10 @@ def purge_command(dry_run: bool):
     db.session.commit()
     purged = retention.anonymise(plan.applicant_ids, now, plan.cutoff)
     db.session.commit()
+    forgotten = retention.forget_opening_notices(plan.cutoff)
+    db.session.commit()
     click.echo(
         f"Removed {removed} self-identification answer(s); anonymised {purged.applicants} "
-        f"applicant(s); left {purged.skipped} that changed meanwhile."
+        f"applicant(s); left {purged.skipped} that changed meanwhile; forgot {forgotten} "
+        "\"e-mail me when it opens\" address(es)."
     )

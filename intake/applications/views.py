@@ -28,7 +28,7 @@ from intake.htmx import form_page, redirect_after_post
 from intake.inputs import arg_str
 from intake.models import Applicant
 from intake.programs.seats import request_limits
-from intake.programs.services import get_open_program_by_slug, open_programs
+from intake.programs.services import get_open_program_by_slug, open_programs, program_plain
 from intake.screener import drafts
 from intake.screener.forms import AGENCY, INDIVIDUAL, Screener
 from intake.screener.services import applicable, screen
@@ -158,7 +158,7 @@ def _refuse_closed(form, programs) -> None:
             "%(program)s is not taking applications now, so this application cannot go to "
             "it. Everything you typed is still here: choose another program, or ask us to "
             "e-mail you when it opens again.",
-            program=_(program.name),
+            program=program_plain(program, "name"),
         )
         for program in programs
     ]

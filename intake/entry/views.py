@@ -21,6 +21,7 @@ from intake.applications.forms import AgencyApplicationForm, IndividualApplicati
 from intake.applications.services import NotEligible, find_by_form_token
 from intake.auth.access import workspace_blueprint
 from intake.auth.scope import current_scope
+from intake.cycles.services import ProgramClosed
 from intake.entry import services
 from intake.entry.forms import EntryForm
 from intake.extensions import db
@@ -180,6 +181,14 @@ def _submit(kind: Kind, entry, form, answers: dict, chosen):
         except (NotEligible, services.OutOfScope):
             db.session.rollback()
             form.programs.errors = ["Not one you may enter with these answers: untick it."]
+            return None
+        except ProgramClosed as closed:
+            # Entered or not, a program takes applications only inside its cycle.
+            db.session.rollback()
+            form.programs.errors = [
+                f"{closed.program.name} is not taking applications now (its cycle is "
+                "closed). Untick it, or add an application window for it first."
+            ]
             return None
         except IntegrityError:
             # A concurrent copy of this form won the race; show what it created.

@@ -26,7 +26,14 @@ from sqlalchemy.orm import selectinload
 
 from intake.extensions import db
 from intake.manage.services import DELETED_DOMAIN, delete_personal_data
-from intake.models import Applicant, Application, Program, SelfIdentification, StatusEvent
+from intake.models import (
+    Applicant,
+    Application,
+    OpeningNotice,
+    Program,
+    SelfIdentification,
+    StatusEvent,
+)
 from intake.rows import rows_changed
 from intake.status import states
 from intake.status.services import claim, move
@@ -176,3 +183,9 @@ def anonymise(applicant_ids: Sequence[int], now: datetime, cutoff: datetime) -> 
             done.applicants += 1
     db.session.flush()
     return done
+
+
+def forget_opening_notices(cutoff: datetime) -> int:
+    """Delete "e-mail me when it opens" addresses left before ``cutoff``: a program that
+    never opened again (or stopped using windows) would otherwise keep them forever."""
+    return rows_changed(delete(OpeningNotice).where(OpeningNotice.created_at < cutoff))

@@ -11,7 +11,7 @@ e-mail their director: the other answers cannot make the application theirs to s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from intake.eligibility.rules import FAIL, RuleResult
@@ -77,9 +77,16 @@ def _group_key(problem: RuleResult) -> tuple:
     return (problem.key, problem.reason, tuple(sorted((problem.details or {}).items())))
 
 
-def summarise(results: Sequence[ProgramResult]) -> Summary:
+def summarise(
+    results: Sequence[ProgramResult], taking: Callable[[Program], bool] = lambda _: True
+) -> Summary:
+    """``taking``: whether a program takes applications now (its cycle is open); only
+    those are suggested instead."""
     open_results = [r for r in results if not r.not_eligible]
-    can_apply = tuple(r.program for r in open_results if r.can_apply and not r.waiting)
+    # Only programs the person can apply to now: fits, and its cycle is open.
+    can_apply = tuple(
+        r.program for r in open_results if r.can_apply and not r.waiting and taking(r.program)
+    )
     groups: dict[tuple, tuple[RuleResult, list[Program]]] = {}
     for result in results:
         if not result.not_eligible:

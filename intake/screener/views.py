@@ -81,7 +81,7 @@ def _screen(screener: Screener):
     context = {
         "form": form,
         "results": results,
-        "summary": summarise(results),
+        "summary": summarise(results, taking),
         "can_apply": complete and any(taking(r.program) for r in applicable(results)),
         "complete": complete,
         "other_programs": [p for p in programs if p.kind != screener.kind],

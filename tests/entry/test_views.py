@@ -314,3 +314,19 @@ def test_two_copies_of_the_form_arriving_at_once_make_one_application(coordinato
     assert statuses == [303, 303]
     for model in (Applicant, Application, OutboxMessage):
         assert count(model) == 1
+
+
+def test_a_program_whose_cycle_is_closed_is_refused_with_the_answers_kept(
+    coordinator_client, ctx, clock
+):
+    from datetime import timedelta
+
+    from tests.factories import add_window
+
+    add_window("introductory", clock() - timedelta(days=60), clock() - timedelta(days=30))
+    response = enter(coordinator_client, programs=["introductory"], name="Kim Closed")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "is not taking applications now (its cycle is closed)" in page
+    assert 'value="Kim Closed"' in page
+    assert count(Applicant, Applicant.name == "Kim Closed") == 0

@@ -143,3 +143,28 @@ def test_the_offer_email_gives_the_schedule_and_delivery_in_the_readers_language
         assert '<span lang="en">First Tuesday of the month, 6–8 pm</span>' in html
         assert "会面形式\uff1a 线上" in text
     assert not re.search(r"<span", text)
+
+
+def test_session_emails_name_the_program_in_the_readers_language(ctx, clock):
+    # _session.txt (reminders, changes, cancellations, additions) names the program.
+    from tests.factories import add_sessions
+
+    edit(
+        "introductory",
+        name="Introductory reflective practice, 2026",
+        translations={"es": {"name": "Práctica reflexiva introductoria 2026"}},
+    )
+    cohort = add_cohort(clock())
+    [session] = add_sessions(cohort, clock() + timedelta(days=1), count=1)
+    participant = SimpleNamespace(name="Rosa")
+    for locale, expected in (
+        ("es", "Práctica reflexiva introductoria 2026"),
+        ("zh", "Introductory reflective practice, 2026 \uff08英文\uff09"),
+    ):
+        _subject, text, html = render_email(
+            "session_reminder", locale, participant=participant, session=session, cohort=cohort
+        )
+        assert expected in text
+        assert "<span" not in text
+        # The HTML part shows the same lines (built from the text macro), escaped.
+        assert expected in html

@@ -251,3 +251,26 @@ def test_an_application_that_moved_meanwhile_is_left_alone(people, ctx, clock):
     declined = db.session.get(Applicant, people["purged"][1])
     assert declined.name != DELETED_NAME
     assert declined.applications[0].status == states.WAITLISTED
+
+
+def test_the_purge_forgets_opening_notices_older_than_the_retention_period(runner, ctx, clock):
+    # A program that never opens again would otherwise keep these addresses forever.
+    from intake.models import OpeningNotice
+    from tests.factories import program
+
+    now = clock()
+    for email, age in (("old@example.org", 731), ("recent@example.org", 10)):
+        db.session.add(
+            OpeningNotice(
+                program_id=program("introductory").id,
+                email=email,
+                email_key=email,
+                locale="en",
+                created_at=now - timedelta(days=age),
+            )
+        )
+    db.session.commit()
+    output = _purge(runner)
+    assert 'forgot 1 "e-mail me when it opens" address(es)' in output
+    db.session.rollback()
+    assert list(db.session.scalars(select(OpeningNotice.email))) == ["recent@example.org"]

@@ -197,3 +197,19 @@ def test_a_leader_still_answers_every_question(client):
 def test_a_complete_agency_screener_still_continues(client):
     page = complete_agency_screener(client).get_data(as_text=True)
     assert 'href="/apply/agency"' in page
+
+
+def test_a_program_whose_cycle_is_closed_is_not_suggested_instead(client, ctx, clock):
+    # Illinois groups fit, but their cycle closed: the BIPOC card must not send the
+    # person there ("You can apply to …") while that program's own card says it is closed.
+    from datetime import timedelta
+
+    from tests.factories import add_window
+
+    add_window(
+        "reflective-practice-group", clock() - timedelta(days=60), clock() - timedelta(days=30)
+    )
+    page = complete_screener(client, bipoc="no").get_data(as_text=True)
+    [bipoc] = [card for card in _cards(page) if "created for and by Black" in card]
+    assert "You can apply to Introductory reflective practice, which is open" in bipoc
+    assert "Illinois" not in bipoc
