@@ -20,7 +20,9 @@ What a failure does depends on what failed:
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import re
 import smtplib
 import ssl
@@ -55,18 +57,30 @@ class TimeoutConnection(Connection):
 
     def configure_host(self) -> smtplib.SMTP:
         timeout = current_app.config["MAIL_TIMEOUT"]
-        context = ssl.create_default_context()
         if self.mail.use_ssl:
             host: smtplib.SMTP = smtplib.SMTP_SSL(
-                self.mail.server, self.mail.port, timeout=timeout, context=context
+                self.mail.server, self.mail.port, timeout=timeout, context=tls_context()
             )
         else:
             host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
         if self.mail.use_tls:
-            host.starttls(context=context)
+            host.starttls(context=tls_context())
         if self.mail.username and self.mail.password:
             host.login(self.mail.username, self.mail.password)
         return host
+
+
+def tls_context() -> ssl.SSLContext:
+    """The verifying TLS context, made once per process: loading the certificate
+    store takes tens of milliseconds, more than sending a message. It is made again
+    only if the standard variables naming the trusted certificates change."""
+    return _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.cache
+def _tls_context(cafile: str | None, capath: str | None) -> ssl.SSLContext:  # noqa: ARG001
+    # The arguments are the cache key: create_default_context reads the same variables.
+    return ssl.create_default_context()
 
 
 @dataclass
@@ -76,10 +90,17 @@ class DeliveryReport:
     failed: int = 0
     # The pass stopped early: the mail server could not be reached.
     stopped: bool = False
+    # The pass found a full batch of due messages: more may be waiting.
+    full: bool = False
 
     @property
     def attempted(self) -> int:
         return self.sent + self.retried + self.failed
+
+    @property
+    def more_waiting(self) -> bool:
+        """Whether a worker should start the next pass at once instead of sleeping."""
+        return self.full and not self.stopped
 
     def add(self, outcome: str | None) -> None:
         if outcome == SENT:
@@ -173,17 +194,19 @@ def describe(exc: BaseException, recipient: str) -> str:
 
 
 class SmtpTransport:
-    """Sends by SMTP, one connection per message for now.
+    """Sends by SMTP over one connection, opened by the first message and kept for
+    the rest of the pass; ``close`` (called at the end of every pass) ends it.
 
     Failures to open the connection (connect, greeting, STARTTLS, sign-in) are
     raised as ConnectionFailed whatever the reply code: they are about the server,
-    not the message. To keep one connection for a whole pass, ``send`` would open
-    only when there is no connection and leave it open; ``close`` (called once at
-    the end of every pass) already ends whatever is open.
+    not the message. A server that drops a connection that has already carried a
+    message (an idle timeout, a limit of messages per session) is reconnected once
+    for the message in hand; a fresh connection that drops is a connection failure.
     """
 
     def __init__(self) -> None:
         self.connection: TimeoutConnection | None = None
+        self.used = False
 
     def _open(self) -> TimeoutConnection:
         connection = TimeoutConnection(current_app.extensions["mail"])
@@ -195,11 +218,28 @@ class SmtpTransport:
 
     # The transports share one signature; only the file transport uses the row.
     def send(self, message: Message, row: OutboxMessage) -> None:  # noqa: ARG002
-        self.connection = self._open()
+        if self.connection is None:
+            self.connection, self.used = self._open(), False
         try:
             self.connection.send(message)
-        finally:
+        except smtplib.SMTPServerDisconnected:
             self.close()
+            if not self.used:
+                raise
+            log.info("mail server closed the connection: reconnecting")
+            self.connection, self.used = self._open(), False
+            try:
+                self.connection.send(message)
+            except smtplib.SMTPServerDisconnected:
+                self.close()
+                raise
+        except (OSError, smtplib.SMTPException) as exc:
+            # A refusal of this message (4xx, 5xx) leaves the session usable: smtplib
+            # has reset it for the next one. Anything else may have broken it.
+            if classify(exc) == "connection" or _reply_code(exc) is None:
+                self.close()
+            raise
+        self.used = True
 
     def close(self) -> None:
         """End the session politely if the server still answers; a server that
@@ -374,7 +414,7 @@ def deliver_due(now: datetime, limit: int | None = None) -> DeliveryReport:
         )
     )
     db.session.rollback()
-    report = DeliveryReport()
+    report = DeliveryReport(full=len(ids) >= limit)
     via = transport()
     try:
         for message_id in ids:
