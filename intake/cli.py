@@ -54,7 +54,9 @@ def deliver_command(loop: bool, interval: float | None):
         if not loop:
             return
         db.session.remove()
-        time.sleep(interval)
+        # A full batch means more may be due: drain it before resting.
+        if not report.more_waiting:
+            time.sleep(interval)
 
 
 # The waitlist's clock ------------------------------------------------------------------
@@ -173,5 +175,5 @@ def purge_command(dry_run: bool):
     click.echo(
         f"Removed {removed} self-identification answer(s); anonymised {purged.applicants} "
         f"applicant(s); left {purged.skipped} that changed meanwhile; forgot {forgotten} "
-        "\"e-mail me when it opens\" address(es)."
+        '"e-mail me when it opens" address(es).'
     )
