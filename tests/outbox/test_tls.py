@@ -22,6 +22,7 @@ from intake.models import OutboxMessage
 from intake.outbox.delivery import deliver_due
 from tests.conftest import SMTPSink, SocketController
 from tests.helpers import submit_application
+from tests.outbox.test_smtp_failures import queue, rows
 
 
 class TLSSink(SMTPSink):
@@ -163,3 +164,31 @@ def test_the_server_refuses_mail_without_starttls(tls_server, app_config, reques
     db.session.refresh(message)
     assert "STARTTLS" in message.last_error
     assert tls_server.sink.messages == []
+
+
+@pytest.mark.parametrize("tls_server", MODES, indirect=True)
+def test_one_tls_context_and_one_connection_serve_many_messages(
+    tls_server, trust_ca, request, clock, monkeypatch
+):
+    """Loading the certificate store is slow: the worker does it once, not per message."""
+    trust_ca()
+    made = []
+    create = ssl.create_default_context
+    monkeypatch.setattr(
+        "intake.outbox.delivery.ssl.create_default_context",
+        lambda *args, **kwargs: made.append(1) or create(*args, **kwargs),
+    )
+    request.getfixturevalue("ctx")
+    ids = queue(clock, "a@example.org", "b@example.org", "c@example.org")
+
+    assert deliver_due(clock(), limit=2).sent == 2
+    assert deliver_due(clock(), limit=2).sent == 1
+
+    assert len(made) == 1
+    assert [m["To"] for m in tls_server.sink.messages] == [
+        "a@example.org",
+        "b@example.org",
+        "c@example.org",
+    ]
+    assert tls_server.sink.encrypted == [True, True, True]
+    assert [row.status for row in rows(ids)] == ["sent"] * 3

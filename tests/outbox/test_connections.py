@@ -1,0 +1,157 @@
+"""The delivery worker's SMTP connection, against real aiosmtpd servers on loopback:
+one connection carries a whole pass, a connection the server drops after a message
+is opened again once, and ``--loop`` drains full batches before it rests."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from intake.outbox.delivery import deliver_due
+from tests.conftest import SMTPSink, SocketController
+from tests.outbox.test_smtp_failures import queue, rows
+
+
+class PeerSink(SMTPSink):
+    """Also notes the client's address and port (one per connection) for each
+    message, and hangs up after the messages numbered in ``drop_after``."""
+
+    def __init__(self, port: int, drop_after: frozenset[int] = frozenset()):
+        super().__init__(port=port)
+        self.peers: list[tuple[str, int]] = []
+        self.drop_after = drop_after
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd API
+        reply = await super().handle_DATA(server, session, envelope)
+        self.peers.append(session.peer)
+        if len(self.peers) in self.drop_after:
+            # After the reply is written: the message was accepted, then the line drops.
+            asyncio.get_running_loop().call_soon(server.transport.close)
+        return reply
+
+
+@pytest.fixture
+def peer_server(request, smtp_socket, app_config):
+    """A mail server the app is configured for; ``request.param``: the messages
+    (1, 2, …) after which it hangs up."""
+    sink = PeerSink(smtp_socket.getsockname()[1], frozenset(getattr(request, "param", ())))
+    controller = SocketController(sink, smtp_socket)
+    controller.start()
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_TIMEOUT=5)
+    yield sink
+    controller.stop()
+    if not controller.loop.is_closed():
+        controller.loop.close()
+
+
+def test_one_connection_carries_the_whole_pass(peer_server, request, clock):
+    request.getfixturevalue("ctx")
+    peer_server.rcpt_replies["gone@example.org"] = "550 5.1.1 <gone@example.org>: User unknown"
+    addresses = ["a@example.org", "gone@example.org", "b@example.org", "c@example.org"]
+    ids = queue(clock, *addresses)
+
+    report = deliver_due(clock())
+
+    assert (report.sent, report.failed, report.stopped) == (3, 1, False)
+    assert [m["To"] for m in peer_server.messages] == [
+        "a@example.org",
+        "b@example.org",
+        "c@example.org",
+    ]
+    # A refusal of one message does not end the session: the next ones use it.
+    assert len(set(peer_server.peers)) == 1
+    assert [row.status for row in rows(ids)] == ["sent", "failed", "sent", "sent"]
+
+
+@pytest.mark.parametrize("peer_server", [(1,)], indirect=True)
+def test_a_connection_dropped_mid_pass_is_opened_again_and_the_pass_goes_on(
+    peer_server, request, clock
+):
+    request.getfixturevalue("ctx")
+    ids = queue(clock, "a@example.org", "b@example.org", "c@example.org")
+
+    report = deliver_due(clock())
+
+    assert (report.sent, report.retried, report.failed, report.stopped) == (3, 0, 0, False)
+    assert [m["To"] for m in peer_server.messages] == [
+        "a@example.org",
+        "b@example.org",
+        "c@example.org",
+    ]
+    first, second, third = peer_server.peers
+    assert first != second == third  # one reconnection, then kept
+    assert [(row.status, row.attempts, row.last_error) for row in rows(ids)] == [
+        ("sent", 1, None)
+    ] * 3
+
+
+@pytest.mark.parametrize("peer_server", [(1, 2, 3)], indirect=True)
+def test_a_server_that_hangs_up_after_every_message_still_gets_them_all(
+    peer_server, request, clock
+):
+    request.getfixturevalue("ctx")
+    ids = queue(clock, "a@example.org", "b@example.org", "c@example.org")
+    assert deliver_due(clock()).sent == 3
+    assert len(set(peer_server.peers)) == 3
+    assert [row.status for row in rows(ids)] == ["sent"] * 3
+
+
+# The loop --------------------------------------------------------------------------------
+
+
+class Rested(Exception):
+    """Raised instead of sleeping, to end the loop where it would first rest."""
+
+
+@pytest.fixture
+def rests(monkeypatch):
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        raise Rested
+
+    monkeypatch.setattr("intake.cli.time.sleep", sleep)
+    return slept
+
+
+def test_the_loop_drains_full_batches_before_it_rests(smtp, app_config, rests, request, clock):
+    app_config.update(OUTBOX_BATCH_SIZE=2, OUTBOX_POLL_SECONDS=7)
+    request.getfixturevalue("ctx")
+    ids = queue(clock, *(f"person{n}@example.org" for n in range(5)))
+
+    result = request.getfixturevalue("runner").invoke(args=["outbox", "deliver", "--loop"])
+
+    assert isinstance(result.exception, Rested), result.output
+    # Two full passes went straight on; the third found less than a batch and rested.
+    assert result.output.splitlines() == [
+        "sent 2, will retry 0, failed 0",
+        "sent 2, will retry 0, failed 0",
+        "sent 1, will retry 0, failed 0",
+    ]
+    assert rests == [7]
+    assert len(smtp.messages) == 5
+    assert [row.status for row in rows(ids)] == ["sent"] * 5
+
+
+def test_the_loop_rests_when_there_is_nothing_to_send(smtp, rests, request):
+    result = request.getfixturevalue("runner").invoke(args=["outbox", "deliver", "--loop"])
+    assert isinstance(result.exception, Rested), result.output
+    assert rests == [5]
+    assert smtp.messages == []
+
+
+def test_the_loop_rests_after_a_full_pass_the_server_cut_short(
+    smtp_down, app_config, rests, request, clock
+):
+    app_config["OUTBOX_BATCH_SIZE"] = 2
+    request.getfixturevalue("ctx")
+    ids = queue(clock, "a@example.org", "b@example.org", "c@example.org")
+
+    result = request.getfixturevalue("runner").invoke(args=["outbox", "deliver", "--loop"])
+
+    assert isinstance(result.exception, Rested), result.output
+    assert "the mail server could not be reached" in result.output
+    assert rests == [5]
+    assert [row.attempts for row in rows(ids)] == [1, 0, 0]
