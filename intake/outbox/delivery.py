@@ -3,7 +3,9 @@
 Each message is claimed in its own transaction with ``SELECT … FOR UPDATE SKIP
 LOCKED`` and marked sent in that transaction, so on PostgreSQL several workers
 never send the same message. SQLite has no row locks (the clause is dropped):
-run a single worker there, as `make run` does.
+run a single worker there, as `make run` does. A pass sends over one SMTP
+connection (``SmtpTransport``); a connection the server drops after it has carried
+a message is opened again once.
 
 What a failure does depends on what failed:
 
