@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import smtplib
 import socket
 import sys
@@ -117,6 +118,7 @@ def main() -> None:
         plain_received = counter.count
     finally:
         server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
     outbox_rate = outbox_received / outbox_seconds
     plain_rate = plain_received / plain_seconds
