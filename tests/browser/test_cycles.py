@@ -29,6 +29,9 @@ def test_asking_to_be_told_when_a_program_opens(request, clock, check_a11y, java
         check_a11y(page, "a program not open yet")
     page.get_by_label("Your e-mail address").fill("not an address")
     page.get_by_role("button", name="E-mail me when it opens").click()
+    # Wait for the answer (with htmx, the form is swapped in place): typing before it
+    # arrives would be overwritten by the returned form.
+    expect(page.locator(".field-error")).to_be_visible()
     expect(page.get_by_label("Your e-mail address")).to_have_value("not an address")
     page.get_by_label("Your e-mail address").fill("rosa@example.org")
     page.get_by_role("button", name="E-mail me when it opens").click()
