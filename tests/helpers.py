@@ -1,6 +1,7 @@
 """Helpers for reading pages in tests."""
 
 import re
+import threading
 from html.parser import HTMLParser
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -156,3 +157,32 @@ class TableReader(HTMLParser):
     def handle_data(self, data):
         if self._cell is not None:
             self._cell.append(data)
+
+
+def at_once(requests):
+    """Run each of ``requests`` (callables, e.g. a client's post) in its own thread, all
+    released at the same moment; returns their results in order. An error in one is
+    raised here, in the test's thread; a request that hangs fails the test."""
+    barrier = threading.Barrier(len(requests), timeout=30)
+    results: list = [None] * len(requests)
+
+    def run(index, request):
+        try:
+            barrier.wait()
+            results[index] = request()
+        except BaseException as exc:  # reported in the test's thread
+            barrier.abort()
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a request hung"
+    # A request that failed breaks the barrier for the others: report its error first.
+    errors = [r for r in results if isinstance(r, BaseException)]
+    errors.sort(key=lambda error: isinstance(error, threading.BrokenBarrierError))
+    if errors:
+        raise errors[0]
+    return results

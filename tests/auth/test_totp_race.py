@@ -4,15 +4,13 @@ a few on SQLite. No sleeps: each round moves the clock on to a new time step."""
 
 from __future__ import annotations
 
-import threading
-
 import pyotp
 from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import Coordinator
 from tests.conftest import PASSWORD, RACE_ROUNDS
-from tests.helpers import csrf_token
+from tests.helpers import at_once, csrf_token
 
 SIGN_INS = 4
 
@@ -28,30 +26,6 @@ def _at_the_code_step(app, user):
     )
     assert response.headers["Location"] == "/coord/login/code"
     return client, csrf_token(client.get("/coord/login/code").get_data(as_text=True))
-
-
-def _send_at_once(posts):
-    barrier = threading.Barrier(len(posts), timeout=30)
-    results: list = [None] * len(posts)
-
-    def run(index, post):
-        try:
-            barrier.wait()
-            results[index] = post()
-        except BaseException as exc:  # reported in the test's thread
-            barrier.abort()
-            results[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i, p)) for i, p in enumerate(posts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a sign-in hung"
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results
 
 
 def test_a_code_sent_by_several_sign_ins_at_once_is_accepted_once(
@@ -73,7 +47,7 @@ def test_a_code_sent_by_several_sign_ins_at_once_is_accepted_once(
 
             return send
 
-        results = _send_at_once([post(client, token) for client, token in waiting])
+        results = at_once([post(client, token) for client, token in waiting])
         statuses = sorted(status for status, _ in results)
         assert statuses == [303] + [422] * (SIGN_INS - 1), (n, statuses)
         # Exactly one of them is signed in; the others are still asked for a code.

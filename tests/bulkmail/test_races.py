@@ -3,8 +3,6 @@ form) send one message: the unique form token decides. Many rounds on PostgreSQL
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from intake.extensions import db
@@ -12,30 +10,7 @@ from intake.models import BulkMessage, OutboxMessage
 from tests import factories
 from tests.bulkmail.conftest import ENGLISH, SEND, _hidden, confirm
 from tests.conftest import RACE_ROUNDS
-
-
-def _at_once(posts):
-    barrier = threading.Barrier(len(posts), timeout=30)
-    results: list = [None] * len(posts)
-
-    def run(index, post):
-        try:
-            barrier.wait()
-            results[index] = post()
-        except BaseException as exc:  # reported in the test's thread
-            barrier.abort()
-            results[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i, p)) for i, p in enumerate(posts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a send hung"
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results
+from tests.helpers import at_once
 
 
 def test_the_same_form_sent_twice_at_once_sends_once(app, person, ctx, make_coordinator, login):
@@ -59,7 +34,7 @@ def test_the_same_form_sent_twice_at_once_sends_once(app, person, ctx, make_coor
         def post(client, form):
             return lambda: client.post(SEND + query, data=form).status_code
 
-        statuses = _at_once([post(clients[0], data), post(clients[1], other)])
+        statuses = at_once([post(clients[0], data), post(clients[1], other)])
         assert statuses == [303, 303], (n, statuses)
         db.session.rollback()
         message = db.session.scalars(

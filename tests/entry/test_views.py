@@ -4,7 +4,6 @@ e-mail as the public path, marked as entered by the coordinator."""
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +16,7 @@ from tests.helpers import (
     AGENCY_SCREENER_ANSWERS,
     APPLICATION_DETAILS,
     SCREENER_ANSWERS,
+    at_once,
     csrf_token,
     form_token,
     submit_agency_application,
@@ -298,20 +298,14 @@ def test_two_copies_of_the_form_arriving_at_once_make_one_application(coordinato
         "csrf_token": csrf,
         "form_token": token,
     }
-    barrier = threading.Barrier(2)
-    statuses = []
-
     def post(client):
-        with app.app_context():
-            barrier.wait()
-            statuses.append(client.post(ENTER, data=data).status_code)
+        def send():
+            with app.app_context():
+                return client.post(ENTER, data=data).status_code
 
-    threads = [threading.Thread(target=post, args=(c,)) for c in (coordinator_client, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert statuses == [303, 303]
+        return send
+
+    assert at_once([post(coordinator_client), post(second)]) == [303, 303]
     for model in (Applicant, Application, OutboxMessage):
         assert count(model) == 1
 
