@@ -30,6 +30,7 @@ from intake.inputs import page_number
 from intake.models import BulkMessage, Cohort, Program
 from intake.pagination import paginate
 from intake.status.states import LABELS
+from intake.templating import moment
 from intake.waitlist import queries
 from intake.waitlist.queries import Filters
 
@@ -223,7 +224,7 @@ def send():
 def _already_sent(message: BulkMessage):
     flash(
         f"This message was already sent, to {_people(message.recipient_count)}, on "
-        f"{message.created_at:%Y-%m-%d %H:%M} UTC. Nothing was sent again."
+        f"{moment(message.created_at)}. Nothing was sent again."
     )
     return redirect_after_post(url_for("bulkmail.index"))
 

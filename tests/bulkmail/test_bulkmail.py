@@ -332,6 +332,8 @@ def test_sending_twice_sends_once(smtp, coordinator_client, person, ctx, clock):
     assert again.headers["HX-Redirect"] == "/coord/bulk-email"
     listing = coordinator_client.get("/coord/bulk-email").get_data(as_text=True)
     assert "This message was already sent, to 2 people" in listing
+    # In the workspace's one date format (the programs' time zone), not UTC by hand.
+    assert "people, on Mar 2, 2026, 9:00\u202fAM. Nothing was sent again." in listing
     assert _count(BulkMessage) == 1
     deliver_due(clock())
     assert sorted(m["To"] for m in smtp.messages) == ["bo@example.org", "rosa@example.org"]
