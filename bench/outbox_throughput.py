@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -55,20 +56,48 @@ class BoundController(Controller):
         return self.loop.create_server(self._factory_invoker, sock=self.sock)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=2000, help="messages (default 2000)")
-    args = parser.parse_args()
+@dataclass
+class Throughput:
+    """Messages delivered by the outbox and by plain smtplib, and the seconds each took."""
 
+    messages: int
+    database: str
+    outbox_received: int
+    outbox_seconds: float
+    plain_received: int
+    plain_seconds: float
+
+    @property
+    def outbox_rate(self) -> float:
+        return self.outbox_received / self.outbox_seconds
+
+    @property
+    def plain_rate(self) -> float:
+        return self.plain_received / self.plain_seconds
+
+    @property
+    def ratio(self) -> float:
+        return self.outbox_rate / self.plain_rate
+
+
+def start_server() -> tuple[BoundController, Counter, int]:
+    """aiosmtpd counting what arrives, on a loopback port the system picked."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     counter = Counter()
     server = BoundController(counter, sock)
     server.start()
+    return server, counter, port
 
+
+def measure(n: int, uri: str | None = None) -> Throughput:
+    """Queue ``n`` messages in ``uri`` (a fresh SQLite file when None; a database's
+    tables are dropped and made again), time the outbox draining them into a local
+    server, then plain smtplib sending as many over one connection."""
+    server, counter, port = start_server()
     folder = tempfile.mkdtemp(prefix="outbox-bench-")
-    uri = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
+    uri = uri or f"sqlite:///{folder}/bench.sqlite3"
     now = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
     app = create_app(
         {
@@ -85,14 +114,14 @@ def main() -> None:
         with app.app_context():
             db.drop_all()
             db.create_all()
-            for n in range(args.n):
+            for number in range(n):
                 enqueue(
                     template="application_received",
-                    to=f"person{n}@example.org",
-                    dedup_key=f"bench:{n}",
+                    to=f"person{number}@example.org",
+                    dedup_key=f"bench:{number}",
                     locale="en",
                     now=now,
-                    context={"applicant": {"name": f"Person {n}"}, "applications": []},
+                    context={"applicant": {"name": f"Person {number}"}, "applications": []},
                 )
             db.session.commit()
 
@@ -102,31 +131,49 @@ def main() -> None:
             outbox_seconds = time.perf_counter() - started
             outbox_received = counter.count
             db.drop_all()
+            db.engine.dispose()
 
         counter.count = 0
         started = time.perf_counter()
         with smtplib.SMTP("127.0.0.1", port, timeout=15) as smtp:
-            for n in range(args.n):
+            for i in range(n):
                 message = EmailMessage()
                 message["From"] = "Reflective Practice Groups <no-reply@localhost>"
-                message["To"] = f"person{n}@example.org"
+                message["To"] = f"person{i}@example.org"
                 message["Subject"] = "We received your application"
-                message.set_content(f"Dear Person {n},\n\nWe received your application.\n" * 20)
-                message.add_alternative(f"<p>Dear Person {n},</p>" * 20, subtype="html")
+                message.set_content(f"Dear Person {i},\n\nWe received your application.\n" * 20)
+                message.add_alternative(f"<p>Dear Person {i},</p>" * 20, subtype="html")
                 smtp.send_message(message)
         plain_seconds = time.perf_counter() - started
         plain_received = counter.count
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+    return Throughput(
+        messages=n,
+        database="PostgreSQL" if uri.startswith("postgresql") else "SQLite",
+        outbox_received=outbox_received,
+        outbox_seconds=outbox_seconds,
+        plain_received=plain_received,
+        plain_seconds=plain_seconds,
+    )
 
-    outbox_rate = outbox_received / outbox_seconds
-    plain_rate = plain_received / plain_seconds
-    database = "PostgreSQL" if uri.startswith("postgresql") else "SQLite"
-    print(f"{args.n} messages, {database}")
-    print(f"outbox deliver_due: {outbox_received} in {outbox_seconds:.2f} s, {outbox_rate:.0f}/s")
-    print(f"plain smtplib:      {plain_received} in {plain_seconds:.2f} s, {plain_rate:.0f}/s")
-    print(f"ratio outbox/smtplib: {outbox_rate / plain_rate:.2f}")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=2000, help="messages (default 2000)")
+    args = parser.parse_args()
+    result = measure(args.n, os.environ.get("TEST_DATABASE_URL"))
+    print(f"{args.n} messages, {result.database}")
+    print(
+        f"outbox deliver_due: {result.outbox_received} in {result.outbox_seconds:.2f} s, "
+        f"{result.outbox_rate:.0f}/s"
+    )
+    print(
+        f"plain smtplib:      {result.plain_received} in {result.plain_seconds:.2f} s, "
+        f"{result.plain_rate:.0f}/s"
+    )
+    print(f"ratio outbox/smtplib: {result.ratio:.2f}")
 
 
 if __name__ == "__main__":
