@@ -1,0 +1,135 @@
+"""The benchmark harness's pure parts: the wrk script, reading its output, the table.
+Nothing here is timed."""
+
+import math
+
+import pytest
+
+from bench import wrk
+from bench.report import Row, alone_budget, format_table, ratio_budget, size_budget
+
+OUTPUT = """Running 1s test @ http://127.0.0.1:8000/
+  2 threads and 8 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    10.00ms    2.00ms  20.00ms   70.00%
+  400 requests in 1.00s, 2.00MB read
+Requests/sec:    400.00
+BENCH_JSON {"requests": 400, "duration_us": 2000000, "bytes": 2048000, "p50_us": 9500, \
+"p95_us": 14250, "p99_us": 19999, "ok": 398, "unexpected": 2, "non_2xx_3xx": 2, \
+"socket_errors": 1}
+"""
+
+
+def test_parse_output_reads_the_done_line():
+    result = wrk.parse_output(OUTPUT)
+    assert result.requests == 400
+    assert result.seconds == 2.0
+    assert result.rate == 200.0
+    assert result.bytes == 2048000
+    assert (result.p50_ms, result.p95_ms, result.p99_ms) == (9.5, 14.25, 19.999)
+    assert result.ok == 398
+    assert result.errors == 3  # two unexpected answers, one socket error
+
+
+def test_parse_output_without_the_line_says_so():
+    with pytest.raises(ValueError, match="BENCH_JSON"):
+        wrk.parse_output("Running 1s test\nunable to connect to 127.0.0.1:1\n")
+
+
+def test_lua_script_prints_json_from_latency_percentiles():
+    script = wrk.lua_script(
+        path="/coord/waitlist?q=chen",
+        headers={"Cookie": 'session="a\\b"', "HX-Request": "true"},
+        threads=2,
+    )
+    assert "function done(summary, latency, requests)" in script
+    for p in (50, 95, 99):
+        assert f"latency:percentile({p})" in script
+    assert wrk.MARKER in script
+    assert 'local path = "/coord/waitlist?q=chen"' in script
+    # Quotes and backslashes in a header survive as a Lua string.
+    assert '["Cookie"] = "session=\\"a\\\\b\\""' in script
+    assert "local nthreads = 2" in script
+    # No pool: no request() function, so wrk sends its one request unchanged.
+    assert 'local pool_file = ""' in script
+    assert "%(" not in script
+    assert "%%" not in script
+
+
+def test_lua_script_for_a_post_reads_its_pool_and_expects_the_redirect():
+    script = wrk.lua_script(
+        method="POST",
+        path="/apply",
+        pool_file="pool.txt",
+        run_tag="ab12",
+        expect_status=303,
+        expect_location="/apply/received",
+    )
+    assert 'local method = "POST"' in script
+    assert 'local pool_file = "pool.txt"' in script
+    assert "local expect_status = 303" in script
+    assert 'local expect_location = "/apply/received"' in script
+    assert 'body:gsub("{n}", unique)' in script
+
+
+def run(rate: float, p95: float = 10.0, unexpected: int = 0) -> wrk.Result:
+    return wrk.Result(
+        requests=int(rate),
+        seconds=1.0,
+        bytes=0,
+        p50_ms=p95 / 2,
+        p95_ms=p95,
+        p99_ms=p95 * 2,
+        ok=int(rate) - unexpected,
+        unexpected=unexpected,
+        non_2xx_3xx=unexpected,
+        socket_errors=0,
+    )
+
+
+def test_summarise_takes_medians_and_sums_errors():
+    summary = wrk.summarise([run(100, 30), run(300, 10, unexpected=1), run(200, 20)])
+    assert summary.rate == 200
+    assert summary.p95_ms == 20
+    assert summary.errors == 1
+    assert summary.runs == 3
+
+
+def test_ratio_is_the_median_of_each_rounds_pair():
+    path = [run(50), run(100), run(30)]
+    baseline = [run(100), run(400), run(30)]
+    # Per round: 0.5, 0.25, 1.0 -> median 0.5 (not 180 / 530).
+    assert wrk.ratios(path, baseline) == 0.5
+    assert math.isnan(wrk.ratios([], []))
+
+
+def test_table_has_a_line_per_row_and_says_which_budgets_were_missed():
+    fast = Row("waitlist first page", "alone", 50.0, 10.0, 20.0, 30.0, bytes=20480)
+    fast.budgets = [alone_budget(20.0), size_budget(20480)]
+    slow = Row("search q=chen", "alone", 5.0, 100.0, 133.0, 150.0, bytes=200 * 1024)
+    slow.budgets = [alone_budget(133.0), size_budget(200 * 1024)]
+    post = Row("application POST", "loaded", 80.0, 20.0, 40.0, 60.0, 0.02, 0.1)
+    post.budgets = [ratio_budget(0.1, 0.25)]
+    post.errors = 3
+    baseline = Row("hello (baseline)", "loaded", 4000.0, 1.0, 2.0, 3.0)
+
+    lines = format_table([baseline, fast, slow, post]).splitlines()
+
+    assert len(lines) == 2 + 4
+    columns = lines[0].count("|")
+    assert all(line.count("|") == columns for line in lines)
+    assert lines[2].startswith("| hello (baseline) | loaded | 4,000.0 |")
+    assert lines[2].endswith("| 0 | – | – |")
+    assert "| 20.0 KB |" in lines[3]
+    assert lines[3].endswith("| yes |")
+    assert "**no** (p95 < 50 ms, ≤ 100 KB)" in lines[4]
+    assert "| 0.020 | 0.10 |" in lines[5]
+    assert "**no** (≥ 0.25× DB, 3 errors)" in lines[5]  # noqa: RUF001
+
+
+def test_errors_alone_fail_a_row_whose_budgets_are_met():
+    row = Row("home", "alone", 10.0, 1.0, 2.0, 3.0, bytes=100)
+    row.budgets = [size_budget(100)]
+    row.errors = 1
+    assert row.met is False
+    assert Row("hello", "loaded").met is None

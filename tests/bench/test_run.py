@@ -1,0 +1,71 @@
+"""bench/run.py end to end, tiny: SQLite, 200 rows, one path, one round of 1 s. It
+checks the harness works (servers up, responses checked, a table with rows and no
+errors), not the speed. Needs wrk (Debian's package) and Redis, like `make bench`."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def redis_listens() -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", 6379)) == 0
+
+
+@pytest.mark.skipif(
+    shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)"
+)
+@pytest.mark.skipif(not redis_listens(), reason="no Redis on 127.0.0.1:6379 for the rate limits")
+def test_bench_runs_end_to_end(tmp_path):
+    out = tmp_path / "bench.md"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "bench/run.py",
+            "--db",
+            "sqlite",
+            "--rows",
+            "200",
+            "--duration",
+            "1",
+            "--rounds",
+            "1",
+            "--only",
+            "home",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = out.read_text()
+    assert table.strip() == done.stdout.strip()
+    lines = table.splitlines()
+    assert "### SQLite, 200 applications" in lines
+    rows = {tuple(cell.strip() for cell in line.split("|")[1:3]) for line in lines if "|" in line}
+    for expected in [
+        ("hello (baseline)", "loaded"),
+        ("bare DB page (baseline)", "loaded"),
+        ("home", "alone"),
+        ("home", "loaded"),
+    ]:
+        assert expected in rows, table
+    # The errors column (10th) is 0 on every row: every answer was the expected one.
+    for line in lines:
+        if line.startswith("| ") and not line.startswith("| path"):
+            assert line.split("|")[10].strip() == "0", line
+    assert "- git commit:" in table
+    assert "Traceback" not in done.stderr
