@@ -83,7 +83,7 @@ def format_table(rows: list[Row]) -> str:
     lines = [HEADER, "|" + "---|" * HEADER.count(" | ") + "---|"]
     for row in rows:
         budget = ", ".join(text for text, _ in row.budgets) or "–"
-        path = f"{row.path} ({row.note})" if row.note else row.path
+        path = row.path
         lines.append(
             f"| {path} | {row.mode} | {_number(row.rate)} | {_number(row.p50_ms)} "
             f"| {_number(row.p95_ms)} | {_number(row.p99_ms)} | {_number(row.ratio_hello, 3)} "
@@ -91,6 +91,11 @@ def format_table(rows: list[Row]) -> str:
             f"| {_met(row)} |"
         )
     return "\n".join(lines)
+
+
+def format_notes(rows: list[Row]) -> str:
+    """What a row's cells cannot say (counts checked, the CSV's timings), one a line."""
+    return "\n".join(f"- {row.path} ({row.mode}): {row.note}" for row in rows if row.note)
 
 
 def format_machine(machine: dict[str, str]) -> str:

@@ -50,6 +50,7 @@ from bench.report import (  # noqa: E402
     Row,
     alone_budget,
     format_machine,
+    format_notes,
     format_table,
     ratio_budget,
     size_budget,
@@ -945,7 +946,9 @@ def run_one(args, database: str, rows: int, machine: dict[str, str]) -> str:
         setup.admin_cookie = sign_in(setup)
 
         selected = [
-            t for t in targets(setup) if not args.only or any(word in t.name for word in args.only)
+            t
+            for t in targets(setup)
+            if not args.only or any(word in t.name.lower() for word in args.only)
         ]
         table_rows = measure_paths(setup, app, args, selected) if selected else []
         if not args.only or any(w in "csv export" for w in args.only):
@@ -987,6 +990,7 @@ def run_one(args, database: str, rows: int, machine: dict[str, str]) -> str:
     return (
         f"### {title}, {rows:,} applications\n\n"
         f"{format_table(table_rows)}\n\n"
+        f"{format_notes(table_rows)}\n\n"
         f"{mailbox.count} e-mails reached the SMTP server during the run. "
         f"wrk runs of {args.duration} s, {args.rounds} rounds, medians; "
         f"this section took {minutes:.1f} minutes.\n{crashes}"
@@ -1051,7 +1055,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if database not in ("postgresql", "sqlite"):
             parser.error(f"--db: unknown database {database!r}")
     args.sizes = [int(r.replace("_", "")) for r in args.rows.split(",") if r.strip()]
-    args.only = [w.strip() for w in args.only.split(",") if w.strip()]
+    args.only = [w.strip().lower() for w in args.only.split(",") if w.strip()]
     return args
 
 
