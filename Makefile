@@ -7,7 +7,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 HTMX_VERSION := 2.0.11
 
-.PHONY: run test install install-test lint translations i18n-extract i18n-update refresh-htmx clean
+.PHONY: run test bench install install-test lint translations i18n-extract i18n-update refresh-htmx clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,15 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 PYTEST_WORKERS ?= 2
 test: install-test translations $(AXE) lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The benchmark of issue 13 (docs/PERFORMANCE.md): the app as in production under wrk, on
+# PostgreSQL at 10,000 and 100,000 applications; it prints one table per database and size.
+# Other runs: make bench BENCH_ARGS="--db sqlite --rows 10000 --only waitlist --out bench.md".
+# Needs wrk (Debian's package), PostgreSQL and Redis on 127.0.0.1 (bench/run.py --help).
+BENCH_ARGS ?=
+bench: install-test translations
+	@command -v wrk >/dev/null 2>&1 || { echo "wrk is not installed: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Ruff on the code and the tests; mypy on intake/ (settings in pyproject.toml).
 lint: install-test
