@@ -191,12 +191,14 @@ def parse_output(stdout: str) -> Result:
 
 @dataclass(frozen=True)
 class Summary:
-    """The median of several runs of one path in one mode (errors are summed)."""
+    """The median of several runs of one path in one mode (errors are summed). A run
+    that finished no request has no latencies: the percentiles are the medians of the
+    runs that did, None when none did."""
 
     rate: float
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
     requests: int
     errors: int
     runs: int
@@ -206,11 +208,17 @@ def summarise(results: Iterable[Result]) -> Summary:
     results = list(results)
     if not results:
         raise ValueError("no runs to summarise")
+    timed = [r for r in results if r.requests]
+
+    def median(values) -> float | None:
+        values = list(values)
+        return statistics.median(values) if values else None
+
     return Summary(
         rate=statistics.median(r.rate for r in results),
-        p50_ms=statistics.median(r.p50_ms for r in results),
-        p95_ms=statistics.median(r.p95_ms for r in results),
-        p99_ms=statistics.median(r.p99_ms for r in results),
+        p50_ms=median(r.p50_ms for r in timed),
+        p95_ms=median(r.p95_ms for r in timed),
+        p99_ms=median(r.p99_ms for r in timed),
         requests=sum(r.requests for r in results),
         errors=sum(r.errors for r in results),
         runs=len(results),

@@ -133,3 +133,12 @@ def test_errors_alone_fail_a_row_whose_budgets_are_met():
     row.errors = 1
     assert row.met is False
     assert Row("hello", "loaded").met is None
+
+
+def test_a_run_that_finished_no_request_has_no_latency():
+    empty = wrk.Result(0, 1.0, 0, 0.0, 0.0, 0.0, 0, 0, 0, 0)
+    summary = wrk.summarise([empty, run(10, 40.0), run(20, 60.0)])
+    assert summary.rate == 10
+    assert summary.p95_ms == 50.0  # the two runs that finished requests, not the 0
+    assert wrk.summarise([empty]).p95_ms is None
+    assert alone_budget(None) == ("p95 < 50 ms", False)
