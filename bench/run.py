@@ -1124,18 +1124,26 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop_on_term)
     machine = machine_info()
-    sections = []
+    sections: list[str] = []
+
+    def write() -> str:
+        text = "\n".join(sections) + "\nMachine:\n\n" + format_machine(machine) + "\n"
+        if args.out:
+            Path(args.out).write_text(text)
+        return text
+
     try:
         for database in args.databases:
             for rows in args.sizes:
                 sections.append(run_one(args, database, rows, machine))
+                # Each table as soon as it is made: a later failure keeps it.
+                print(sections[-1], flush=True)
+                write()
     except KeyboardInterrupt:
         say("stopped; every process the bench started is stopped too")
         return 130
-    text = "\n".join(sections) + "\nMachine:\n\n" + format_machine(machine) + "\n"
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text)
+    print("Machine:\n\n" + format_machine(machine))
+    write()
     return 0
 
 
