@@ -48,6 +48,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
 
     register_extensions(app)
+    from intake import dbpool
+
+    dbpool.install(app)
     # Before any route is added: every route's parameters get bounded converters.
     inputs.register_converters(app)
     register_blueprints(app)
