@@ -51,6 +51,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from intake import dbpool
 
     dbpool.install(app)
+    from intake.programs import listing
+
+    listing.init_app(app)
     # Before any route is added: every route's parameters get bounded converters.
     inputs.register_converters(app)
     register_blueprints(app)
@@ -168,11 +171,12 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     from intake import htmx
-    from intake.i18n import choose_language
+    from intake.i18n import choose_language, install_jinja_gettext
 
     htmx.init_app(app)
 
     babel.init_app(app, locale_selector=choose_language)
+    install_jinja_gettext(app)
     limiter.init_app(app)
     login.init_app(app)
     import intake.auth.access  # noqa: F401 - registers the user loader
