@@ -29,11 +29,12 @@ from sqlalchemy import event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from intake import create_app, database_url  # noqa: E402
-from intake.extensions import db  # noqa: E402
+from intake import create_app, database_url
+from intake.extensions import db
 
-BARE_TEMPLATE = """<!doctype html><html lang="en"><head><title>{{ title }}</title></head>
-<body><h1>{{ title }}</h1><ul>{% for row in rows %}<li>{{ row }}</li>{% endfor %}</ul></body></html>"""
+BARE_TEMPLATE = """<!doctype html><html lang="en">
+<head><title>{{ title }}</title></head><body><h1>{{ title }}</h1>
+<ul>{% for row in rows %}<li>{{ row }}</li>{% endfor %}</ul></body></html>"""
 
 
 def bare_app(uri: str) -> Flask:
@@ -89,15 +90,16 @@ def intake_app(uri: str):
 def count_statements(app, client, url) -> int:
     statements = []
 
-    def record(conn, cursor, statement, *args):
+    def record(_conn, _cursor, statement, *_args):
         statements.append(statement)
 
     with app.app_context():
-        engine = (db.engine if app.name != "bare" else app.extensions["sqlalchemy"].engine)
+        engine = db.engine if app.name != "bare" else app.extensions["sqlalchemy"].engine
     event.listen(engine, "before_cursor_execute", record)
     try:
         response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: {response.status_code}")
     finally:
         event.remove(engine, "before_cursor_execute", record)
     return len(statements)
@@ -171,7 +173,8 @@ def main() -> None:
             rows[name]["ratios"].append((page / base, page))
 
     print(f"database: {uri.split(':')[0]}")
-    print(f"{'page':20} {'statements':>10} {'calls':>8} {'calls/bare':>10} {'req/s':>7} {'ratio':>6}")
+    print(f"{'page':20} {'statements':>10} {'calls':>8} {'calls/bare':>10}", end="")
+    print(f" {'req/s':>7} {'ratio':>6}")
     print(f"{'bare DB page':20} {bare_statements:>10} {bare_calls:>8} {1:>10.1f}")
     for name, row in rows.items():
         ratio = statistics.median(r for r, _ in row["ratios"])

@@ -59,19 +59,19 @@ def watch(engine: Engine, idle_seconds: float) -> None:
         record.info[_USED_AT] = time.monotonic()
 
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, record):
+    def on_connect(_dbapi_connection, record):
         used(record)
 
     @event.listens_for(engine, "checkin")
-    def on_checkin(dbapi_connection, record):
+    def on_checkin(_dbapi_connection, record):
         used(record)
 
     @event.listens_for(engine, "checkout")
-    def on_checkout(dbapi_connection, record, proxy):
+    def on_checkout(dbapi_connection, record, _proxy):
         last = record.info.get(_USED_AT)
-        if last is not None and time.monotonic() - last < idle_seconds:
-            if not has_news(dbapi_connection):
-                return
+        recent = last is not None and time.monotonic() - last < idle_seconds
+        if recent and not has_news(dbapi_connection):
+            return
         try:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as error:

@@ -28,7 +28,7 @@ def register(app: Flask) -> None:
     def template_helpers():
         return {
             "language_names": LANGUAGE_NAMES,
-            "status_label": lambda status: gettext(LABELS.get(status, status)),
+            "status_label": lambda status: gettext(LABELS.get(status) or status) if status else "",
             "status_description": lambda status: gettext(APPLICANT_DESCRIPTIONS.get(status, "")),
             "rules": RULES,
             "current_locale": str(get_locale() or "en"),

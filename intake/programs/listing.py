@@ -164,7 +164,7 @@ def _touches_programs(session: Session) -> bool:
 
 
 @event.listens_for(Session, "after_flush")
-def _note_flush(session, flush_context):
+def _note_flush(session, _flush_context):
     if _touches_programs(session):
         session.info[_CHANGED] = True
 

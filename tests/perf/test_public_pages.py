@@ -89,18 +89,23 @@ def test_the_manage_page_costs_the_applicants_own_rows_only(client, statements, 
 
 
 def test_windows_come_from_the_copy_too(client, statements, ticks, ctx, clock):
-    factories.add_window("introductory", clock() - timedelta(days=1), clock() + timedelta(days=30), name="Spring intake")
+    _spring_window(clock)
     assert "Spring intake" in client.get("/").get_data(as_text=True)
     assert count(client, statements, "/programs/introductory") == 0
     assert "Spring intake" in client.get("/programs/introductory").get_data(as_text=True)
 
 
+def _spring_window(clock):
+    now = clock()
+    return factories.add_window(
+        "introductory", now - timedelta(days=1), now + timedelta(days=30), name="Spring intake"
+    )
+
+
 # Invalidation -------------------------------------------------------------------------
 
 
-def test_an_admins_edit_shows_at_once_on_the_worker_that_saved_it(
-    client, admin_client, ctx, ticks
-):
+def test_an_admins_edit_shows_at_once_on_the_worker_that_saved_it(client, admin_client, ctx, ticks):
     assert client.get("/").status_code == 200  # the copy is warm
     row = factories.program("introductory")
     data = edit_data("introductory", name="Renamed by an admin")
@@ -138,7 +143,7 @@ def test_a_window_changed_by_a_bulk_update_clears_the_copy(client, ctx, ticks, c
 
     from intake.models import ApplicationWindow
 
-    window = factories.add_window("introductory", clock() - timedelta(days=1), clock() + timedelta(days=30), name="Spring intake")
+    window = _spring_window(clock)
     assert "Spring intake" in client.get("/").get_data(as_text=True)
     db.session.execute(
         update(ApplicationWindow).where(ApplicationWindow.id == window.id).values(name="Autumn")
@@ -157,9 +162,7 @@ def test_posts_and_coordinator_pages_read_the_database(app, client, ctx, stateme
         assert listing.in_use()
 
 
-def test_a_program_closed_in_another_worker_is_refused_on_post_at_once(
-    app, client, ctx, ticks
-):
+def test_a_program_closed_in_another_worker_is_refused_on_post_at_once(app, client, ctx, ticks):
     """The copy may list a closed program for a few seconds; a form sent for it is still
     refused, since every POST reads the database."""
     client.get("/")
@@ -186,9 +189,12 @@ def test_each_language_shows_with_the_cached_programs(client, ticks):
     es = client.get("/?lang=es").get_data(as_text=True)
     zh = client.get("/?lang=zh").get_data(as_text=True)
     back = client.get("/?lang=en").get_data(as_text=True)
-    assert 'lang="en"' in en and "Join a reflective practice group" in en
-    assert 'lang="es"' in es and "Únase a un grupo de práctica reflexiva" in es
-    assert 'lang="zh-Hans"' in zh and "加入反思性实践小组" in zh
+    assert 'lang="en"' in en
+    assert "Join a reflective practice group" in en
+    assert 'lang="es"' in es
+    assert "Únase a un grupo de práctica reflexiva" in es
+    assert 'lang="zh-Hans"' in zh
+    assert "加入反思性实践小组" in zh
     assert "Join a reflective practice group" in back
     assert "Join a reflective practice group" not in es + zh
 
