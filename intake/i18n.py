@@ -2,7 +2,7 @@
 the reader's own language or the browser's."""
 
 import flask_babel
-from flask import current_app, g, request, session
+from flask import Flask, current_app, g, has_app_context, request, session
 
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "zh": "中文"}
 # Where the site keeps a language picked with ?lang=.
@@ -34,24 +34,52 @@ def choose_language(own: str | None = None, *, remember: str | None = SESSION_KE
 
 # Translating fast ----------------------------------------------------------------------
 # flask_babel finds the translations for every string anew: three lookups of ``g``, the
-# locale turned into a string, a dict look-up; a screener page translates ~100 strings.
-# Here the answer is kept beside flask_babel's own locale, and found again only when that
-# locale object changes (force_locale swaps it and puts the old one back; refresh()
-# removes it), so an e-mail in another language inside a request stays right.
+# locale turned into a string, a dict look-up; a screener page translates ~100 strings,
+# and its form labels (lazy_gettext) each once more. Here the answer is kept beside
+# flask_babel's own locale for the request, and found again only when that locale
+# object changes: force_locale swaps it (and puts the old one back), refresh() removes
+# it, so an e-mail in another language inside a request is still in its own.
+
+
+class Domain(flask_babel.Domain):
+    """flask_babel's message domain, finding the translations once per request and
+    locale. Every gettext, lazy_gettext and template string goes through it."""
+
+    def get_translations(self):
+        state = _babel_state()
+        if state is not None:
+            kept = state.__dict__.get("intake_translations")
+            if (
+                kept is not None
+                and kept[0] is self
+                and kept[1] is state.__dict__.get("babel_locale")
+            ):
+                return kept[2]
+        found = super().get_translations()
+        state = _babel_state()
+        locale = state.__dict__.get("babel_locale") if state is not None else None
+        if locale is not None:
+            state.intake_translations = (self, locale, found)
+        return found
+
+
+def _babel_state():
+    # Where flask_babel keeps the request's locale (flask_babel._get_current_context).
+    return g.get("_flask_babel") if has_app_context() else None
 
 
 def translations():
-    """The current translations object, as flask_babel.get_translations() gives it."""
-    state = g.get("_flask_babel")
+    """The current translations object (flask_babel.get_translations(), faster)."""
+    state = _babel_state()
     if state is not None:
         kept = state.__dict__.get("intake_translations")
-        if kept is not None and kept[0] is getattr(state, "babel_locale", None):
-            return kept[1]
-    found = flask_babel.get_translations()
-    state = g.get("_flask_babel")
-    if state is not None and getattr(state, "babel_locale", None) is not None:
-        state.intake_translations = (state.babel_locale, found)
-    return found
+        if (
+            kept is not None
+            and kept[0] is state.__dict__.get("babel_domain")
+            and kept[1] is state.__dict__.get("babel_locale")
+        ):
+            return kept[2]
+    return flask_babel.get_domain().get_translations()
 
 
 def gettext(string: str, **variables) -> str:
@@ -59,10 +87,16 @@ def gettext(string: str, **variables) -> str:
     return translated % variables if variables else translated
 
 
-def install_jinja_gettext(app) -> None:
-    """Templates' _(), gettext() and ngettext() through translations() (flask_babel
-    installs its own, slower lookups; the same newstyle semantics)."""
-    app.jinja_env.install_gettext_callables(
+def install(app: Flask, babel: flask_babel.Babel) -> None:
+    """Babel's domain as the Domain above, and templates' _(), gettext() and ngettext()
+    through it (the same newstyle semantics flask_babel installs)."""
+    if not isinstance(babel.__dict__.get("domain_instance"), Domain):
+        # domain_instance is a cached_property of the (shared) Babel extension.
+        babel.__dict__["domain_instance"] = Domain(
+            domain=app.config.get("BABEL_DOMAIN", "messages")
+        )
+    # Added to the environment by the i18n extension (flask_babel added it).
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
         newstyle=True,

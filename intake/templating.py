@@ -108,7 +108,8 @@ def mailto_href(address: str | None) -> str | None:
 def and_list(items) -> str:
     """Items as a list in the reader's language: "A, B and C"."""
     items = [str(item) for item in items]
-    return format_list(items, locale=str(get_locale() or "en")) if items else ""
+    # The Locale object, not its name: babel parses a name again on every call (~7x).
+    return format_list(items, locale=get_locale() or "en") if items else ""
 
 
 # Dates and times --------------------------------------------------------------------
