@@ -15,6 +15,13 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
+def app_config(app_config):
+    # Every request reads the programs from the database (no copy kept): each one
+    # checks a connection out of the pool.
+    return {**app_config, "PROGRAM_CACHE_SECONDS": 0}
+
+
+@pytest.fixture
 def pings(app, monkeypatch):
     with app.app_context():
         dialect = db.engine.dialect
