@@ -48,6 +48,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
 
     register_extensions(app)
+    from intake import dbpool
+
+    dbpool.install(app)
+    from intake.programs import listing
+
+    listing.init_app(app)
     # Before any route is added: every route's parameters get bounded converters.
     inputs.register_converters(app)
     register_blueprints(app)
@@ -164,12 +170,13 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)
-    from intake import htmx
+    from intake import htmx, i18n
     from intake.i18n import choose_language
 
     htmx.init_app(app)
 
     babel.init_app(app, locale_selector=choose_language)
+    i18n.install(app, babel)
     limiter.init_app(app)
     login.init_app(app)
     import intake.auth.access  # noqa: F401 - registers the user loader

@@ -14,7 +14,14 @@ SECRET_KEY = None
 SQLALCHEMY_DATABASE_URI = None
 # hide_parameters keeps SQL parameters (names, e-mail addresses) out of logged
 # errors; create_app sets it even when this is replaced from the environment.
-SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+# No pool_pre_ping (a SELECT 1 before every request): intake.dbpool checks a PostgreSQL
+# connection only when it sat idle this many seconds or the server closed it meanwhile.
+SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
+DB_PING_AFTER_IDLE_SECONDS = 10
+# The public pages' GETs read the open programs and their windows from a copy kept in
+# each worker this many seconds (intake.programs.listing): an admin's change shows at
+# once on the worker that saved it, on every other within this bound. 0: no copy.
+PROGRAM_CACHE_SECONDS = 5
 
 # `make run` sets INTAKE_LOCAL=1: a laptop with no secrets and no SMTP server.
 LOCAL = False

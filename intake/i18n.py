@@ -1,7 +1,8 @@
 """Choosing the language of a page: ?lang=, then the choice kept in the session, then
 the reader's own language or the browser's."""
 
-from flask import current_app, request, session
+import flask_babel
+from flask import Flask, current_app, g, has_app_context, request, session
 
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "zh": "中文"}
 # Where the site keeps a language picked with ?lang=.
@@ -29,3 +30,76 @@ def choose_language(own: str | None = None, *, remember: str | None = SESSION_KE
     if own is not None:
         return own if own in supported else default
     return request.accept_languages.best_match(supported) or default
+
+
+# Translating fast ----------------------------------------------------------------------
+# flask_babel finds the translations for every string anew: three lookups of ``g``, the
+# locale turned into a string, a dict look-up; a screener page translates ~100 strings,
+# and its form labels (lazy_gettext) each once more. Here the answer is kept beside
+# flask_babel's own locale for the request, and found again only when that locale
+# object changes: force_locale swaps it (and puts the old one back), refresh() removes
+# it, so an e-mail in another language inside a request is still in its own.
+
+
+class Domain(flask_babel.Domain):
+    """flask_babel's message domain, finding the translations once per request and
+    locale. Every gettext, lazy_gettext and template string goes through it."""
+
+    def get_translations(self):
+        state = _babel_state()
+        if state is not None:
+            kept = state.__dict__.get("intake_translations")
+            if (
+                kept is not None
+                and kept[0] is self
+                and kept[1] is state.__dict__.get("babel_locale")
+            ):
+                return kept[2]
+        found = super().get_translations()
+        state = _babel_state()
+        locale = state.__dict__.get("babel_locale") if state is not None else None
+        if locale is not None:
+            state.intake_translations = (self, locale, found)
+        return found
+
+
+def _babel_state():
+    # Where flask_babel keeps the request's locale (flask_babel._get_current_context).
+    return g.get("_flask_babel") if has_app_context() else None
+
+
+def translations():
+    """The current translations object (flask_babel.get_translations(), faster)."""
+    state = _babel_state()
+    if state is not None:
+        kept = state.__dict__.get("intake_translations")
+        if (
+            kept is not None
+            and kept[0] is state.__dict__.get("babel_domain")
+            and kept[1] is state.__dict__.get("babel_locale")
+        ):
+            return kept[2]
+    return flask_babel.get_domain().get_translations()
+
+
+def gettext(string: str, **variables) -> str:
+    translated = translations().ugettext(string)
+    return translated % variables if variables else translated
+
+
+def install(app: Flask, babel: flask_babel.Babel) -> None:
+    """Babel's domain as the Domain above, and templates' _(), gettext() and ngettext()
+    through it (the same newstyle semantics flask_babel installs)."""
+    if not isinstance(babel.__dict__.get("domain_instance"), Domain):
+        # domain_instance is a cached_property of the (shared) Babel extension.
+        babel.__dict__["domain_instance"] = Domain(
+            domain=app.config.get("BABEL_DOMAIN", "messages")
+        )
+    # Added to the environment by the i18n extension (flask_babel added it).
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )

@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time, get_datetime_format
 from babel.lists import format_list
 from flask import Flask, current_app
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 from intake import choices
 from intake.eligibility.rules import RULES
-from intake.i18n import LANGUAGE_NAMES
+from intake.i18n import LANGUAGE_NAMES, gettext
 from intake.programs import texts
 from intake.status.states import APPLICANT_DESCRIPTIONS, LABELS
 
@@ -28,7 +28,7 @@ def register(app: Flask) -> None:
     def template_helpers():
         return {
             "language_names": LANGUAGE_NAMES,
-            "status_label": lambda status: gettext(LABELS.get(status, status)),
+            "status_label": lambda status: gettext(LABELS.get(status) or status) if status else "",
             "status_description": lambda status: gettext(APPLICANT_DESCRIPTIONS.get(status, "")),
             "rules": RULES,
             "current_locale": str(get_locale() or "en"),
@@ -108,7 +108,8 @@ def mailto_href(address: str | None) -> str | None:
 def and_list(items) -> str:
     """Items as a list in the reader's language: "A, B and C"."""
     items = [str(item) for item in items]
-    return format_list(items, locale=str(get_locale() or "en")) if items else ""
+    # The Locale object, not its name: babel parses a name again on every call (~7x).
+    return format_list(items, locale=get_locale() or "en") if items else ""
 
 
 # Dates and times --------------------------------------------------------------------

@@ -19,6 +19,7 @@ from intake.extensions import db
 from intake.links import public_url_for
 from intake.models import Application, ApplicationWindow, OpeningNotice, Program
 from intake.outbox.services import enqueue
+from intake.programs import listing
 from intake.programs.services import reply_address
 from intake.rows import rows_changed, update_guarded
 
@@ -54,7 +55,10 @@ def availabilities(programs: Iterable[Program], now: datetime) -> dict[int, Avai
     """Each program's availability at ``now``, its windows read in one query."""
     programs = list(programs)
     windows: dict[int, list[ApplicationWindow]] = defaultdict(list)
-    if programs:
+    cached = listing.windows_of([p.id for p in programs]) if listing.in_use() else None
+    if cached is not None:
+        windows.update(cached)
+    elif programs:
         query = select(ApplicationWindow).where(
             ApplicationWindow.program_id.in_([p.id for p in programs])
         )

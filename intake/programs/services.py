@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import Cohort, Program
-from intake.programs import texts
+from intake.programs import listing, texts
 from intake.programs.defaults import DEFAULT_PROGRAMS, SESSION_DEFAULTS
 
 
@@ -37,6 +37,10 @@ def seed_default_programs(now: datetime) -> list[Program]:
 
 
 def open_programs(kind: str | None = None) -> list[Program]:
+    """The open programs in their order (for a public page's GET, from the copy kept
+    in this process: intake.programs.listing)."""
+    if listing.in_use():
+        return listing.open_programs(kind)
     query = select(Program).where(Program.is_open.is_(True)).order_by(Program.position)
     if kind is not None:
         query = query.where(Program.kind == kind)
@@ -44,6 +48,8 @@ def open_programs(kind: str | None = None) -> list[Program]:
 
 
 def get_open_program_by_slug(slug: str) -> Program | None:
+    if listing.in_use():
+        return listing.open_program(slug)
     return db.session.scalar(select(Program).where(Program.slug == slug, Program.is_open.is_(True)))
 
 

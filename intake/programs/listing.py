@@ -1,0 +1,186 @@
+"""The open programs and their application windows as the public pages read them: kept
+in each process for a few seconds instead of read from the database on every request.
+
+Every public page lists the programs or shows one, with its cycle (its windows): the
+same few rows for every visitor, changed by an admin a few times a year. The listing
+is read once per process and then served for ``PROGRAM_CACHE_SECONDS`` (5 by default;
+0 reads the database every time):
+
+- Only the public pages' GET and HEAD requests use it (``PUBLIC_BLUEPRINTS``). Every
+  POST (a screener answered, an application sent, a notice asked for) and every
+  coordinator page reads the database, so what is decided and saved never rests on
+  the copy.
+- An admin's change (a program or a window, saved through this app's session) clears
+  the copy of the process that saved it at commit: that worker shows it at once.
+  Every other worker (gunicorn runs several) shows it within ``PROGRAM_CACHE_SECONDS``.
+- Whether a program takes applications is still worked out per request, from the
+  request's moment: a window opening or closing on time needs no refresh.
+
+The copy holds detached objects; each request gets its own instances, merged into its
+session without a query (``Session.merge(load=False)``, SQLAlchemy's caching recipe), so
+views and templates use them as any loaded Program.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from intake.extensions import db
+from intake.models import ApplicationWindow, Program
+
+# The applicant-facing blueprints whose GET pages may read the copy.
+PUBLIC_BLUEPRINTS = frozenset({"home", "screener", "applications", "cycles"})
+_EXTENSION = "intake_program_listing"
+_CHANGED = "intake_programs_changed"
+
+
+@dataclass
+class Listing:
+    loaded_at: float
+    programs: list[Program]
+    windows: dict[int, list[ApplicationWindow]] = field(default_factory=dict)
+
+
+class ProgramListing:
+    """One process's copy of the open programs and their windows."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
+        self.seconds = seconds
+        self.clock = clock
+        self._listing: Listing | None = None
+        # Bumped by every clear: a load that began before a clear is not kept.
+        self._generation = 0
+        self._lock = threading.Lock()
+        self.loads = 0
+
+    def clear(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._listing = None
+
+    def current(self) -> Listing:
+        listing = self._listing
+        if listing is not None and self.clock() - listing.loaded_at < self.seconds:
+            return listing
+        generation = self._generation
+        listing = self._load()
+        with self._lock:
+            if generation == self._generation:
+                self._listing = listing
+        return listing
+
+    def _load(self) -> Listing:
+        loaded_at = self.clock()  # before the query: the copy is never older than it says
+        self.loads += 1
+        # A session of its own: the copy must not share instances with the request's.
+        with Session(db.engine, expire_on_commit=False) as session:
+            programs = list(
+                session.scalars(
+                    select(Program).where(Program.is_open.is_(True)).order_by(Program.position)
+                )
+            )
+            windows: dict[int, list[ApplicationWindow]] = defaultdict(list)
+            if programs:
+                query = (
+                    select(ApplicationWindow)
+                    .where(ApplicationWindow.program_id.in_([p.id for p in programs]))
+                    .order_by(ApplicationWindow.opens_at)
+                )
+                for window in session.scalars(query):
+                    windows[window.program_id].append(window)
+            # Closing ends the transaction without expiring what was loaded (a
+            # rollback would, and every later use would query again).
+        return Listing(loaded_at, programs, dict(windows))
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_EXTENSION] = ProgramListing(float(app.config["PROGRAM_CACHE_SECONDS"]))
+
+
+def of(app: Flask) -> ProgramListing:
+    return app.extensions[_EXTENSION]
+
+
+def in_use() -> bool:
+    """This request may read the copy: a public page's GET or HEAD."""
+    return (
+        has_request_context()
+        and request.method in ("GET", "HEAD")
+        and request.blueprint in PUBLIC_BLUEPRINTS
+        and of(current_app).seconds > 0
+    )
+
+
+def _request_copy() -> tuple[list[Program], dict[int, list[ApplicationWindow]]]:
+    """The listing's programs and windows as instances of this request's session."""
+    if "program_listing" not in g:
+        listing = of(current_app).current()
+        merge = db.session.merge
+        programs = [merge(program, load=False) for program in listing.programs]
+        windows = {
+            program_id: [merge(window, load=False) for window in rows]
+            for program_id, rows in listing.windows.items()
+        }
+        g.program_listing = (programs, windows)
+    return g.program_listing
+
+
+def open_programs(kind: str | None = None) -> list[Program]:
+    programs, _ = _request_copy()
+    return [p for p in programs if kind is None or p.kind == kind]
+
+
+def open_program(slug: str) -> Program | None:
+    programs, _ = _request_copy()
+    return next((p for p in programs if p.slug == slug), None)
+
+
+def windows_of(program_ids: list[int]) -> dict[int, list[ApplicationWindow]] | None:
+    """The windows of these programs, or None when one of them is not in the listing
+    (a program closed meanwhile: the caller reads the database)."""
+    programs, windows = _request_copy()
+    listed = {p.id for p in programs}
+    if not listed.issuperset(program_ids):
+        return None
+    return {program_id: windows.get(program_id, []) for program_id in program_ids}
+
+
+# Clearing the copy when this process saves a program or a window ---------------------
+
+
+def _touches_programs(session: Session) -> bool:
+    return any(
+        isinstance(obj, Program | ApplicationWindow)
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    )
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session, _flush_context):
+    if _touches_programs(session):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk(orm_execute_state):
+    # update(ApplicationWindow)… and delete(…) statements change rows without a flush.
+    if orm_execute_state.is_update or orm_execute_state.is_delete:
+        mapper = orm_execute_state.bind_mapper
+        if mapper is not None and mapper.class_ in (Program, ApplicationWindow):
+            orm_execute_state.session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _clear_after_commit(session):
+    if session.info.pop(_CHANGED, False) and has_app_context():
+        listing = current_app.extensions.get(_EXTENSION)
+        if listing is not None:
+            listing.clear()

@@ -1,0 +1,208 @@
+"""What the public pages cost per request, pinned: SQL statements per page, the copy of
+the open programs each worker keeps (intake.programs.listing) and its invalidation, and
+translations found once per locale (intake.i18n.translations)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import event
+
+from intake import create_app
+from intake.extensions import db
+from intake.i18n import gettext, translations
+from intake.manage.tokens import mint_manage_token
+from intake.programs import listing
+from tests import factories
+from tests.admin.test_programs import edit_data
+from tests.helpers import complete_screener, send_form
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def ticks(app):
+    """The listing's clock, moved by the test (the copy's age, not the app's CLOCK)."""
+    clock = FakeClock()
+    listing.of(app).clock = clock
+    return clock
+
+
+@pytest.fixture
+def statements(app):
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def count(client, statements, url) -> int:
+    statements.clear()
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(statements)
+
+
+# The statements each public page runs once the worker's copy of the programs is warm.
+# The copy itself costs two (programs, their windows) once per PROGRAM_CACHE_SECONDS.
+# Before: home 3, program 3, screener 3 (4 with a saved screener), application form 4.
+WARM = {
+    "/": 0,
+    "/programs/introductory": 0,
+    "/screener": 0,
+    "/screener/agency": 0,
+    "/screener?program=introductory": 0,
+}
+
+
+def test_public_pages_read_no_program_rows_once_the_copy_is_warm(client, statements, ticks):
+    assert count(client, statements, "/") == 2  # the copy is made: programs, windows
+    for url, expected in WARM.items():
+        assert count(client, statements, url) == expected, url
+
+
+def test_the_application_form_reads_only_the_saved_screener(client, statements, ticks, ctx):
+    complete_screener(client)
+    assert count(client, statements, "/apply") == 1  # the screener's draft
+
+
+def test_the_manage_page_costs_the_applicants_own_rows_only(client, statements, ctx, clock):
+    application = factories.add_application(clock(), 1)
+    token = mint_manage_token(application.applicant_id, clock())
+    db.session.commit()
+    # The applicant, their days, applications, languages, offers and groups: one each.
+    assert count(client, statements, f"/manage/{token}") == 6
+
+
+def test_windows_come_from_the_copy_too(client, statements, ticks, ctx, clock):
+    _spring_window(clock)
+    assert "Spring intake" in client.get("/").get_data(as_text=True)
+    assert count(client, statements, "/programs/introductory") == 0
+    assert "Spring intake" in client.get("/programs/introductory").get_data(as_text=True)
+
+
+def _spring_window(clock):
+    now = clock()
+    return factories.add_window(
+        "introductory", now - timedelta(days=1), now + timedelta(days=30), name="Spring intake"
+    )
+
+
+# Invalidation -------------------------------------------------------------------------
+
+
+def test_an_admins_edit_shows_at_once_on_the_worker_that_saved_it(client, admin_client, ctx, ticks):
+    assert client.get("/").status_code == 200  # the copy is warm
+    row = factories.program("introductory")
+    data = edit_data("introductory", name="Renamed by an admin")
+    assert send_form(admin_client, f"/coord/admin/programs/{row.id}/edit", data).status_code == 303
+    # No time passed: the save itself cleared this worker's copy.
+    assert "Renamed by an admin" in client.get("/").get_data(as_text=True)
+
+
+def test_another_worker_shows_an_edit_within_program_cache_seconds(app, client, ctx, ticks):
+    """Two apps on one database stand for two gunicorn workers."""
+    other = create_app({**app.config})
+    other.test_client_class = type(client)
+    other_client = other.test_client()
+    other_ticks = FakeClock()
+    listing.of(other).clock = other_ticks
+    try:
+        assert "Renamed elsewhere" not in other_client.get("/").get_data(as_text=True)
+        row = factories.program("introductory")
+        row.name = "Renamed elsewhere"
+        db.session.commit()  # in this worker
+        assert "Renamed elsewhere" in client.get("/").get_data(as_text=True)
+
+        seconds = app.config["PROGRAM_CACHE_SECONDS"]
+        other_ticks.now += seconds - 0.01
+        assert "Renamed elsewhere" not in other_client.get("/").get_data(as_text=True)
+        other_ticks.now += 0.01
+        assert "Renamed elsewhere" in other_client.get("/").get_data(as_text=True)
+    finally:
+        with other.app_context():
+            db.engine.dispose()
+
+
+def test_a_window_changed_by_a_bulk_update_clears_the_copy(client, ctx, ticks, clock):
+    from sqlalchemy import update
+
+    from intake.models import ApplicationWindow
+
+    window = _spring_window(clock)
+    assert "Spring intake" in client.get("/").get_data(as_text=True)
+    db.session.execute(
+        update(ApplicationWindow).where(ApplicationWindow.id == window.id).values(name="Autumn")
+    )
+    db.session.commit()
+    assert "Autumn" in client.get("/").get_data(as_text=True)
+
+
+def test_posts_and_coordinator_pages_read_the_database(app, client, ctx, statements, ticks):
+    client.get("/")  # the copy is warm
+    with app.test_request_context("/screener", method="POST"):
+        assert not listing.in_use()
+    with app.test_request_context("/coord/admin/programs"):
+        assert not listing.in_use()
+    with app.test_request_context("/screener"):
+        assert listing.in_use()
+
+
+def test_a_program_closed_in_another_worker_is_refused_on_post_at_once(app, client, ctx, ticks):
+    """The copy may list a closed program for a few seconds; a form sent for it is still
+    refused, since every POST reads the database."""
+    client.get("/")
+    listing.of(app).clear = lambda: None  # as if the change came from another worker
+    row = factories.program("introductory")
+    row.is_open = False
+    db.session.commit()
+    assert client.get("/screener?program=introductory").status_code == 200  # stale, allowed
+    response = client.post("/screener?program=introductory", data={})
+    assert response.status_code == 404
+
+
+def test_zero_seconds_turns_the_copy_off(app, client, statements):
+    listing.of(app).seconds = 0
+    assert count(client, statements, "/") == 3
+    assert count(client, statements, "/") == 3
+
+
+# Languages ----------------------------------------------------------------------------
+
+
+def test_each_language_shows_with_the_cached_programs(client, ticks):
+    en = client.get("/?lang=en").get_data(as_text=True)
+    es = client.get("/?lang=es").get_data(as_text=True)
+    zh = client.get("/?lang=zh").get_data(as_text=True)
+    back = client.get("/?lang=en").get_data(as_text=True)
+    assert 'lang="en"' in en
+    assert "Join a reflective practice group" in en
+    assert 'lang="es"' in es
+    assert "Únase a un grupo de práctica reflexiva" in es
+    assert 'lang="zh-Hans"' in zh
+    assert "加入反思性实践小组" in zh
+    assert "Join a reflective practice group" in back
+    assert "Join a reflective practice group" not in es + zh
+
+
+def test_translations_follow_force_locale_inside_a_request(app):
+    with app.test_request_context("/?lang=es"):
+        assert gettext("The programs") == "Los programas"
+        with force_locale("zh"):
+            assert gettext("The programs") == "各个项目"
+        assert gettext("The programs") == "Los programas"
+        assert translations() is translations()
