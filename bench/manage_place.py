@@ -11,18 +11,22 @@ for the next run), and prints for each: p50/p95 of ``manage.services.overview()`
 alone, p50/p95 of the whole page through the test client, and the statements each ran.
 ``--explain`` also prints EXPLAIN (ANALYZE) of every statement ``overview()`` runs.
 
-Speed is shown here, never asserted in a test (issue 13).
+"CPU" is the processor time one ``overview()`` takes, this process's and (PostgreSQL) its
+server process's together, read from /proc: on a busy machine wall times swell with
+everything else running, CPU time much less. Speed is shown here, never asserted in a
+test (issue 13).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -35,6 +39,17 @@ from intake.models import (
     ManageToken,
 )
 from intake.status import states
+
+
+def _cpu(dialect: str) -> float:
+    """CPU seconds used so far by this process and, on PostgreSQL, by the session's
+    server process: unlike wall time, not inflated by other work on the machine."""
+    used = time.process_time()
+    if dialect == "postgresql":
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        used += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -127,16 +142,19 @@ def main(argv: list[str] | None = None) -> None:
             items = services.overview(applicant, today)
             event.remove(db.engine, "before_cursor_execute", record)
             samples = []
+            cpu_before = _cpu(dialect)
             for _ in range(args.runs):
                 started = time.perf_counter()
                 services.overview(applicant, today)
                 samples.append((time.perf_counter() - started) * 1000)
+            cpu = (_cpu(dialect) - cpu_before) / args.runs * 1000
             p50, p95 = _percentiles(samples)
             places = [(p.cohort.name, p.position) for item in items for p in item.places]
             place = queue_ids.index(application_id) + 1
             print(
                 f"  {label:6} (place {place:,} of {len(queue_ids):,} in the program's queue; "
                 f"{len(places)} fitting groups): overview() p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+                f"CPU {cpu:.1f} ms (app + database), "
                 f"{len(seen)} statements; places {places}"
             )
             if args.explain:

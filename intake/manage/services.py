@@ -147,26 +147,29 @@ def fitting_cohorts(
     return found
 
 
-def _ahead_of(queue, application: Application):
-    """Applications of ``queue`` (an alias of Application) ahead of ``application`` in
-    the fair order: a higher priority, or the same one and joined earlier (the id
-    breaks a tie on the moment). The row comparison is one range of the queue index
-    (ix_applications_queue) on both databases."""
-    return and_(
-        queue.program_id == application.program_id,
-        queue.status == states.WAITLISTED,
-        or_(
-            queue.priority > application.priority,
-            and_(
-                queue.priority == application.priority,
-                tuple_(queue.joined_at, queue.id)
-                < tuple_(
-                    literal(application.joined_at, queue.joined_at.type),
-                    literal(application.id, queue.id.type),
-                ),
-            ),
+def _ahead_of(application: Application):
+    """The applications ahead of ``application`` in the fair order (id, applicant and
+    seats asked): a higher priority, or the same one and joined earlier, the id
+    breaking a tie on the moment. Two ranges of the queue index (ix_applications_queue,
+    which holds every column read here), so the count reads the index alone and only
+    as far as the application's place: an OR of the two would scan the program's
+    whole waitlist on both databases."""
+    columns = (Application.id, Application.applicant_id, Application.seats_requested)
+    waiting = (
+        Application.program_id == application.program_id,
+        Application.status == states.WAITLISTED,
+    )
+    higher = select(*columns).where(*waiting, Application.priority > application.priority)
+    same = select(*columns).where(
+        *waiting,
+        Application.priority == application.priority,
+        tuple_(Application.joined_at, Application.id)
+        < tuple_(
+            literal(application.joined_at, Application.joined_at.type),
+            literal(application.id, Application.id.type),
         ),
     )
+    return union_all(higher, same).subquery("ahead")
 
 
 def _places_query(application: Application, cohorts: Sequence[Cohort], width: int):
@@ -178,7 +181,7 @@ def _places_query(application: Application, cohorts: Sequence[Cohort], width: in
     a small list per cohort. Then, per cohort, whether the application itself is in
     that queue (``matching_applications`` for its one row). Padded with NULLs to
     ``width`` cohorts, so the queries of several applications UNION into one."""
-    queue = aliased(Application, name="ahead")
+    ahead = _ahead_of(application)
     language_rows: dict[str, Any] = {
         code: aliased(ApplicantLanguage, name=f"language_{n}")
         for n, code in enumerate(dict.fromkeys(c.language for c in cohorts))
@@ -190,9 +193,9 @@ def _places_query(application: Application, cohorts: Sequence[Cohort], width: in
     counts, in_queue = [], []
     for cohort in cohorts:
         fits = [
-            queue.seats_requested <= cohort.seats,
+            ahead.c.seats_requested <= cohort.seats,
             language_rows[cohort.language].applicant_id.is_not(None),
-            ~queue.id.in_(
+            ~ahead.c.id.in_(
                 select(Offer.application_id).where(
                     Offer.cohort_id == cohort.id, Offer.status.in_((DECLINED, EXPIRED))
                 )
@@ -215,12 +218,16 @@ def _places_query(application: Application, cohorts: Sequence[Cohort], width: in
         *padding,
         *in_queue,
         *padding,
-    ).select_from(queue)
+    ).select_from(ahead)
     for code, row in language_rows.items():
-        query = query.outerjoin(row, and_(row.applicant_id == queue.applicant_id, row.code == code))
+        query = query.outerjoin(
+            row, and_(row.applicant_id == ahead.c.applicant_id, row.code == code)
+        )
     for slot, row in slot_rows.items():
-        query = query.outerjoin(row, and_(row.applicant_id == queue.applicant_id, row.slot == slot))
-    return query.where(_ahead_of(queue, application))
+        query = query.outerjoin(
+            row, and_(row.applicant_id == ahead.c.applicant_id, row.slot == slot)
+        )
+    return query
 
 
 def places_in_line(
