@@ -390,7 +390,19 @@ class Application(Model):
     )
 
     __table_args__ = (
-        Index("ix_applications_queue", "program_id", "status", "priority", "joined_at"),
+        # The fair queue's order, then what counting a place in line reads of each row
+        # ahead (intake.manage.services.places_in_line): an index-only range
+        # (migration 0015_manage_queue).
+        Index(
+            "ix_applications_queue",
+            "program_id",
+            "status",
+            "priority",
+            "joined_at",
+            "id",
+            "applicant_id",
+            "seats_requested",
+        ),
         Index("ix_applications_applicant_id", "applicant_id"),
         CheckConstraint("seats_requested >= 1", name="seats_requested"),
         # Built from the state machine's table; a new status needs a migration too

@@ -12,8 +12,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, or_, select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import (
+    Integer,
+    and_,
+    case,
+    delete,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from intake.applications.services import SENSITIVE_ANSWERS
 from intake.eligibility.rules import RULES
@@ -33,6 +46,8 @@ from intake.models import (
 )
 from intake.offers.services import (
     ACCEPTED,
+    DECLINED,
+    EXPIRED,
     OPEN,
     matching_applications,
     withdraw_application,
@@ -132,48 +147,130 @@ def fitting_cohorts(
     return found
 
 
-def place_in_line(application: Application, cohort: Cohort) -> int | None:
-    """The application's place in the cohort's queue (1 = next), or None if it is not
-    in that queue (not waiting, or it deferred from this cohort).
+def _ahead_of(application: Application):
+    """The applications ahead of ``application`` in the fair order (id, applicant and
+    seats asked): a higher priority, or the same one and joined earlier, the id
+    breaking a tie on the moment. Two ranges of the queue index (ix_applications_queue,
+    which holds every column read here), so the count reads the index alone and only
+    as far as the application's place: an OR of the two would scan the program's
+    whole waitlist on both databases."""
+    columns = (Application.id, Application.applicant_id, Application.seats_requested)
+    waiting = (
+        Application.program_id == application.program_id,
+        Application.status == states.WAITLISTED,
+    )
+    higher = select(*columns).where(*waiting, Application.priority > application.priority)
+    same = select(*columns).where(
+        *waiting,
+        Application.priority == application.priority,
+        tuple_(Application.joined_at, Application.id)
+        < tuple_(
+            literal(application.joined_at, Application.joined_at.type),
+            literal(application.id, Application.id.type),
+        ),
+    )
+    return union_all(higher, same).subquery("ahead")
+
+
+def _places_query(application: Application, cohorts: Sequence[Cohort], width: int):
+    """One pass over the applications ahead of ``application`` that counts, for every
+    cohort at once, those in the cohort's queue (``matching_applications``): one
+    conditional sum per cohort. The applicant's languages and time slots are each
+    joined once (a LEFT JOIN per distinct language and slot, at most one row each by
+    the tables' primary keys) instead of an EXISTS per row and cohort; deferrals are
+    a small list per cohort. Then, per cohort, whether the application itself is in
+    that queue (``matching_applications`` for its one row). Padded with NULLs to
+    ``width`` cohorts, so the queries of several applications UNION into one."""
+    ahead = _ahead_of(application)
+    language_rows: dict[str, Any] = {
+        code: aliased(ApplicantLanguage, name=f"language_{n}")
+        for n, code in enumerate(dict.fromkeys(c.language for c in cohorts))
+    }
+    slot_rows: dict[str, Any] = {
+        slot: aliased(ApplicantAvailability, name=f"slot_{n}")
+        for n, slot in enumerate(dict.fromkeys(c.time_slot for c in cohorts if c.time_slot))
+    }
+    counts, in_queue = [], []
+    for cohort in cohorts:
+        fits = [
+            ahead.c.seats_requested <= cohort.seats,
+            language_rows[cohort.language].applicant_id.is_not(None),
+            ~ahead.c.id.in_(
+                select(Offer.application_id).where(
+                    Offer.cohort_id == cohort.id, Offer.status.in_((DECLINED, EXPIRED))
+                )
+            ),
+        ]
+        if cohort.time_slot:
+            fits.append(slot_rows[cohort.time_slot].applicant_id.is_not(None))
+        counts.append(func.coalesce(func.sum(case((and_(*fits), 1), else_=0)), 0))
+        in_queue.append(
+            matching_applications(cohort)
+            .with_only_columns(Application.id)
+            .where(Application.id == application.id)
+            .order_by(None)
+            .exists()
+        )
+    padding = [null()] * (width - len(cohorts))
+    query = select(
+        literal(application.id, Integer).label("application_id"),
+        *counts,
+        *padding,
+        *in_queue,
+        *padding,
+    ).select_from(ahead)
+    for code, row in language_rows.items():
+        query = query.outerjoin(
+            row, and_(row.applicant_id == ahead.c.applicant_id, row.code == code)
+        )
+    for slot, row in slot_rows.items():
+        query = query.outerjoin(
+            row, and_(row.applicant_id == ahead.c.applicant_id, row.slot == slot)
+        )
+    return query
+
+
+def places_in_line(
+    wanted: Sequence[tuple[Application, Sequence[Cohort]]],
+) -> dict[tuple[int, int], int]:
+    """Each application's place in each cohort's queue (1 = next), by (application id,
+    cohort id); left out where it is in no place in that queue (not waiting, it
+    deferred from the cohort, or it asks more seats than the cohort holds).
 
     The queue is ``matching_applications(cohort)``: priority (highest first), then
     time joined, then id; a request for more seats than the cohort holds is in no
-    place in it (it could never be offered them), nor counted ahead of others. One
-    query counts the applications ahead, and sees whether this one is in the queue
-    at all, without loading the queue.
+    place in it (it could never be offered them), nor counted ahead of others.
+
+    One statement for all of them, whatever the number of cohorts or the length of
+    the queue: per application one pass over the applications ahead of it (the
+    queue index's range), counting for every cohort at once.
     """
-    if application.joined_at is None or application.seats_requested > cohort.seats:
-        return None
-    same_priority = Application.priority == application.priority
-    ahead = or_(
-        Application.priority > application.priority,
-        and_(same_priority, Application.joined_at < application.joined_at),
-        and_(
-            same_priority,
-            Application.joined_at == application.joined_at,
-            Application.id < application.id,
-        ),
-    )
-    me = Application.id == application.id
-    query = (
-        matching_applications(cohort)
-        .with_only_columns(
-            func.coalesce(func.sum(case((ahead, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((me, 1), else_=0)), 0),
-        )
-        # A request larger than the whole group is never offered it: not ahead.
-        .where(or_(ahead, me), Application.seats_requested <= cohort.seats)
-        .order_by(None)
-    )
-    count_ahead, in_queue = db.session.execute(query).one()
-    return int(count_ahead) + 1 if in_queue else None
+    asked = [
+        (application, [c for c in cohorts if application.seats_requested <= c.seats])
+        for application, cohorts in wanted
+        if application.joined_at is not None
+    ]
+    asked = [(application, cohorts) for application, cohorts in asked if cohorts]
+    if not asked:
+        return {}
+    width = max(len(cohorts) for _, cohorts in asked)
+    queries = [_places_query(application, cohorts, width) for application, cohorts in asked]
+    statement: Any = union_all(*queries) if len(queries) > 1 else queries[0]
+    rows = {row[0]: row for row in db.session.execute(statement)}
+    found: dict[tuple[int, int], int] = {}
+    for application, cohorts in asked:
+        row = rows[application.id]
+        for n, cohort in enumerate(cohorts):
+            if row[1 + width + n]:
+                found[(application.id, cohort.id)] = int(row[1 + n]) + 1
+    return found
 
 
 def overview(applicant: Applicant, today: date) -> list[ApplicationOverview]:
     """Each application with its offer, and for each waiting one its place in every
     cohort that fits, or that it waits for a coordinator to arrange its seats (it
-    asks more than any planned group holds). Three queries, plus one count per
-    waiting application and cohort."""
+    asks more than any planned group holds). Four queries, whatever the number of
+    applications, cohorts or people in line (the places are one, ``places_in_line``)."""
     applications = list(applicant.applications)
     offers = db.session.scalars(
         select(Offer)
@@ -200,12 +297,19 @@ def overview(applicant: Applicant, today: date) -> list[ApplicationOverview]:
             application.seats_requested, largest.get(application.program_id)
         ):
             item.arranging = True
-        elif item.waiting:
-            for cohort in cohorts.get(application.program_id, []):
-                position = place_in_line(application, cohort)
-                if position is not None:
-                    item.places.append(Place(cohort, position))
         result.append(item)
+    places = places_in_line(
+        [
+            (item.application, cohorts.get(item.application.program_id, []))
+            for item in result
+            if item.waiting and not item.arranging
+        ]
+    )
+    for item in result:
+        for cohort in cohorts.get(item.application.program_id, []) if item.waiting else []:
+            position = places.get((item.application.id, cohort.id))
+            if position is not None:
+                item.places.append(Place(cohort, position))
     return result
 
 

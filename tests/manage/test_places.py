@@ -1,0 +1,283 @@
+"""The place in line, counted for every fitting cohort in one statement
+(``places_in_line``), against the queue itself (``matching_applications``, the order
+offers are made in)."""
+
+import random
+from datetime import date, timedelta
+
+import pytest
+
+from intake.extensions import db
+from intake.manage import services
+from intake.manage.tokens import mint_manage_token
+from intake.models import Application, Offer
+from intake.offers.services import DECLINED, EXPIRED, RESCINDED, matching_applications
+from intake.status import states
+from tests.factories import add_application, add_cohort, new_reference
+
+TODAY = date(2026, 3, 2)
+
+
+def queue_place(application: Application, cohort) -> int | None:
+    """The place the slow, obvious way: walk the cohort's queue, leaving out requests
+    larger than the cohort, and (as the count always has) any that never joined the
+    waitlist: where such a row sorts differs between the databases (NULLs first on
+    SQLite, last on PostgreSQL), and it has no place of its own."""
+    if application.joined_at is None or application.seats_requested > cohort.seats:
+        return None
+    ids = [
+        a.id
+        for a in db.session.scalars(matching_applications(cohort))
+        if a.seats_requested <= cohort.seats and a.joined_at is not None
+    ]
+    return ids.index(application.id) + 1 if application.id in ids else None
+
+
+def _offer(application, cohort, status, now):
+    db.session.add(
+        Offer(
+            application=application,
+            cohort=cohort,
+            seats=application.seats_requested,
+            status=status,
+            created_at=now - timedelta(days=9),
+            expires_at=now - timedelta(days=2),
+            answered_at=now - timedelta(days=3),
+        )
+    )
+
+
+@pytest.fixture
+def crowded(ctx, clock):
+    """A queue with everything the count could get wrong: ties on the moment joined,
+    three priorities, requests bigger than some cohorts, people in other languages
+    and time slots, two cohorts they deferred from, other programs and statuses."""
+    now = clock()
+    cohorts = [
+        add_cohort(now, name="Evening English", language="en", seats=8),
+        add_cohort(
+            now, name="Morning English", language="en", seats=3, time_slot="weekday_morning"
+        ),
+        add_cohort(now, name="Weekend Spanish", language="es", seats=6, time_slot="weekend"),
+        add_cohort(now, name="English, any time", language="en", seats=4, time_slot=None),
+        add_cohort(now, name="Later evening English", start_date=date(2026, 9, 1), seats=12),
+    ]
+    rng = random.Random(13)  # noqa: S311 (test data, not a secret)
+    languages = [("en",), ("es",), ("en", "es"), ("asl",)]
+    slots = [
+        ("weekday_evening",),
+        ("weekday_morning", "weekend"),
+        ("weekend",),
+        ("weekday_evening", "weekday_morning"),
+    ]
+    applications = []
+    for number in range(1, 61):
+        applications.append(
+            add_application(
+                now,
+                number,
+                languages=rng.choice(languages),
+                availability=rng.choice(slots),
+                priority=rng.choice((0, 0, 0, 1, 2)),
+                # Many share the very same moment: the id breaks the tie.
+                joined_days_ago=rng.choice((1, 1, 2, 3)),
+                joined_minutes_ago=rng.choice((0, 0, 30)),
+                seats=rng.choice((1, 1, 1, 2, 4, 5, 7)),
+                agency_name=None,
+                status=rng.choice([states.WAITLISTED] * 6 + [states.WITHDRAWN, states.OFFERED]),
+                commit=False,
+            )
+        )
+    # Waiting, but never joined (no place), and waiting in another program.
+    applications.append(add_application(now, 61, joined_days_ago=None, commit=False))
+    add_application(now, 62, program="bipoc-intensive", joined_days_ago=9, commit=False)
+    db.session.flush()
+    waiting = [a for a in applications if a.status == states.WAITLISTED]
+    # Deferrals: declined, and let lapse; a rescinded offer is no deferral.
+    _offer(waiting[3], cohorts[0], DECLINED, now)
+    _offer(waiting[5], cohorts[0], EXPIRED, now)
+    _offer(waiting[7], cohorts[3], DECLINED, now)
+    _offer(waiting[9], cohorts[0], RESCINDED, now)
+    db.session.commit()
+    return cohorts, applications
+
+
+def test_every_place_matches_the_queue(crowded):
+    cohorts, applications = crowded
+    checked = 0
+    for application in applications:
+        found = services.places_in_line([(application, cohorts)])
+        for cohort in cohorts:
+            expected = queue_place(application, cohort)
+            assert found.get((application.id, cohort.id)) == expected, (
+                application.id,
+                cohort.name,
+            )
+            checked += expected is not None
+    assert checked > 40  # the fixture's queue is not empty by mistake
+
+
+def test_all_applications_at_once_give_the_same_places(crowded):
+    cohorts, applications = crowded
+    one_by_one = {}
+    for application in applications:
+        one_by_one |= services.places_in_line([(application, cohorts)])
+    at_once = services.places_in_line([(application, cohorts) for application in applications])
+    assert at_once == one_by_one
+
+
+def test_a_deferral_and_a_tie_are_counted_as_the_queue_does(ctx, clock):
+    now = clock()
+    evening = add_cohort(now, name="Evening English")
+    autumn = add_cohort(now, name="Autumn", start_date=date(2026, 9, 1))
+    same_moment = [add_application(now, n, joined_days_ago=1) for n in (1, 2, 3)]
+    _offer(same_moment[0], evening, DECLINED, now)
+    db.session.commit()
+    first, second, third = same_moment
+    assert services.places_in_line([(a, [evening, autumn]) for a in same_moment]) == {
+        # The one who deferred from the evening group is in no place in it, and not ahead.
+        (first.id, autumn.id): 1,
+        (second.id, evening.id): 1,
+        (second.id, autumn.id): 2,
+        (third.id, evening.id): 2,
+        (third.id, autumn.id): 3,
+    }
+
+
+def _people_ahead(now, count: int, start: int) -> None:
+    for n in range(count):
+        add_application(
+            now,
+            start + n,
+            languages=("en", "es"),
+            availability=("weekday_evening", "weekend"),
+            joined_days_ago=5,
+            commit=False,
+        )
+
+
+def _groups(now, count: int, start: int) -> None:
+    for n in range(count):
+        add_cohort(
+            now,
+            name=f"Group {start + n}",
+            language=("en", "es")[n % 2],
+            time_slot=("weekday_evening", "weekend", None)[n % 3],
+            commit=False,
+        )
+
+
+def test_one_statement_counts_every_place_whatever_the_queue_and_cohorts(ctx, clock, statements):
+    now = clock()
+    _people_ahead(now, 1, start=1)
+    _groups(now, 1, start=1)
+    me = add_application(
+        now, 99, languages=("en", "es"), availability=("weekday_evening", "weekend")
+    )
+    statements.clear()
+    items = services.overview(me.applicant, TODAY)
+    few = list(statements)
+    assert [p.position for p in items[0].places] == [2]
+
+    # 30 more ahead, and four more cohorts that fit.
+    _people_ahead(now, 30, start=100)
+    _groups(now, 4, start=2)
+    db.session.commit()
+    statements.clear()
+    items = services.overview(me.applicant, TODAY)
+    many = list(statements)
+    assert [p.position for p in items[0].places] == [32] * 5
+    assert len(many) == len(few)
+    assert sum("sum(CASE" in s for s in many) == 1
+
+
+def test_an_applicants_several_waiting_applications_take_one_statement(ctx, clock, statements):
+    now = clock()
+    add_cohort(now, name="Evening English")
+    add_cohort(now, name="Weekend Spanish", language="es", time_slot="weekend")
+    add_cohort(now, name="BIPOC evening", program="bipoc-intensive")
+    add_application(now, 1, joined_days_ago=3)
+    first = add_application(
+        now, 2, languages=("en", "es"), availability=("weekday_evening", "weekend")
+    )
+    # The same person waits with a part split off (same program), and in another one.
+    db.session.add(
+        Application(
+            applicant=first.applicant,
+            program=first.program,
+            reference=new_reference(),
+            status=states.WAITLISTED,
+            decision={"outcome": "pass", "rules": []},
+            priority=0,
+            seats_requested=1,
+            split_from=first,
+            joined_at=first.joined_at,
+            created_at=first.created_at,
+            updated_at=now,
+        )
+    )
+    bipoc = add_application(now, 3, program="bipoc-intensive", joined_days_ago=1, commit=False)
+    bipoc.applicant = first.applicant
+    db.session.commit()
+    db.session.refresh(first.applicant)
+
+    statements.clear()
+    items = services.overview(first.applicant, TODAY)
+    assert sum("sum(CASE" in s for s in statements) == 1
+    got = {
+        (item.application.id, place.cohort.name): place.position
+        for item in items
+        for place in item.places
+    }
+    expected = {
+        (item.application.id, place.cohort.name): queue_place(item.application, place.cohort)
+        for item in items
+        for place in item.places
+    }
+    assert got == expected
+    assert len(got) >= 5
+
+
+def test_the_status_page_runs_as_many_statements_for_one_part_as_for_several(
+    client, ctx, clock, statements
+):
+    """An agency's request split into parts: each part shows the request it came from
+    (already loaded with the applicant's applications, so no statement per part), and
+    the places of all parts are one statement."""
+    now = clock()
+    add_cohort(now, name="Evening English", seats=12)
+    request = add_application(now, 1, agency_name="Agency One", seats=6, joined_days_ago=2)
+    token = mint_manage_token(request.applicant_id, now)
+    db.session.commit()
+
+    def page_statements() -> list[str]:
+        statements.clear()
+        response = client.get(f"/manage/{token}")
+        assert response.status_code == 200
+        return list(statements)
+
+    add_part(request, 1, now)
+    one = page_statements()
+    for _ in range(3):
+        add_part(request, 1, now)
+    several = page_statements()
+    assert len(several) == len(one)
+
+
+def add_part(request: Application, seats: int, now) -> Application:
+    part = Application(
+        applicant=request.applicant,
+        program=request.program,
+        reference=new_reference(),
+        status=states.WAITLISTED,
+        decision={"outcome": "pass", "rules": []},
+        priority=request.priority,
+        seats_requested=seats,
+        split_from=request,
+        joined_at=request.joined_at,
+        created_at=request.created_at,
+        updated_at=now,
+    )
+    db.session.add(part)
+    db.session.commit()
+    return part
