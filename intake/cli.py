@@ -14,7 +14,7 @@ from intake.digest import services as digest
 from intake.extensions import db
 from intake.letters import services as letters
 from intake.offers import services as offers
-from intake.outbox.delivery import deliver_due
+from intake.outbox.delivery import deliver_due, deliver_pass
 from intake.participants import services as participants
 from intake.programs.services import seed_default_programs
 from intake.retention import services as retention
@@ -46,7 +46,11 @@ def deliver_command(loop: bool, interval: float | None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s outbox %(message)s")
     interval = interval if interval is not None else current_app.config["OUTBOX_POLL_SECONDS"]
     while True:
-        report = deliver_due(clock.now())
+        report = deliver_pass(clock.now()) if loop else deliver_due(clock.now())
+        if report is None:  # the database was busy: logged; rest, then try again
+            db.session.remove()
+            time.sleep(interval)
+            continue
         if report.attempted or not loop:
             click.echo(f"sent {report.sent}, will retry {report.retried}, failed {report.failed}")
         if report.stopped:

@@ -36,6 +36,7 @@ from pathlib import Path
 from flask import current_app
 from flask_mail import BadHeaderError, Connection, Message
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from intake.extensions import db
 from intake.letters.pdf import filename as letter_filename
@@ -430,3 +431,17 @@ def deliver_due(now: datetime, limit: int | None = None) -> DeliveryReport:
     finally:
         via.close()
     return report
+
+
+def deliver_pass(now: datetime) -> DeliveryReport | None:
+    """``deliver_due`` for the worker's loop: a database that cannot be used just now
+    (SQLite locked by a long write, PostgreSQL restarting) costs this pass, not the
+    worker. Returns None then; what was not sent is still queued for the next pass."""
+    try:
+        return deliver_due(now)
+    except OperationalError as exc:
+        db.session.rollback()
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+        log.warning("database not available (%s): the next pass tries again", reason)
+        return None
+

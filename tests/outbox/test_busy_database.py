@@ -1,0 +1,55 @@
+"""The delivery worker's loop outlives a database it cannot use for a moment: an
+SQLite file another process holds locked (seen under a burst of applications) costs
+one pass, not the worker, and nothing queued is lost or sent twice."""
+
+import sqlite3
+
+import pytest
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.models import OutboxMessage
+from intake.outbox.delivery import deliver_pass
+from intake.outbox.services import enqueue
+from tests.conftest import TEST_DATABASE_URL
+
+pytestmark = pytest.mark.skipif(
+    bool(TEST_DATABASE_URL), reason="a whole-database write lock is SQLite's"
+)
+
+
+@pytest.fixture
+def app_config(app_config):
+    # Wait a moment for the lock, not SQLite's default five seconds.
+    app_config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 0.2}}
+    return app_config
+
+
+def test_a_locked_database_costs_one_pass_then_the_message_goes(smtp, app, ctx, clock, caplog):
+    enqueue(
+        template="application_received",
+        to="person@example.org",
+        dedup_key="test:busy",
+        locale="en",
+        now=clock(),
+        context={"applicant": {"name": "Person"}, "applications": []},
+    )
+    db.session.commit()
+    db.session.remove()
+    path = db.engine.url.database
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        assert deliver_pass(clock()) is None
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert "database is locked" in caplog.text
+    assert smtp.messages == []
+
+    report = deliver_pass(clock())
+
+    assert report is not None
+    assert report.sent == 1
+    assert [m["To"] for m in smtp.messages] == ["person@example.org"]
+    assert db.session.scalars(select(OutboxMessage.status)).all() == ["sent"]
