@@ -6,9 +6,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 
 from intake.cycles.services import taking_windows
+from intake.cycles.windows import Availability
 from intake.eligibility.rules import FAIL, PASS, evaluate
 from intake.extensions import db
 from intake.models import (
@@ -50,6 +51,7 @@ def submit_application(
     locale: str,
     form_token: str,
     now: datetime,
+    known: Mapping[int, Availability] | None = None,
 ) -> Applicant:
     """Create the applicant and one application per program, decided by the rules.
 
@@ -63,14 +65,32 @@ def submit_application(
     (intake.entry), ``entered_via`` how it reached them ("phone" or "paper").
 
     A program that takes no applications at ``now`` (its cycle is closed) raises
-    ProgramClosed; each application keeps the window (cycle) it came in.
+    ProgramClosed; each application keeps the window (cycle) it came in. ``known``:
+    the programs' availability at ``now`` when the caller has read it already (the
+    form page does, in the same request), so the windows are not read twice.
+
+    Round trips (issue 13): one query for possible duplicates, then one flush. The
+    references are not looked up first: 29**8 values make a clash vanishingly rare,
+    and the unique constraint refuses one at flush (IntegrityError, like a replayed
+    form token; the view sends the form again once). The e-mail's row is inserted
+    with the commit: its dedup key names this new applicant, so nothing can hold it.
     """
-    windows = taking_windows(programs, now)
+    windows = taking_windows(programs, now, known)
     decisions = {p.id: evaluate(p.rule_keys, answers) for p in programs}
     refused = [p.slug for p in programs if decisions[p.id].outcome == FAIL]
     if refused:
         raise NotEligible(", ".join(refused))
 
+    agency = (
+        AgencyDetails(**details["agency"], agency_key=agency_key(details["agency"]["agency_name"]))
+        if details.get("agency")
+        else None
+    )
+    duplicates = possible_duplicates(
+        programs,
+        details["email"].lower(),
+        (agency.agency_key, agency.zip) if agency is not None else None,
+    )
     applicant = Applicant(
         kind=kind,
         name=details["name"],
@@ -94,22 +114,27 @@ def submit_application(
         entered_via=entered_via if entered_by else None,
         created_at=now,
         languages=[ApplicantLanguage(code=code) for code in details.get("languages") or []],
+        # Every relationship given, empty ones too: nothing is loaded from the
+        # database when read after the flush (the e-mail's template reads them).
+        applications=[],
+        agency=agency,
+        self_identification=(
+            SelfIdentification(bipoc=answers.get("bipoc"))
+            if any(answers.get(k) is not None for k in SENSITIVE_ANSWERS)
+            else None
+        ),
     )
-    if details.get("agency"):
-        applicant.agency = AgencyDetails(
-            **details["agency"], agency_key=agency_key(details["agency"]["agency_name"])
-        )
-    if any(answers.get(k) is not None for k in SENSITIVE_ANSWERS):
-        applicant.self_identification = SelfIdentification(bipoc=answers.get("bipoc"))
     db.session.add(applicant)
-    db.session.flush()  # a replayed form token stops here, before anything else
 
     for program in programs:
         decision = decisions[program.id]
+        duplicate_of_id, duplicate_reason = duplicates.get(program.id, (None, None))
         application = Application(
             applicant=applicant,
             program=program,
-            reference=_unused_reference(),
+            reference=new_reference(),
+            duplicate_of_id=duplicate_of_id,
+            duplicate_reason=duplicate_reason,
             status=None,
             decision=decision.to_dict(),
             priority=0,
@@ -141,9 +166,8 @@ def submit_application(
                 reason="A rule asked for a coordinator's review: "
                 + ", ".join(f"{r.key} ({r.reason})" for r in decision.problems),
             )
+    # One flush, table by table (a replayed form token stops at the first INSERT).
     db.session.flush()
-    for application in applicant.applications:
-        flag_possible_duplicate(application)
 
     enqueue(
         template="application_received",
@@ -154,6 +178,7 @@ def submit_application(
         reply_to=reply_address(programs[0]),
         applicant_id=applicant.id,
         context={"applicant": applicant, "applications": applicant.applications},
+        new_key=True,
     )
     return applicant
 
@@ -169,44 +194,38 @@ def agency_key(name: str) -> str:
     return "".join(w for w in words if w not in _NAME_NOISE)[:200]
 
 
-def flag_possible_duplicate(application: Application) -> None:
-    """Point a new application at an open one for the same program that looks like
-    the same person (same e-mail) or agency (same name and ZIP). Nothing is merged:
-    a coordinator decides."""
-    open_for_program = select(Application.id).where(
-        Application.program_id == application.program.id,
-        Application.status.in_(states.OPEN_STATUSES),
-    )
-    applicant = application.applicant
-    same_email = db.session.scalar(
-        open_for_program.join(Applicant)
-        .where(Applicant.email_key == applicant.email_key, Applicant.id != applicant.id)
-        .order_by(Application.id)
-        .limit(1)
-    )
-    if same_email is not None:
-        application.duplicate_of_id, application.duplicate_reason = same_email, "same_email"
-        return
-    if applicant.agency is not None:
-        same_agency = db.session.scalar(
-            open_for_program.join(Applicant)
-            .join(AgencyDetails)
+def possible_duplicates(
+    programs: Sequence[Program], email_key: str, agency: tuple[str, str] | None
+) -> dict[int, tuple[int, str]]:
+    """For each program, an open application that looks like the same person (same
+    ``email_key``) or, failing that, the same agency (``agency``: its key and ZIP):
+    the oldest one's id and the reason. One query (each half by its own index),
+    before the new rows exist. Nothing is merged: a coordinator decides."""
+    program_ids = [p.id for p in programs]
+
+    def open_matching(reason: str):
+        return (
+            select(Application.program_id, Application.id, literal(reason).label("reason"))
+            .join(Applicant)
             .where(
-                AgencyDetails.agency_key == applicant.agency.agency_key,
-                AgencyDetails.zip == applicant.agency.zip,
-                Applicant.id != applicant.id,
+                Application.program_id.in_(program_ids),
+                Application.status.in_(states.OPEN_STATUSES),
             )
-            .order_by(Application.id)
-            .limit(1)
         )
-        if same_agency is not None:
-            application.duplicate_of_id = same_agency
-            application.duplicate_reason = "same_agency"
 
-
-def _unused_reference() -> str:
-    while True:
-        reference = new_reference()
-        taken = db.session.scalar(select(Application.id).where(Application.reference == reference))
-        if taken is None:
-            return reference
+    queries = [open_matching("same_email").where(Applicant.email_key == email_key)]
+    if agency is not None:
+        queries.append(
+            open_matching("same_agency")
+            .join(AgencyDetails)
+            .where(AgencyDetails.agency_key == agency[0], AgencyDetails.zip == agency[1])
+        )
+    found: dict[int, tuple[int, str]] = {}
+    # Few rows, sorted here: SQLite cannot ORDER BY a column of a compound SELECT
+    # whose parts name it through a join.
+    rows = sorted(db.session.execute(union_all(*queries)).all(), key=lambda row: row[1])
+    for reason in ("same_email", "same_agency"):
+        for program_id, application_id, row_reason in rows:
+            if row_reason == reason:
+                found.setdefault(program_id, (application_id, reason))
+    return found

@@ -19,7 +19,12 @@ from sqlalchemy.exc import IntegrityError
 from intake import clock, ratelimits
 from intake.applications.forms import AgencyApplicationForm, IndividualApplicationForm
 from intake.applications.services import find_by_form_token, submit_application
-from intake.cycles.current import request_now, taking
+from intake.cycles.current import (
+    availability_of_programs,
+    open_programs_with_windows,
+    request_now,
+    taking,
+)
 from intake.cycles.services import ProgramClosed
 from intake.extensions import db
 from intake.fields import select_choices
@@ -28,7 +33,7 @@ from intake.htmx import form_page, redirect_after_post
 from intake.inputs import arg_str
 from intake.models import Applicant
 from intake.programs.seats import request_limits
-from intake.programs.services import get_open_program_by_slug, open_programs, program_plain
+from intake.programs.services import get_open_program_by_slug, program_plain
 from intake.screener import drafts
 from intake.screener.forms import AGENCY, INDIVIDUAL, Screener
 from intake.screener.services import applicable, screen
@@ -89,7 +94,7 @@ def _apply(path: Path):
         # and deleted the screener answers: show what the first one created.
         sent = find_by_form_token(request.form.get("form_token") or "")
         if sent is not None:
-            return _received(sent)
+            return _received(sent.id)
     if answers is None:
         session.pop(path.screener.session_key, None)
         flash(_("Please answer a few short questions first, so we can show what fits you."))
@@ -100,7 +105,9 @@ def _apply(path: Path):
         form.form_token.data = secrets.token_urlsafe(24)
         if path is AGENCY_PATH:
             form.service_zips.data = ", ".join(answers.get("service_zips") or [])
-    results = screen(open_programs(path.kind), _answers_for(form, answers))
+    programs = open_programs_with_windows(path.kind)
+    known = availability_of_programs(programs)
+    results = screen(programs, _answers_for(form, answers))
     # A program whose cycle is closed fits, but cannot be chosen; one that closed
     # while this form was open is refused when the form comes back.
     options = [r for r in applicable(results) if taking(r.program)]
@@ -120,7 +127,7 @@ def _apply(path: Path):
             form.programs.data = [options[0].program.slug]
 
     if not ratelimits.refused(form) and options and form.validate_on_submit():
-        sent = _submit(path, form, options, _answers_for(form, answers), draft_key)
+        sent = _submit(path, form, options, _answers_for(form, answers), draft_key, known)
         if sent is not None:
             return sent
     late = _closed_chosen(form, closed)
@@ -187,42 +194,54 @@ def _answers_for(form, answers: dict) -> dict:
     return answers
 
 
-def _submit(path: Path, form, options, answers, draft_key):
-    # The same form sent twice (double click, back-and-resubmit) is one application.
+def _submit(path: Path, form, options, answers, draft_key, known):
+    # The same form sent twice (double click, back-and-resubmit) is one application:
+    # the unique form token refuses the second insert, and the first is shown. (Not
+    # looked up first: that would cost every application a round trip for a case
+    # the constraint settles anyway.)
     token = form.form_token.data or ""
     if not token:
         abort(400)
-    applicant = find_by_form_token(token)
-    if applicant is None:
-        by_slug = {r.program.slug: r.program for r in options}
+    by_slug = {r.program.slug: r.program for r in options}
+    chosen = [by_slug[slug] for slug in form.programs.data]
+    for attempt in range(2):
         try:
             applicant = submit_application(
                 kind=path.kind,
-                programs=[by_slug[slug] for slug in form.programs.data],
+                programs=chosen,
                 answers=answers,
                 details=form.details(),
                 locale=str(get_locale()),
                 form_token=token,
                 now=request_now(),
+                known=known if attempt == 0 else None,
             )
             drafts.discard(draft_key)
+            # Read before the commit, which expires it (reading after costs a query).
+            applicant_id = applicant.id
             db.session.commit()
+            break
         except ProgramClosed as exc:
             db.session.rollback()
             _refuse_closed(form, [exc.program])
             return None
         except IntegrityError:
-            # A concurrent copy of this form won the race; show what it created.
+            # A concurrent copy of this form won the race: show what it created.
             db.session.rollback()
-            applicant = find_by_form_token(token)
-            if applicant is None:
+            sent = find_by_form_token(token)
+            if sent is not None:
+                applicant_id = sent.id
+                break
+            # Else a new reference clashed with an old one (two chances in a million
+            # with a million applications stored): once more, with new references.
+            if attempt:
                 raise
     session.pop(path.screener.session_key, None)
-    return _received(applicant)
+    return _received(applicant_id)
 
 
-def _received(applicant: Applicant):
-    session[RECEIVED_KEY] = applicant.id
+def _received(applicant_id: int):
+    session[RECEIVED_KEY] = applicant_id
     return redirect_after_post(url_for("applications.received"))
 
 

@@ -3,13 +3,17 @@ screener and the application form all ask, for the same moment)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from flask import g
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from intake import clock
 from intake.cycles.services import availabilities
-from intake.cycles.windows import Availability
+from intake.cycles.windows import Availability, availability
+from intake.extensions import db
 from intake.models import Program
 from intake.programs.services import open_programs
 
@@ -30,6 +34,28 @@ def availability_of(program: Program) -> Availability:
         listed[program.id] = program
         cache.update(availabilities(listed.values(), request_now()))
     return cache[program.id]
+
+
+def availability_of_programs(programs: Sequence[Program]) -> dict[int, Availability]:
+    """The availability of these programs now, remembered for the request. Their
+    windows must be loaded with them (``with_windows``): nothing is queried."""
+    cache: dict[int, Availability] = g.setdefault(_KEY, {})
+    now = request_now()
+    for program in programs:
+        if program.id not in cache:
+            cache[program.id] = availability(program.is_open, program.windows, now)
+    return {p.id: cache[p.id] for p in programs}
+
+
+def open_programs_with_windows(kind: str) -> list[Program]:
+    """The open programs of one kind with their windows, in one query."""
+    query = (
+        select(Program)
+        .where(Program.is_open.is_(True), Program.kind == kind)
+        .order_by(Program.position)
+        .options(joinedload(Program.windows))
+    )
+    return list(db.session.scalars(query).unique())
 
 
 def taking(program: Program) -> bool:

@@ -68,12 +68,17 @@ def availabilities(programs: Iterable[Program], now: datetime) -> dict[int, Avai
 
 
 def taking_windows(
-    programs: Sequence[Program], now: datetime
+    programs: Sequence[Program], now: datetime, known: Mapping[int, Availability] | None = None
 ) -> dict[int, ApplicationWindow | None]:
     """The open window of each program (None for a program without windows), or
     ProgramClosed for the first program that does not take applications at ``now``.
+    ``known``: availabilities at ``now`` read already; the windows are read only when
+    a program is missing from it.
     """
-    states = availabilities(programs, now)
+    if known is not None and all(p.id in known for p in programs):
+        states = dict(known)
+    else:
+        states = availabilities(programs, now)
     for program in programs:
         if not states[program.id].taking:
             raise ProgramClosed(program, states[program.id])

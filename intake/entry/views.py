@@ -164,44 +164,54 @@ def _submit(kind: Kind, entry, form, answers: dict, chosen):
     if applicant is not None:
         flash("This application was entered already (the form was sent twice); here it is.")
     else:
-        try:
-            applicant = services.enter_application(
-                coordinator=current_user._get_current_object(),
-                scope=current_scope(),
-                via=entry.entered_via.data,
-                kind=kind.kind,
-                programs=chosen,
-                answers=answers,
-                details=form.details(),
-                locale=entry.locale.data,
-                form_token=token,
-                now=clock.now(),
-            )
-            db.session.commit()
-        except (NotEligible, services.OutOfScope):
-            db.session.rollback()
-            form.programs.errors = ["Not one you may enter with these answers: untick it."]
-            return None
-        except ProgramClosed as closed:
-            # Entered or not, a program takes applications only inside its cycle.
-            db.session.rollback()
-            form.programs.errors = [
-                f"{closed.program.name} is not taking applications now (its cycle is "
-                "closed). Untick it, or add an application window for it first."
-            ]
-            return None
-        except IntegrityError:
-            # A concurrent copy of this form won the race; show what it created.
-            db.session.rollback()
-            applicant = find_by_form_token(token)
-            if applicant is None:
-                raise
-        else:
-            flash(
-                f"Entered for {applicant.name}: "
-                + ", ".join(a.reference for a in applicant.applications)
-                + f". The confirmation e-mail, with their private link, is on its way to "
-                f"{applicant.email} in {LANGUAGE_NAMES.get(applicant.locale, applicant.locale)}."
-            )
+        # Twice at most: a new reference that clashes with a stored one (29**8 values)
+        # is refused by the unique constraint, and the form goes in again with new ones.
+        for attempt in range(2):
+            try:
+                applicant = services.enter_application(
+                    coordinator=current_user._get_current_object(),
+                    scope=current_scope(),
+                    via=entry.entered_via.data,
+                    kind=kind.kind,
+                    programs=chosen,
+                    answers=answers,
+                    details=form.details(),
+                    locale=entry.locale.data,
+                    form_token=token,
+                    now=clock.now(),
+                )
+                db.session.commit()
+            except (NotEligible, services.OutOfScope):
+                db.session.rollback()
+                form.programs.errors = ["Not one you may enter with these answers: untick it."]
+                return None
+            except ProgramClosed as closed:
+                # Entered or not, a program takes applications only inside its cycle.
+                db.session.rollback()
+                form.programs.errors = [
+                    f"{closed.program.name} is not taking applications now (its cycle is "
+                    "closed). Untick it, or add an application window for it first."
+                ]
+                return None
+            except IntegrityError:
+                # A concurrent copy of this form won the race; show what it created.
+                db.session.rollback()
+                found = find_by_form_token(token)
+                if found is not None:
+                    applicant = found
+                    break
+                if attempt:
+                    raise
+            else:
+                flash(
+                    f"Entered for {applicant.name}: "
+                    + ", ".join(a.reference for a in applicant.applications)
+                    + f". The confirmation e-mail, with their private link, is on its way to "
+                    f"{applicant.email} in "
+                    f"{LANGUAGE_NAMES.get(applicant.locale, applicant.locale)}."
+                )
+                break
+    if applicant is None:  # the loop above enters it, finds it, or raises
+        raise RuntimeError("the application was neither entered nor found")
     first = applicant.applications[0]
     return redirect_after_post(url_for("casefile.show", application_id=first.id))

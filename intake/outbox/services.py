@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
-from jinja2_fragments.flask import render_block
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -44,12 +43,20 @@ FORGOTTEN_RECIPIENT = "(not kept)"
 def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
     """Render ``templates/email/<template>.txt`` and ``.html`` in ``locale``.
 
-    The subject is the ``subject`` block of the text template.
+    The subject is the ``subject`` block of the text template. The context processors
+    run once, and the subject block renders in the text template's own context
+    (issue 13: this runs inside the request that queues the message).
     """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    env = app.jinja_env
     with force_locale(locale):
-        subject = render_block(f"email/{template}.txt", "subject", **context)
-        text = render_template(f"email/{template}.txt", **context)
-        html = render_template(f"email/{template}.html", **context)
+        app.update_template_context(context)  # some of it is in the locale
+        text_template = env.get_template(f"email/{template}.txt")
+        html_template = env.get_template(f"email/{template}.html")
+        text_context = text_template.new_context(context)
+        subject = "".join(text_template.blocks["subject"](text_context))
+        text = "".join(text_template.root_render_func(text_context))
+        html = html_template.render(context)
     return " ".join(subject.split()), text.strip() + "\n", html
 
 
@@ -71,6 +78,7 @@ def enqueue(
     forget_recipient: bool = False,
     ics: str | None = None,
     context: dict | None = None,
+    new_key: bool = False,
 ) -> OutboxMessage:
     """Queue one message; a second call with the same ``dedup_key`` returns the first.
 
@@ -82,10 +90,19 @@ def enqueue(
     slot, unique to this row; the delivery worker mints the links as it sends, for
     ``applicant_id``/``application_id``/``coordinator_id`` of this row only. With
     ``letter_id`` the worker attaches that letter as a PDF, rendered as it sends.
+
+    ``new_key``: the caller knows no row can hold ``dedup_key`` yet, because the key
+    names a row inserted in this same transaction (``received:<new applicant id>``);
+    the message is then only added to the session, with no lookup and no savepoint,
+    and goes in with the caller's next flush or commit (issue 13: three round trips
+    fewer for every application).
     """
-    existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key))
-    if existing is not None:
-        return existing
+    if not new_key:
+        existing = db.session.scalar(
+            select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key)
+        )
+        if existing is not None:
+            return existing
     specs = dict(links or {})
     if applicant_id is not None:
         specs.setdefault(MANAGE_SLOT, ManageLink())
@@ -124,6 +141,9 @@ def enqueue(
         next_attempt_at=now,
         created_at=now,
     )
+    if new_key:
+        db.session.add(message)
+        return message
     # A concurrent request may have queued the same event a moment ago: the unique
     # dedup_key decides, inside a savepoint so the caller's transaction survives.
     try:

@@ -324,3 +324,22 @@ def test_a_program_whose_cycle_is_closed_is_refused_with_the_answers_kept(
     assert "is not taking applications now (its cycle is closed)" in page
     assert 'value="Kim Closed"' in page
     assert count(Applicant, Applicant.name == "Kim Closed") == 0
+
+
+def test_a_reference_that_clashes_is_replaced(coordinator_client, ctx, monkeypatch):
+    """References are not looked up before the insert (issue 13): the unique constraint
+    refuses a clash, and the entry goes in once more with new references."""
+    from intake.applications import services as applications
+
+    assert enter(coordinator_client).status_code == 303
+    taken = db.session.scalars(select(Application.reference)).one()
+    fresh = applications.new_reference
+    references = iter([taken])
+    monkeypatch.setattr(applications, "new_reference", lambda: next(references, None) or fresh())
+
+    response = enter(coordinator_client, email="someone.else@example.org")
+    assert response.status_code == 303
+    db.session.rollback()
+    assert count(Applicant) == 2
+    assert len(set(db.session.scalars(select(Application.reference)))) == 2
+    assert count(OutboxMessage, OutboxMessage.template == "application_received") == 2
