@@ -13,6 +13,9 @@ Run it on a database seeded by ``bench/seed.py``. Interleaved, ``--runs`` times 
   browser sees first) and to the first chunk of rows, and how far the process's peak
   RSS rose while it ran (``VmHWM`` reset through ``/proc/self/clear_refs``).
 
+Wall time and this process's CPU time both: on a busy machine the CPU time (the
+Python side; PostgreSQL's own work is in its server process) is the steadier figure.
+
 It prints the medians and the ratio export / database alone (issue 13's budget: ≤ 2).
 ``--profile`` runs one more export under cProfile and prints the top functions.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import importlib
 import pstats
 import statistics
 import sys
@@ -51,24 +55,27 @@ def _reset_peak() -> bool:
         return False
 
 
-def database_alone(stmt) -> tuple[float, int]:
+def database_alone(module, stmt) -> tuple[float, float, int]:
+    cpu = time.process_time()
     started = time.perf_counter()
     rows = 0
-    result = db.session.execute(stmt.execution_options(yield_per=export.BATCH_SIZE))
+    result = db.session.execute(stmt.execution_options(yield_per=module.BATCH_SIZE))
     for batch in result.partitions():
         rows += len(batch)
     took = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     db.session.rollback()
-    return took, rows
+    return took, cpu, rows
 
 
-def run_export(stmt, now) -> dict[str, float]:
+def run_export(module, stmt, now) -> dict[str, float]:
     _reset_peak()
     rss_before = _kib("VmRSS")
+    cpu = time.process_time()
     started = time.perf_counter()
     first = first_rows = None
     size = lines = 0
-    for chunk in export.csv_chunks(stmt, now):
+    for chunk in module.csv_chunks(stmt, now):
         data = chunk.encode()
         size += len(data)
         lines += data.count(b"\n")
@@ -77,9 +84,11 @@ def run_export(stmt, now) -> dict[str, float]:
         elif first_rows is None:
             first_rows = time.perf_counter() - started
     took = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     db.session.rollback()
     return {
         "total": took,
+        "cpu": cpu,
         "first": first or 0.0,
         "first_rows": first_rows or 0.0,
         "peak_mib": (_kib("VmHWM") - rss_before) / 1024,
@@ -93,35 +102,60 @@ def main() -> None:
     parser.add_argument("--status", default="all", help="the waitlist's status filter")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--module",
+        action="append",
+        help="a module with export_query, csv_chunks and BATCH_SIZE (an older copy, to "
+        "compare in the same run; repeat for several; default intake.waitlist.export)",
+    )
     args = parser.parse_args()
+    modules = [importlib.import_module(name) for name in args.module or [export.__name__]]
 
     app = create_app()
     with app.test_request_context():
         now = clock.now()
-        stmt = export.export_query(Filters(status=args.status), scope=EVERYTHING)
-        print(f"{db.engine.dialect.name}, status={args.status}, batch {export.BATCH_SIZE}")
-        alone, exports = [], []
+        filters = Filters(status=args.status)
+        print(f"{db.engine.dialect.name}, status={args.status}, {args.runs} runs interleaved")
+        stmts = [module.export_query(filters, scope=EVERYTHING) for module in modules]
+        alone: list[list[float]] = [[] for _ in modules]
+        alone_cpu: list[list[float]] = [[] for _ in modules]
+        exports: list[list[dict[str, float]]] = [[] for _ in modules]
         for _ in range(args.runs):
-            took, rows = database_alone(stmt)
-            alone.append(took)
-            exports.append(run_export(stmt, now))
-        print(f"rows: {rows:,}; file: {exports[0]['mib']:.1f} MiB, {exports[0]['lines']:,} lines")
-        print("database alone: " + ", ".join(f"{t:.2f}" for t in alone) + " s")
-        print("export:         " + ", ".join(f"{e['total']:.2f}" for e in exports) + " s")
-        db_median = statistics.median(alone)
-        median = {key: statistics.median(e[key] for e in exports) for key in exports[0]}
-        print(
-            f"median: database alone {db_median:.2f} s, export {median['total']:.2f} s, "
-            f"ratio {median['total'] / db_median:.2f}; first chunk {median['first'] * 1000:.0f} ms"
-            f", first rows {median['first_rows'] * 1000:.0f} ms; "
-            f"peak RSS +{median['peak_mib']:.1f} MiB"
-        )
+            for index, module in enumerate(modules):
+                took, cpu, rows = database_alone(module, stmts[index])
+                alone[index].append(took)
+                alone_cpu[index].append(cpu)
+                exports[index].append(run_export(module, stmts[index], now))
+        for index, module in enumerate(modules):
+            first = exports[index][0]
+            print(f"\n{module.__name__} (batch {module.BATCH_SIZE})")
+            print(f"rows: {rows:,}; file: {first['mib']:.1f} MiB, {first['lines']:,} lines")
+            print("database alone: " + ", ".join(f"{t:.2f}" for t in alone[index]) + " s")
+            print(
+                "export:         " + ", ".join(f"{e['total']:.2f}" for e in exports[index]) + " s"
+            )
+            db_median = statistics.median(alone[index])
+            median = {key: statistics.median(e[key] for e in exports[index]) for key in first}
+            print(
+                f"median: database alone {db_median:.2f} s, export {median['total']:.2f} s, "
+                f"ratio {median['total'] / db_median:.2f}; "
+                f"first chunk {median['first'] * 1000:.0f} ms, "
+                f"first rows {median['first_rows'] * 1000:.0f} ms; "
+                f"peak RSS +{median['peak_mib']:.1f} MiB"
+            )
+            cpu_median = statistics.median(alone_cpu[index])
+            print(
+                f"this process's CPU: database alone {cpu_median:.2f} s, "
+                f"export {median['cpu']:.2f} s, ratio {median['cpu'] / cpu_median:.2f}"
+            )
         if args.profile:
-            profile = cProfile.Profile()
-            profile.enable()
-            run_export(stmt, now)
-            profile.disable()
-            pstats.Stats(profile).sort_stats("tottime").print_stats(15)
+            for index, module in enumerate(modules):
+                print(f"\nprofile: {module.__name__}")
+                profile = cProfile.Profile()
+                profile.enable()
+                run_export(module, stmts[index], now)
+                profile.disable()
+                pstats.Stats(profile).sort_stats("tottime").print_stats(15)
 
 
 if __name__ == "__main__":

