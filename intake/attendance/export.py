@@ -1,7 +1,7 @@
 """A cohort's roster as a CSV file for its facilitators and coordinators: names,
 e-mail addresses, language, role and access needs (to book interpreters and
-captions), streamed and safe to open in a spreadsheet (``neutralise``, as the
-waitlist's export).
+captions), streamed and safe to open in a spreadsheet (``intake.csvfile``, as every
+export).
 
 Never any self-identification answer: ``roster_query`` names every column it reads,
 all of them from the participant.
@@ -15,9 +15,9 @@ from flask_babel import gettext
 from sqlalchemy import Select, func, select
 
 from intake import choices
+from intake.csvfile import stream_csv
 from intake.i18n import LANGUAGE_NAMES
 from intake.models import Participant
-from intake.waitlist.export import stream_csv
 
 COLUMNS = ["Name", "E-mail", "Language", "Role", "Access needs", "Status"]
 # People on the roster: in the group now, or finished it.
@@ -57,7 +57,7 @@ def row(record, roles: dict[str, str], needs: dict[str, str]) -> list[object]:
 
 
 def csv_chunks(cohort_id: int, batch_size: int | None = None) -> Iterator[str]:
-    """The CSV text, a chunk per batch of rows (``stream_csv``, as the waitlist's)."""
+    """The CSV text, a chunk per batch of rows (``stream_csv``, as every export)."""
     roles = {key: gettext(label) for key, label in choices.ROLES}
     needs = {key: gettext(label) for key, label in choices.ACCESS_NEEDS}
     return stream_csv(

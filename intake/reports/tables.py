@@ -10,19 +10,17 @@ both and compare them.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from intake.csvfile import csv_stream
 from intake.hours import hours_text
 from intake.reports.chart import day_label
 from intake.reports.groups import CohortFigures, Figures, GroupReport
 from intake.reports.services import PAGE_LANGUAGES
 from intake.reports.suppression import safe_total, small_count
 from intake.survey.questions import QUESTION_KEYS, REPORT_LABELS
-from intake.waitlist.export import drain, neutralise
 
 NOT_SHOWN = "not shown"
 
@@ -58,18 +56,20 @@ class Table:
 
 
 def csv_chunks(table: Table) -> Iterator[str]:
-    """The table as CSV text, a chunk per group of rows; a byte order mark first so
-    spreadsheets read it as UTF-8, and every cell that looks like a formula made text."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    prefix = [table.group_column] if table.group_column else []
-    writer.writerow([neutralise(cell) for cell in [*prefix, *table.columns]])
-    yield "\ufeff" + drain(buffer)
-    for group in table.groups:
-        for row in group.rows:
-            lead = [group.title or ""] if table.group_column else []
-            writer.writerow([neutralise(cell) for cell in [*lead, row.header, *row.cells]])
-        yield drain(buffer)
+    """The table as CSV text (``csv_stream``, as every export), a chunk per group of
+    rows, titled by the group in the first column when the table has groups."""
+    lead = bool(table.group_column)
+    header = [table.group_column, *table.columns] if lead else table.columns
+    return csv_stream(
+        header,
+        (
+            [
+                [group.title or "", row.header, *row.cells] if lead else [row.header, *row.cells]
+                for row in group.rows
+            ]
+            for group in table.groups
+        ),
+    )
 
 
 # Formatting -------------------------------------------------------------------------

@@ -1,22 +1,26 @@
-"""The waitlist as a CSV file: streamed in batches, safe to open in a spreadsheet.
+"""The waitlist as a CSV file: streamed in batches, safe to open in a spreadsheet
+(``intake.csvfile``).
 
 Never any self-identification answer: ``export_query`` names every column it reads.
+
+A long list is tens of thousands of rows: the query hands back plain tuples of stored
+values, and each label, list and date is made into its cell with as little Python per
+row as will do (docs/PERFORMANCE.md, "CSV export").
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import json
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, overload
 
-from flask_babel import get_timezone, gettext, to_user_timezone
-from sqlalchemy import Select, func, select
+from flask_babel import gettext, to_user_timezone
+from sqlalchemy import DateTime, Select, Text, cast, func, select, type_coerce
 
 from intake import choices
 from intake.auth.scope import Scope
-from intake.extensions import db
+from intake.csvfile import BATCH_SIZE, stream_csv
 from intake.models import (
     AgencyDetails,
     Applicant,
@@ -28,9 +32,8 @@ from intake.models import (
     Program,
 )
 from intake.status.states import LABELS
-from intake.waitlist.queries import Filters, days_waiting, ordered
-
-BATCH_SIZE = 500
+from intake.templating import programs_zone
+from intake.waitlist.queries import Filters, ordered
 
 COLUMNS = [
     "Reference",
@@ -52,18 +55,6 @@ COLUMNS = [
     # "phone" or "paper" when a coordinator entered it for the person (intake.entry).
     "Entered by coordinator",
 ]
-
-# A spreadsheet runs a cell that starts with one of these as a formula
-# (=HYPERLINK(...) sends data away; a tab or carriage return hides the start).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """A cell a spreadsheet shows as text instead of running it: text that starts
-    like a formula gets a leading apostrophe. Numbers we computed pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 @overload
@@ -101,10 +92,12 @@ def export_query(filters: Filters, cohort: Cohort | None = None, *, scope: Scope
         Application.status,
         Application.priority,
         Application.seats_requested,
-        Applicant.access_needs,
+        # As stored, and converted once per distinct value (``_Cells``), not per row:
+        # the JSON text of the list, and naive UTC moments.
+        cast(Applicant.access_needs, Text).label("access_needs"),
         Applicant.access_needs_other,
-        Application.joined_at,
-        Application.created_at,
+        type_coerce(Application.joined_at, DateTime()).label("joined_at"),
+        type_coerce(Application.created_at, DateTime()).label("created_at"),
         Applicant.entered_via,
         _codes(ApplicantLanguage.code).label("language_codes"),
         _codes(ApplicantAvailability.slot).label("slots"),
@@ -123,81 +116,98 @@ def _codes(column):
     )
 
 
-class _Labels:
-    """Every label the file uses, translated once rather than once per row."""
+class _Memo(dict):
+    """Each distinct value's cell, worked out the first time it is seen: labels and
+    lists repeat (a few dozen distinct values in 100,000 rows)."""
 
-    def __init__(self):
-        self.languages = dict(choices.LANGUAGES)
-        self.availability = {k: gettext(v) for k, v in choices.AVAILABILITY}
-        self.access_needs = {k: gettext(v) for k, v in choices.ACCESS_NEEDS}
-        self.statuses = {k: gettext(v) for k, v in LABELS.items()}
-        self.timezone = get_timezone()
+    def __init__(self, convert: Callable[[Any], str]):
+        super().__init__()
+        self.convert = convert
 
-    def join(self, values, labels: dict[str, str]) -> str:
-        return "; ".join(labels.get(value, value) for value in values)
-
-    def join_codes(self, codes: str | None, labels: dict[str, str]) -> str:
-        # Aggregates have no guaranteed order: sort, as the table does.
-        return self.join(sorted(codes.split(",")) if codes else [], labels)
+    def __missing__(self, key):
+        cell = self[key] = self.convert(key)
+        return cell
 
 
-def row(record, now: datetime, labels: _Labels) -> list[object]:
-    needs = labels.join(record.access_needs or [], labels.access_needs)
-    if record.access_needs_other:
-        needs = "; ".join(filter(None, [needs, record.access_needs_other]))
-    joined = record.joined_at.astimezone(labels.timezone).date() if record.joined_at else None
-    return [
-        record.reference,
-        record.kind,
-        record.name,
-        record.agency_name or record.organisation or "",
-        record.email,
-        record.phone or "",
-        record.program_name,
-        record.cycle_name or "",
-        labels.statuses.get(record.status, record.status),
-        record.priority,
-        record.seats_requested,
-        labels.join_codes(record.language_codes, labels.languages),
-        labels.join_codes(record.slots, labels.availability),
-        needs,
-        joined.isoformat() if joined else "",
-        days_waiting(record, now),
-        record.entered_via or "",
-    ]
+class _Cells:
+    """A row of the file from a row of ``export_query``. Every label translated once,
+    every list and label turned into its cell once per distinct value."""
+
+    def __init__(self, now: datetime):
+        languages = dict(choices.LANGUAGES)
+        availability = {k: gettext(v) for k, v in choices.AVAILABILITY}
+        access_needs = {k: gettext(v) for k, v in choices.ACCESS_NEEDS}
+        statuses = {k: gettext(v) for k, v in LABELS.items()}
+        self.languages = _Memo(lambda codes: _join_codes(codes, languages))
+        self.slots = _Memo(lambda codes: _join_codes(codes, availability))
+        self.needs = _Memo(lambda text: _join(json.loads(text) if text else None, access_needs))
+        self.statuses = _Memo(lambda status: statuses.get(status, status))
+        self.zone = programs_zone()
+        # The query hands back naive UTC moments.
+        self.now = now.astimezone(UTC).replace(tzinfo=None)
+
+    def __call__(self, record) -> list[object]:
+        (
+            reference,
+            kind,
+            name,
+            agency_name,
+            organisation,
+            email,
+            phone,
+            program_name,
+            cycle_name,
+            status,
+            priority,
+            seats_requested,
+            access_needs,
+            access_needs_other,
+            joined_at,
+            created_at,
+            entered_via,
+            language_codes,
+            slots,
+        ) = record
+        needs = self.needs[access_needs]
+        if access_needs_other:
+            needs = "; ".join(filter(None, [needs, access_needs_other]))
+        if joined_at is None:
+            joined = ""
+        else:
+            zone = self.zone
+            joined = zone.fromutc(joined_at.replace(tzinfo=zone)).date().isoformat()
+        return [
+            reference,
+            kind,
+            name,
+            agency_name or organisation or "",
+            email,
+            phone or "",
+            program_name,
+            cycle_name or "",
+            self.statuses[status],
+            priority,
+            seats_requested,
+            self.languages[language_codes],
+            self.slots[slots],
+            needs,
+            joined,
+            max(0, (self.now - (joined_at or created_at)).days),
+            entered_via or "",
+        ]
+
+
+def _join(values: list[str] | None, labels: dict[str, str]) -> str:
+    return "; ".join(labels.get(value, value) for value in values or [])
+
+
+def _join_codes(codes: str | None, labels: dict[str, str]) -> str:
+    # Aggregates have no guaranteed order: sort, as the table does.
+    return _join(sorted(codes.split(",")) if codes else [], labels)
 
 
 def csv_chunks(stmt: Select, now: datetime, batch_size: int | None = None) -> Iterator[str]:
     """The CSV text of every row of ``stmt`` (an ``export_query``), one chunk per
     batch of rows fetched ``batch_size`` at a time: the list is never whole in
-    memory."""
-    labels = _Labels()
-    return stream_csv(COLUMNS, stmt, lambda record: row(record, now, labels), batch_size)
-
-
-def stream_csv(
-    header: list[str], stmt: Select, cells: Callable[[Any], list[object]], batch_size=None
-) -> Iterator[str]:
-    """A CSV file, streamed: ``header``, then ``cells(record)`` (neutralised) for every
-    row of ``stmt``, one chunk per batch of ``batch_size`` rows (every export).
-
-    Starts with a byte order mark so spreadsheets read the file as UTF-8 (names in
-    Spanish and Chinese come out right).
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    yield "\ufeff" + drain(buffer)
-    result = db.session.execute(stmt.execution_options(yield_per=batch_size or BATCH_SIZE))
-    for batch in result.partitions():
-        for record in batch:
-            writer.writerow([neutralise(cell) for cell in cells(record)])
-        yield drain(buffer)
-
-
-def drain(buffer: io.StringIO) -> str:
-    """What was written to ``buffer`` since the last time, leaving it empty."""
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
+    memory. Safe to open in a spreadsheet (``intake.csvfile``)."""
+    return stream_csv(COLUMNS, stmt, _Cells(now), batch_size or BATCH_SIZE)

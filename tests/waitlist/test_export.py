@@ -8,8 +8,9 @@ import io
 import pytest
 
 from intake.auth.scope import EVERYTHING
+from intake.csvfile import neutralise
 from intake.waitlist import export
-from intake.waitlist.export import COLUMNS, export_query, neutralise
+from intake.waitlist.export import COLUMNS, export_query
 from intake.waitlist.queries import Filters
 from tests.waitlist.conftest import names, table_rows
 
