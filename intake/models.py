@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from intake import links as link_specs
 from intake.extensions import Base, db
 from intake.status.states import STATUSES
+from intake.waitlist import search as waitlist_search
 
 # db.Model is made at run time from Base's body (Flask-SQLAlchemy adds its mixins), and
 # mypy cannot take an attribute as a base class (python/mypy#8603): it is shown Base.
@@ -213,6 +215,11 @@ class Applicant(Model):
     email: Mapped[str] = mapped_column(String(254))
     # The address lower-cased, to find the same person's other applications.
     email_key: Mapped[str] = mapped_column(String(254), index=True)
+    # The waitlist's name sort key, lower(coalesce(agency name, name)): set by the
+    # database's triggers on every write (intake.waitlist.search), never by Python.
+    sort_name: Mapped[str | None] = mapped_column(
+        String(200), server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
     phone: Mapped[str | None] = mapped_column(String(40))
     organisation: Mapped[str | None] = mapped_column(String(200))
     work_zip: Mapped[str | None] = mapped_column(String(10))
@@ -259,6 +266,9 @@ class Applicant(Model):
             "email_key",
             postgresql_ops={"email_key": "varchar_pattern_ops"},
         ),
+        Index("ix_applicants_sort_name", "sort_name", "id"),
+        # The waitlist's search indexes (trigram on PostgreSQL, FTS5 on SQLite) are
+        # made with its triggers: intake.waitlist.search.
     )
 
     @property
@@ -303,6 +313,9 @@ class AgencyDetails(Model):
     heard_about_other: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_agency_details_agency", "agency_key", "zip"),)
+
+
+waitlist_search.register(Model.metadata, AgencyDetails.__table__)
 
 
 class ApplicantAvailability(Model):
