@@ -215,11 +215,6 @@ class Applicant(Model):
     email: Mapped[str] = mapped_column(String(254))
     # The address lower-cased, to find the same person's other applications.
     email_key: Mapped[str] = mapped_column(String(254), index=True)
-    # The waitlist's name sort key, lower(coalesce(agency name, name)): set by the
-    # database's triggers on every write (intake.waitlist.search), never by Python.
-    sort_name: Mapped[str | None] = mapped_column(
-        String(200), server_default=FetchedValue(), server_onupdate=FetchedValue()
-    )
     phone: Mapped[str | None] = mapped_column(String(40))
     organisation: Mapped[str | None] = mapped_column(String(200))
     work_zip: Mapped[str | None] = mapped_column(String(10))
@@ -266,7 +261,6 @@ class Applicant(Model):
             "email_key",
             postgresql_ops={"email_key": "varchar_pattern_ops"},
         ),
-        Index("ix_applicants_sort_name", "sort_name", "id"),
         # The waitlist's search indexes (trigram on PostgreSQL, FTS5 on SQLite) are
         # made with its triggers: intake.waitlist.search.
     )
@@ -313,9 +307,6 @@ class AgencyDetails(Model):
     heard_about_other: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_agency_details_agency", "agency_key", "zip"),)
-
-
-waitlist_search.register(Model.metadata, AgencyDetails.__table__)
 
 
 class ApplicantAvailability(Model):
@@ -388,6 +379,12 @@ class Application(Model):
     checkin_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The waitlist's name sort key, lower(coalesce(agency name, applicant's name)):
+    # set by the database's triggers on every write (intake.waitlist.search), never
+    # by Python.
+    sort_name: Mapped[str | None] = mapped_column(
+        String(200), server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
 
     applicant: Mapped[Applicant] = relationship(back_populates="applications")
     program: Mapped[Program] = relationship()
@@ -405,6 +402,8 @@ class Application(Model):
     __table_args__ = (
         Index("ix_applications_queue", "program_id", "status", "priority", "joined_at"),
         Index("ix_applications_applicant_id", "applicant_id"),
+        Index("ix_applications_sort_name", "sort_name", "id"),
+        # The queue order's index is an expression index: intake.waitlist.search.
         CheckConstraint("seats_requested >= 1", name="seats_requested"),
         # Built from the state machine's table; a new status needs a migration too
         # (tests/test_migrations.py compares the database's list with the table).
@@ -413,6 +412,9 @@ class Application(Model):
             name="status",
         ),
     )
+
+
+waitlist_search.register(Model.metadata)
 
 
 class StatusEvent(Model):

@@ -236,7 +236,7 @@ def _filtered(
     them when ``joined``: the rows query shows them). Left out otherwise, so a count
     or a page of ids reads as little as it can."""
     stmt = scope.applications(stmt)
-    needs_applicant = joined or filters.kind or filters.sort == "name"
+    needs_applicant = joined or filters.kind
     needs_agency = joined
     if joined or filters.sort == "program":
         stmt = stmt.join(Application.program)
@@ -268,6 +268,15 @@ def waiting_since():
     return func.coalesce(Application.joined_at, Application.created_at)
 
 
+# The fair order: priority, then who joined first (people not yet on the list last).
+_QUEUE = [
+    Application.priority.desc(),
+    Application.joined_at.is_(None),
+    Application.joined_at.asc(),
+    Application.id.asc(),
+]
+
+
 def _order(filters: Filters) -> list:
     ascending = filters.direction == "asc"
 
@@ -276,15 +285,14 @@ def _order(filters: Filters) -> list:
 
     if filters.sort == "queue":
         # Reversed as a whole when descending, people not yet on the list included.
+        # "joined_at IS NULL" is NULLS LAST in a form both databases index
+        # (ix_applications_queue_order, intake.waitlist.search).
         if ascending:
-            return [
-                Application.priority.desc(),
-                Application.joined_at.asc().nulls_last(),
-                Application.id.asc(),
-            ]
+            return _QUEUE
         return [
             Application.priority.asc(),
-            Application.joined_at.desc().nulls_first(),
+            Application.joined_at.is_(None).desc(),
+            Application.joined_at.desc(),
             Application.id.desc(),
         ]
     if filters.sort == "joined":
@@ -295,21 +303,17 @@ def _order(filters: Filters) -> list:
         return [start.desc() if ascending else start.asc(), direct(Application.id)]
     if filters.sort == "name":
         # lower(coalesce(agency name, name)), kept by the database (intake.waitlist.search).
-        return [direct(Applicant.sort_name), direct(Application.id)]
+        return [direct(Application.sort_name), direct(Application.id)]
     if filters.sort == "program":
         return [
             direct(Program.position),
             direct(Program.name),
-            Application.priority.desc(),
-            Application.joined_at.asc().nulls_last(),
-            Application.id.asc(),
+            *_QUEUE,
         ]
     status_order = case(_STATUS_ORDER, value=Application.status, else_=len(_STATUS_ORDER))
     return [
         direct(status_order),
-        Application.priority.desc(),
-        Application.joined_at.asc().nulls_last(),
-        Application.id.asc(),
+        *_QUEUE,
     ]
 
 

@@ -1,13 +1,17 @@
 """What the waitlist's name search and name sort read, kept right by the database.
 
-- ``applicants.sort_name``: ``lower(coalesce(agency_name, name))``, the name sort's
-  key, indexed. Triggers on ``applicants`` and ``agency_details`` set it on every
-  write (the form, a coordinator's or the applicant's edit, retention's anonymising,
-  bulk inserts), so no Python path has to remember it.
-- PostgreSQL: ``pg_trgm`` GIN indexes on ``lower(name)`` and ``lower(agency_name)``,
-  which the search's ``LIKE '%q%'`` uses as it is written.
+- ``applications.sort_name``: ``lower(coalesce(agency_name, name))`` of its
+  applicant, the name sort's key, indexed with the id (so the sort reads one table
+  in index order). Triggers on ``applications``, ``applicants`` and
+  ``agency_details`` set it on every write (the form, a coordinator's or the
+  applicant's edit, retention's anonymising, bulk inserts), so no Python path has to
+  remember it.
+- PostgreSQL: ``pg_trgm`` GIN indexes on ``name`` and ``agency_name``, which the
+  search's ``ILIKE '%q%'`` uses as it is written.
 - SQLite: an FTS5 table ``applicant_search`` (trigram tokenizer) holding each
-  applicant's name and agency name, rowid = applicant id, kept by triggers. It only
+  applicant's name and agency name, rowid = applicant id, kept by triggers.
+- Both: ``ix_applications_queue_order``, the queue order (priority, joined first,
+  not yet joined last) as an expression index. It only
   narrows: a match is checked again with the same ``LIKE`` as before, so the
   results are exactly those of the plain scan (see ``intake.waitlist.queries``).
 
@@ -27,9 +31,13 @@ MIN_FTS_LENGTH = 3
 
 POSTGRESQL_EXTENSION = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
 
-# Expression indexes with an operator class: alembic cannot compare them, so they
-# are made here rather than in the models (and left out of the compare).
-TRIGRAM_INDEXES = ("ix_applicants_name_trgm", "ix_agency_details_name_trgm")
+# Expression indexes (and with an operator class): alembic cannot compare them, so
+# they are made here rather than in the models (and left out of the compare).
+HAND_MADE_INDEXES = (
+    "ix_applicants_name_trgm",
+    "ix_agency_details_name_trgm",
+    "ix_applications_queue_order",
+)
 
 POSTGRESQL = [
     "CREATE INDEX ix_applicants_name_trgm ON applicants USING gin (name gin_trgm_ops)",
@@ -37,27 +45,49 @@ POSTGRESQL = [
     CREATE INDEX ix_agency_details_name_trgm ON agency_details
     USING gin (agency_name gin_trgm_ops)
     """,
+    # The queue order as an index: NULLS LAST written as (joined_at IS NULL), which
+    # SQLite can index too (intake.waitlist.queries._order writes the same).
     """
-    CREATE OR REPLACE FUNCTION applicants_sort_name() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE INDEX ix_applications_queue_order
+    ON applications (priority DESC, (joined_at IS NULL), joined_at, id)
+    """,
+    """
+    CREATE OR REPLACE FUNCTION applications_sort_name() RETURNS trigger
+    LANGUAGE plpgsql AS $$
     BEGIN
         NEW.sort_name := lower(coalesce(
-            (SELECT agency_name FROM agency_details WHERE applicant_id = NEW.id), NEW.name));
+            (SELECT agency_name FROM agency_details WHERE applicant_id = NEW.applicant_id),
+            (SELECT name FROM applicants WHERE id = NEW.applicant_id)));
         RETURN NEW;
     END $$
     """,
-    # Any write of the name (or of the key itself: the agency trigger below touches
-    # it to have it recomputed) sets the key from the row and its agency.
+    # Any write of the key (the triggers below touch it to have it recomputed) or of
+    # the applicant sets it from the applicant and their agency.
     """
-    CREATE TRIGGER applicants_sort_name BEFORE INSERT OR UPDATE OF name, sort_name
-    ON applicants FOR EACH ROW EXECUTE FUNCTION applicants_sort_name()
+    CREATE TRIGGER applications_sort_name
+    BEFORE INSERT OR UPDATE OF sort_name, applicant_id ON applications
+    FOR EACH ROW EXECUTE FUNCTION applications_sort_name()
     """,
     """
-    CREATE OR REPLACE FUNCTION agency_details_sort_name() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE OR REPLACE FUNCTION agency_details_sort_name() RETURNS trigger
+    LANGUAGE plpgsql AS $$
     BEGIN
-        UPDATE applicants SET sort_name = NULL
-        WHERE id IN (OLD.applicant_id, NEW.applicant_id);
+        UPDATE applications SET sort_name = NULL
+        WHERE applicant_id IN (OLD.applicant_id, NEW.applicant_id);
         RETURN NULL;
     END $$
+    """,
+    """
+    CREATE OR REPLACE FUNCTION applicant_name_sort_name() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE applications SET sort_name = NULL WHERE applicant_id = NEW.id;
+        RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE TRIGGER applicants_sort_name AFTER UPDATE OF name ON applicants
+    FOR EACH ROW EXECUTE FUNCTION applicant_name_sort_name()
     """,
     """
     CREATE TRIGGER agency_details_sort_name
@@ -67,57 +97,73 @@ POSTGRESQL = [
 ]
 
 POSTGRESQL_DROP = [
+    "DROP TRIGGER IF EXISTS agency_details_sort_name ON agency_details",
+    "DROP TRIGGER IF EXISTS applicants_sort_name ON applicants",
+    "DROP TRIGGER IF EXISTS applications_sort_name ON applications",
+    "DROP FUNCTION IF EXISTS applicant_name_sort_name()",
+    "DROP FUNCTION IF EXISTS agency_details_sort_name()",
+    "DROP FUNCTION IF EXISTS applications_sort_name()",
+    "DROP INDEX IF EXISTS ix_applications_queue_order",
     "DROP INDEX IF EXISTS ix_agency_details_name_trgm",
     "DROP INDEX IF EXISTS ix_applicants_name_trgm",
-    "DROP TRIGGER IF EXISTS agency_details_sort_name ON agency_details",
-    "DROP FUNCTION IF EXISTS agency_details_sort_name()",
-    "DROP TRIGGER IF EXISTS applicants_sort_name ON applicants",
-    "DROP FUNCTION IF EXISTS applicants_sort_name()",
 ]
 
-_AGENCY_OF_NEW = "(SELECT agency_name FROM agency_details WHERE applicant_id = NEW.id)"
-
 SQLITE = [
-    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(name, agency_name, tokenize='trigram')",
-    f"""
+    "CREATE VIRTUAL TABLE applicant_search USING fts5(name, agency_name, tokenize='trigram')",
+    """
+    CREATE INDEX ix_applications_queue_order
+    ON applications (priority DESC, (joined_at IS NULL), joined_at, id)
+    """,
+    """
+    CREATE TRIGGER applications_sort_name AFTER INSERT ON applications BEGIN
+        UPDATE applications SET sort_name = lower(coalesce(
+            (SELECT agency_name FROM agency_details WHERE applicant_id = NEW.applicant_id),
+            (SELECT name FROM applicants WHERE id = NEW.applicant_id)))
+        WHERE id = NEW.id;
+    END
+    """,
+    """
     CREATE TRIGGER applicants_search_insert AFTER INSERT ON applicants BEGIN
-        INSERT INTO {FTS_TABLE} (rowid, name, agency_name)
-        VALUES (NEW.id, NEW.name, {_AGENCY_OF_NEW});
-        UPDATE applicants SET sort_name = lower(coalesce({_AGENCY_OF_NEW}, NEW.name))
-        WHERE id = NEW.id;
+        INSERT INTO applicant_search (rowid, name, agency_name) VALUES (NEW.id, NEW.name,
+            (SELECT agency_name FROM agency_details WHERE applicant_id = NEW.id));
     END
-    """,  # noqa: S608 - constants, no input
-    f"""
+    """,
+    """
     CREATE TRIGGER applicants_search_update AFTER UPDATE OF name ON applicants BEGIN
-        UPDATE {FTS_TABLE} SET name = NEW.name WHERE rowid = NEW.id;
-        UPDATE applicants SET sort_name = lower(coalesce({_AGENCY_OF_NEW}, NEW.name))
-        WHERE id = NEW.id;
+        UPDATE applicant_search SET name = NEW.name WHERE rowid = NEW.id;
+        UPDATE applications SET sort_name = lower(coalesce(
+            (SELECT agency_name FROM agency_details WHERE applicant_id = NEW.id), NEW.name))
+        WHERE applicant_id = NEW.id;
     END
-    """,  # noqa: S608 - constants, no input
-    f"""
+    """,
+    """
     CREATE TRIGGER applicants_search_delete AFTER DELETE ON applicants BEGIN
-        DELETE FROM {FTS_TABLE} WHERE rowid = OLD.id;
+        DELETE FROM applicant_search WHERE rowid = OLD.id;
     END
-    """,  # noqa: S608 - constants, no input
-    f"""
+    """,
+    """
     CREATE TRIGGER agency_details_search_insert AFTER INSERT ON agency_details BEGIN
-        UPDATE {FTS_TABLE} SET agency_name = NEW.agency_name WHERE rowid = NEW.applicant_id;
-        UPDATE applicants SET sort_name = lower(NEW.agency_name) WHERE id = NEW.applicant_id;
+        UPDATE applicant_search SET agency_name = NEW.agency_name WHERE rowid = NEW.applicant_id;
+        UPDATE applications SET sort_name = lower(NEW.agency_name)
+        WHERE applicant_id = NEW.applicant_id;
     END
-    """,  # noqa: S608 - constants, no input
-    f"""
+    """,
+    """
     CREATE TRIGGER agency_details_search_update AFTER UPDATE OF agency_name ON agency_details
     BEGIN
-        UPDATE {FTS_TABLE} SET agency_name = NEW.agency_name WHERE rowid = NEW.applicant_id;
-        UPDATE applicants SET sort_name = lower(NEW.agency_name) WHERE id = NEW.applicant_id;
+        UPDATE applicant_search SET agency_name = NEW.agency_name WHERE rowid = NEW.applicant_id;
+        UPDATE applications SET sort_name = lower(NEW.agency_name)
+        WHERE applicant_id = NEW.applicant_id;
     END
-    """,  # noqa: S608 - constants, no input
-    f"""
+    """,
+    """
     CREATE TRIGGER agency_details_search_delete AFTER DELETE ON agency_details BEGIN
-        UPDATE {FTS_TABLE} SET agency_name = NULL WHERE rowid = OLD.applicant_id;
-        UPDATE applicants SET sort_name = lower(name) WHERE id = OLD.applicant_id;
+        UPDATE applicant_search SET agency_name = NULL WHERE rowid = OLD.applicant_id;
+        UPDATE applications
+        SET sort_name = lower((SELECT name FROM applicants WHERE id = OLD.applicant_id))
+        WHERE applicant_id = OLD.applicant_id;
     END
-    """,  # noqa: S608 - constants, no input
+    """,
 ]
 
 SQLITE_DROP = [
@@ -127,7 +173,9 @@ SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS applicants_search_delete",
     "DROP TRIGGER IF EXISTS applicants_search_update",
     "DROP TRIGGER IF EXISTS applicants_search_insert",
-    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+    "DROP TRIGGER IF EXISTS applications_sort_name",
+    "DROP INDEX IF EXISTS ix_applications_queue_order",
+    "DROP TABLE IF EXISTS applicant_search",
 ]
 
 
@@ -137,7 +185,7 @@ def include_name(name, type_, parent_names) -> bool:  # noqa: ARG001 - alembic's
     if type_ == "table":
         return not (name or "").startswith(FTS_TABLE)
     if type_ == "index":
-        return name not in TRIGRAM_INDEXES
+        return name not in HAND_MADE_INDEXES
     return True
 
 
@@ -177,16 +225,15 @@ def _candidates_sqlite(element, compiler, **kw):
     return f"{column} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {phrase})"  # noqa: S608
 
 
-def register(metadata, agency_details) -> None:
-    """Run the statements above when ``create_all`` makes the tables (both exist by
-    the time ``agency_details`` is made: it refers to ``applicants``)."""
+def register(metadata) -> None:
+    """Run the statements above when ``create_all`` has made the tables."""
     extension = DDL(POSTGRESQL_EXTENSION).execute_if(dialect="postgresql")
     event.listen(metadata, "before_create", extension)
     for statement in POSTGRESQL:
         ddl = DDL(statement).execute_if(dialect="postgresql")
-        event.listen(agency_details, "after_create", ddl)
+        event.listen(metadata, "after_create", ddl)
     for statement in SQLITE:
-        event.listen(agency_details, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+        event.listen(metadata, "after_create", DDL(statement).execute_if(dialect="sqlite"))
     # drop_all drops tables only; the FTS table would outlive them.
     for statement in SQLITE_DROP:
-        event.listen(agency_details, "before_drop", DDL(statement).execute_if(dialect="sqlite"))
+        event.listen(metadata, "before_drop", DDL(statement).execute_if(dialect="sqlite"))

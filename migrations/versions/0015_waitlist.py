@@ -47,7 +47,6 @@ depends_on = None
 
 FTS_TABLE = "applicant_search"
 # Copied from intake.waitlist.search: a migration must not change when the app does.
-_AGENCY_OF_NEW = "(SELECT agency_name FROM agency_details WHERE applicant_id = NEW.id)"
 
 POSTGRESQL = [
     "CREATE INDEX ix_applicants_name_trgm ON applicants USING gin (name gin_trgm_ops)",
@@ -55,27 +54,49 @@ POSTGRESQL = [
     CREATE INDEX ix_agency_details_name_trgm ON agency_details
     USING gin (agency_name gin_trgm_ops)
     """,
+    # The queue order as an index: NULLS LAST written as (joined_at IS NULL), which
+    # SQLite can index too (intake.waitlist.queries._order writes the same).
     """
-    CREATE OR REPLACE FUNCTION applicants_sort_name() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE INDEX ix_applications_queue_order
+    ON applications (priority DESC, (joined_at IS NULL), joined_at, id)
+    """,
+    """
+    CREATE OR REPLACE FUNCTION applications_sort_name() RETURNS trigger
+    LANGUAGE plpgsql AS $$
     BEGIN
         NEW.sort_name := lower(coalesce(
-            (SELECT agency_name FROM agency_details WHERE applicant_id = NEW.id), NEW.name));
+            (SELECT agency_name FROM agency_details WHERE applicant_id = NEW.applicant_id),
+            (SELECT name FROM applicants WHERE id = NEW.applicant_id)));
         RETURN NEW;
     END $$
     """,
-    # Any write of the name (or of the key itself: the agency trigger below touches
-    # it to have it recomputed) sets the key from the row and its agency.
+    # Any write of the key (the triggers below touch it to have it recomputed) or of
+    # the applicant sets it from the applicant and their agency.
     """
-    CREATE TRIGGER applicants_sort_name BEFORE INSERT OR UPDATE OF name, sort_name
-    ON applicants FOR EACH ROW EXECUTE FUNCTION applicants_sort_name()
+    CREATE TRIGGER applications_sort_name
+    BEFORE INSERT OR UPDATE OF sort_name, applicant_id ON applications
+    FOR EACH ROW EXECUTE FUNCTION applications_sort_name()
     """,
     """
-    CREATE OR REPLACE FUNCTION agency_details_sort_name() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE OR REPLACE FUNCTION agency_details_sort_name() RETURNS trigger
+    LANGUAGE plpgsql AS $$
     BEGIN
-        UPDATE applicants SET sort_name = NULL
-        WHERE id IN (OLD.applicant_id, NEW.applicant_id);
+        UPDATE applications SET sort_name = NULL
+        WHERE applicant_id IN (OLD.applicant_id, NEW.applicant_id);
         RETURN NULL;
     END $$
+    """,
+    """
+    CREATE OR REPLACE FUNCTION applicant_name_sort_name() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE applications SET sort_name = NULL WHERE applicant_id = NEW.id;
+        RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE TRIGGER applicants_sort_name AFTER UPDATE OF name ON applicants
+    FOR EACH ROW EXECUTE FUNCTION applicant_name_sort_name()
     """,
     """
     CREATE TRIGGER agency_details_sort_name
@@ -85,53 +106,71 @@ POSTGRESQL = [
 ]
 
 POSTGRESQL_DROP = [
+    "DROP TRIGGER IF EXISTS agency_details_sort_name ON agency_details",
+    "DROP TRIGGER IF EXISTS applicants_sort_name ON applicants",
+    "DROP TRIGGER IF EXISTS applications_sort_name ON applications",
+    "DROP FUNCTION IF EXISTS applicant_name_sort_name()",
+    "DROP FUNCTION IF EXISTS agency_details_sort_name()",
+    "DROP FUNCTION IF EXISTS applications_sort_name()",
+    "DROP INDEX IF EXISTS ix_applications_queue_order",
     "DROP INDEX IF EXISTS ix_agency_details_name_trgm",
     "DROP INDEX IF EXISTS ix_applicants_name_trgm",
-    "DROP TRIGGER IF EXISTS agency_details_sort_name ON agency_details",
-    "DROP FUNCTION IF EXISTS agency_details_sort_name()",
-    "DROP TRIGGER IF EXISTS applicants_sort_name ON applicants",
-    "DROP FUNCTION IF EXISTS applicants_sort_name()",
 ]
 
 SQLITE = [
-    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(name, agency_name, tokenize='trigram')",
-    f"""
+    "CREATE VIRTUAL TABLE applicant_search USING fts5(name, agency_name, tokenize='trigram')",
+    """
+    CREATE INDEX ix_applications_queue_order
+    ON applications (priority DESC, (joined_at IS NULL), joined_at, id)
+    """,
+    """
+    CREATE TRIGGER applications_sort_name AFTER INSERT ON applications BEGIN
+        UPDATE applications SET sort_name = lower(coalesce(
+            (SELECT agency_name FROM agency_details WHERE applicant_id = NEW.applicant_id),
+            (SELECT name FROM applicants WHERE id = NEW.applicant_id)))
+        WHERE id = NEW.id;
+    END
+    """,
+    """
     CREATE TRIGGER applicants_search_insert AFTER INSERT ON applicants BEGIN
-        INSERT INTO {FTS_TABLE} (rowid, name, agency_name)
-        VALUES (NEW.id, NEW.name, {_AGENCY_OF_NEW});
-        UPDATE applicants SET sort_name = lower(coalesce({_AGENCY_OF_NEW}, NEW.name))
-        WHERE id = NEW.id;
+        INSERT INTO applicant_search (rowid, name, agency_name) VALUES (NEW.id, NEW.name,
+            (SELECT agency_name FROM agency_details WHERE applicant_id = NEW.id));
     END
     """,
-    f"""
+    """
     CREATE TRIGGER applicants_search_update AFTER UPDATE OF name ON applicants BEGIN
-        UPDATE {FTS_TABLE} SET name = NEW.name WHERE rowid = NEW.id;
-        UPDATE applicants SET sort_name = lower(coalesce({_AGENCY_OF_NEW}, NEW.name))
-        WHERE id = NEW.id;
+        UPDATE applicant_search SET name = NEW.name WHERE rowid = NEW.id;
+        UPDATE applications SET sort_name = lower(coalesce(
+            (SELECT agency_name FROM agency_details WHERE applicant_id = NEW.id), NEW.name))
+        WHERE applicant_id = NEW.id;
     END
     """,
-    f"""
+    """
     CREATE TRIGGER applicants_search_delete AFTER DELETE ON applicants BEGIN
-        DELETE FROM {FTS_TABLE} WHERE rowid = OLD.id;
+        DELETE FROM applicant_search WHERE rowid = OLD.id;
     END
     """,
-    f"""
+    """
     CREATE TRIGGER agency_details_search_insert AFTER INSERT ON agency_details BEGIN
-        UPDATE {FTS_TABLE} SET agency_name = NEW.agency_name WHERE rowid = NEW.applicant_id;
-        UPDATE applicants SET sort_name = lower(NEW.agency_name) WHERE id = NEW.applicant_id;
+        UPDATE applicant_search SET agency_name = NEW.agency_name WHERE rowid = NEW.applicant_id;
+        UPDATE applications SET sort_name = lower(NEW.agency_name)
+        WHERE applicant_id = NEW.applicant_id;
     END
     """,
-    f"""
+    """
     CREATE TRIGGER agency_details_search_update AFTER UPDATE OF agency_name ON agency_details
     BEGIN
-        UPDATE {FTS_TABLE} SET agency_name = NEW.agency_name WHERE rowid = NEW.applicant_id;
-        UPDATE applicants SET sort_name = lower(NEW.agency_name) WHERE id = NEW.applicant_id;
+        UPDATE applicant_search SET agency_name = NEW.agency_name WHERE rowid = NEW.applicant_id;
+        UPDATE applications SET sort_name = lower(NEW.agency_name)
+        WHERE applicant_id = NEW.applicant_id;
     END
     """,
-    f"""
+    """
     CREATE TRIGGER agency_details_search_delete AFTER DELETE ON agency_details BEGIN
-        UPDATE {FTS_TABLE} SET agency_name = NULL WHERE rowid = OLD.applicant_id;
-        UPDATE applicants SET sort_name = lower(name) WHERE id = OLD.applicant_id;
+        UPDATE applicant_search SET agency_name = NULL WHERE rowid = OLD.applicant_id;
+        UPDATE applications
+        SET sort_name = lower((SELECT name FROM applicants WHERE id = OLD.applicant_id))
+        WHERE applicant_id = OLD.applicant_id;
     END
     """,
 ]
@@ -143,7 +182,9 @@ SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS applicants_search_delete",
     "DROP TRIGGER IF EXISTS applicants_search_update",
     "DROP TRIGGER IF EXISTS applicants_search_insert",
-    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+    "DROP TRIGGER IF EXISTS applications_sort_name",
+    "DROP INDEX IF EXISTS ix_applications_queue_order",
+    "DROP TABLE IF EXISTS applicant_search",
 ]
 
 
@@ -151,14 +192,14 @@ def upgrade():
     postgresql = op.get_bind().dialect.name == "postgresql"
     if postgresql:
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    with op.batch_alter_table('applicants', schema=None) as batch_op:
+    with op.batch_alter_table('applications', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sort_name', sa.String(length=200), nullable=True))
-        batch_op.create_index('ix_applicants_sort_name', ['sort_name', 'id'], unique=False)
+        batch_op.create_index('ix_applications_sort_name', ['sort_name', 'id'], unique=False)
     if postgresql:
         for statement in POSTGRESQL:
             op.execute(statement)
         # The trigger computes the key on any update of it.
-        op.execute("UPDATE applicants SET sort_name = NULL")
+        op.execute("UPDATE applications SET sort_name = NULL")
     else:
         for statement in SQLITE:
             op.execute(statement)
@@ -168,8 +209,9 @@ def upgrade():
             " agency_details ON agency_details.applicant_id = applicants.id"
         )
         op.execute(
-            "UPDATE applicants SET sort_name = lower(coalesce((SELECT agency_name FROM"
-            " agency_details WHERE applicant_id = applicants.id), name))"
+            "UPDATE applications SET sort_name = lower(coalesce((SELECT agency_name FROM"
+            " agency_details WHERE applicant_id = applications.applicant_id), (SELECT name"
+            " FROM applicants WHERE id = applications.applicant_id)))"
         )
 
 
@@ -181,7 +223,7 @@ def downgrade():
     else:
         for statement in SQLITE_DROP:
             op.execute(statement)
-    with op.batch_alter_table('applicants', schema=None) as batch_op:
-        batch_op.drop_index('ix_applicants_sort_name')
+    with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.drop_index('ix_applications_sort_name')
         batch_op.drop_column('sort_name')
     # The extension stays: other databases objects may use it, and it is harmless.
