@@ -27,7 +27,8 @@ ROWS = int(os.environ.get("WAITLIST_SCALE_ROWS", "100000"))
 def _seeder():
     path = Path(__file__).resolve().parents[2] / "bench" / "seed.py"
     spec = importlib.util.spec_from_file_location("bench_seed", path)
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
