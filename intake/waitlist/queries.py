@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Select, case, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, case, func, or_, select, union_all
 from sqlalchemy.orm import contains_eager, raiseload
 
 from intake.auth.scope import Scope
@@ -208,7 +208,9 @@ def _search_condition(q: str):
     # SQLite: only the FTS5 table's candidates are checked (intake.waitlist.search).
     names = names.where(search.Candidates(Applicant.id, q))
     agencies = agencies.where(search.Candidates(AgencyDetails.applicant_id, q))
-    conditions = [Application.applicant_id.in_(union_all(names, agencies, email_ids))]
+    conditions: list[ColumnElement[bool]] = [
+        Application.applicant_id.in_(union_all(names, agencies, email_ids))
+    ]
     if reference is not None:
         conditions.append(Application.reference == reference[0])
     return or_(*conditions)
