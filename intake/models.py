@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from intake import links as link_specs
 from intake.extensions import Base, db
 from intake.status.states import STATUSES
+from intake.waitlist import search as waitlist_search
 
 # db.Model is made at run time from Base's body (Flask-SQLAlchemy adds its mixins), and
 # mypy cannot take an attribute as a base class (python/mypy#8603): it is shown Base.
@@ -259,6 +261,8 @@ class Applicant(Model):
             "email_key",
             postgresql_ops={"email_key": "varchar_pattern_ops"},
         ),
+        # The waitlist's search indexes (trigram on PostgreSQL, FTS5 on SQLite) are
+        # made with its triggers: intake.waitlist.search.
     )
 
     @property
@@ -375,6 +379,12 @@ class Application(Model):
     checkin_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The waitlist's name sort key, lower(coalesce(agency name, applicant's name)):
+    # set by the database's triggers on every write (intake.waitlist.search), never
+    # by Python.
+    sort_name: Mapped[str | None] = mapped_column(
+        String(200), server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
 
     applicant: Mapped[Applicant] = relationship(back_populates="applications")
     program: Mapped[Program] = relationship()
@@ -404,6 +414,8 @@ class Application(Model):
             "seats_requested",
         ),
         Index("ix_applications_applicant_id", "applicant_id"),
+        Index("ix_applications_sort_name", "sort_name", "id"),
+        # The queue order's index is an expression index: intake.waitlist.search.
         CheckConstraint("seats_requested >= 1", name="seats_requested"),
         # Built from the state machine's table; a new status needs a migration too
         # (tests/test_migrations.py compares the database's list with the table).
@@ -412,6 +424,9 @@ class Application(Model):
             name="status",
         ),
     )
+
+
+waitlist_search.register(Model.metadata)
 
 
 class StatusEvent(Model):

@@ -93,6 +93,9 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
     conf_args.setdefault("render_item", render_item)
+    # The waitlist's FTS5 table (SQLite) is made by hand, not from the models.
+    from intake.waitlist.search import include_name
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

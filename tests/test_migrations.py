@@ -4,6 +4,7 @@ and match the models exactly (no create_all outside tests)."""
 import os
 import re
 import uuid
+import warnings
 
 import flask_migrate
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy.engine import make_url
 from intake import create_app, database_url
 from intake.extensions import db
 from intake.status.states import STATUSES
+from intake.waitlist.search import include_name
 
 
 def _upgrade_compare_downgrade(uri):
@@ -25,8 +27,17 @@ def _upgrade_compare_downgrade(uri):
         assert set(db.metadata.tables) <= tables
         assert _allowed_statuses() == set(STATUSES)
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert compare_metadata(context, db.metadata) == []
+            # The FTS5 search table (SQLite) and the expression indexes are made by
+            # hand (intake.waitlist.search), as env.py says; SQLite's reflection says
+            # it skips the expression index, which is what it should do.
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_name": include_name}
+            )
+            with warnings.catch_warnings():
+                warnings.filterwarnings(
+                    "ignore", "Skipped unsupported reflection of expression-based index"
+                )
+                assert compare_metadata(context, db.metadata) == []
         flask_migrate.downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()

@@ -1,0 +1,239 @@
+"""What the waitlist's name search and name sort read, kept right by the database.
+
+- ``applications.sort_name``: ``lower(coalesce(agency_name, name))`` of its
+  applicant, the name sort's key, indexed with the id (so the sort reads one table
+  in index order). Triggers on ``applications``, ``applicants`` and
+  ``agency_details`` set it on every write (the form, a coordinator's or the
+  applicant's edit, retention's anonymising, bulk inserts), so no Python path has to
+  remember it.
+- PostgreSQL: ``pg_trgm`` GIN indexes on ``name`` and ``agency_name``, which the
+  search's ``ILIKE '%q%'`` uses as it is written.
+- SQLite: an FTS5 table ``applicant_search`` (trigram tokenizer) holding each
+  applicant's name and agency name, rowid = applicant id, kept by triggers.
+- Both: ``ix_applications_queue_order``, the queue order (priority, joined first,
+  not yet joined last) as an expression index. It only
+  narrows: a match is checked again with the same ``LIKE`` as before, so the
+  results are exactly those of the plain scan (see ``intake.waitlist.queries``).
+
+The same statements run from ``db.create_all()`` (the tests) and from migration
+0015_waitlist (which keeps its own copy, as migrations do).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import DDL, ColumnElement, event, literal, true
+from sqlalchemy.ext.compiler import compiles
+
+FTS_TABLE = "applicant_search"
+# The trigram tokenizer indexes runs of three characters: a shorter search has
+# nothing to look up and must scan.
+MIN_FTS_LENGTH = 3
+
+POSTGRESQL_EXTENSION = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+
+# Expression indexes (and with an operator class): alembic cannot compare them, so
+# they are made here rather than in the models (and left out of the compare).
+HAND_MADE_INDEXES = (
+    "ix_applicants_name_trgm",
+    "ix_agency_details_name_trgm",
+    "ix_applications_queue_order",
+)
+
+POSTGRESQL = [
+    "CREATE INDEX ix_applicants_name_trgm ON applicants USING gin (name gin_trgm_ops)",
+    """
+    CREATE INDEX ix_agency_details_name_trgm ON agency_details
+    USING gin (agency_name gin_trgm_ops)
+    """,
+    # The queue order as an index: NULLS LAST written as (joined_at IS NULL), which
+    # SQLite can index too (intake.waitlist.queries._order writes the same).
+    """
+    CREATE INDEX ix_applications_queue_order
+    ON applications (priority DESC, (joined_at IS NULL), joined_at, id)
+    """,
+    """
+    CREATE OR REPLACE FUNCTION applications_sort_name() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.sort_name := lower(coalesce(
+            (SELECT agency_name FROM agency_details WHERE applicant_id = NEW.applicant_id),
+            (SELECT name FROM applicants WHERE id = NEW.applicant_id)));
+        RETURN NEW;
+    END $$
+    """,
+    # Any write of the key (the triggers below touch it to have it recomputed) or of
+    # the applicant sets it from the applicant and their agency.
+    """
+    CREATE TRIGGER applications_sort_name
+    BEFORE INSERT OR UPDATE OF sort_name, applicant_id ON applications
+    FOR EACH ROW EXECUTE FUNCTION applications_sort_name()
+    """,
+    """
+    CREATE OR REPLACE FUNCTION agency_details_sort_name() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE applications SET sort_name = NULL
+        WHERE applicant_id IN (OLD.applicant_id, NEW.applicant_id);
+        RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE OR REPLACE FUNCTION applicant_name_sort_name() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE applications SET sort_name = NULL WHERE applicant_id = NEW.id;
+        RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE TRIGGER applicants_sort_name AFTER UPDATE OF name ON applicants
+    FOR EACH ROW EXECUTE FUNCTION applicant_name_sort_name()
+    """,
+    """
+    CREATE TRIGGER agency_details_sort_name
+    AFTER INSERT OR DELETE OR UPDATE OF agency_name, applicant_id ON agency_details
+    FOR EACH ROW EXECUTE FUNCTION agency_details_sort_name()
+    """,
+]
+
+POSTGRESQL_DROP = [
+    "DROP TRIGGER IF EXISTS agency_details_sort_name ON agency_details",
+    "DROP TRIGGER IF EXISTS applicants_sort_name ON applicants",
+    "DROP TRIGGER IF EXISTS applications_sort_name ON applications",
+    "DROP FUNCTION IF EXISTS applicant_name_sort_name()",
+    "DROP FUNCTION IF EXISTS agency_details_sort_name()",
+    "DROP FUNCTION IF EXISTS applications_sort_name()",
+    "DROP INDEX IF EXISTS ix_applications_queue_order",
+    "DROP INDEX IF EXISTS ix_agency_details_name_trgm",
+    "DROP INDEX IF EXISTS ix_applicants_name_trgm",
+]
+
+SQLITE = [
+    "CREATE VIRTUAL TABLE applicant_search USING fts5(name, agency_name, tokenize='trigram')",
+    """
+    CREATE INDEX ix_applications_queue_order
+    ON applications (priority DESC, (joined_at IS NULL), joined_at, id)
+    """,
+    """
+    CREATE TRIGGER applications_sort_name AFTER INSERT ON applications BEGIN
+        UPDATE applications SET sort_name = lower(coalesce(
+            (SELECT agency_name FROM agency_details WHERE applicant_id = NEW.applicant_id),
+            (SELECT name FROM applicants WHERE id = NEW.applicant_id)))
+        WHERE id = NEW.id;
+    END
+    """,
+    """
+    CREATE TRIGGER applicants_search_insert AFTER INSERT ON applicants BEGIN
+        INSERT INTO applicant_search (rowid, name, agency_name) VALUES (NEW.id, NEW.name,
+            (SELECT agency_name FROM agency_details WHERE applicant_id = NEW.id));
+    END
+    """,
+    """
+    CREATE TRIGGER applicants_search_update AFTER UPDATE OF name ON applicants BEGIN
+        UPDATE applicant_search SET name = NEW.name WHERE rowid = NEW.id;
+        UPDATE applications SET sort_name = lower(coalesce(
+            (SELECT agency_name FROM agency_details WHERE applicant_id = NEW.id), NEW.name))
+        WHERE applicant_id = NEW.id;
+    END
+    """,
+    """
+    CREATE TRIGGER applicants_search_delete AFTER DELETE ON applicants BEGIN
+        DELETE FROM applicant_search WHERE rowid = OLD.id;
+    END
+    """,
+    """
+    CREATE TRIGGER agency_details_search_insert AFTER INSERT ON agency_details BEGIN
+        UPDATE applicant_search SET agency_name = NEW.agency_name WHERE rowid = NEW.applicant_id;
+        UPDATE applications SET sort_name = lower(NEW.agency_name)
+        WHERE applicant_id = NEW.applicant_id;
+    END
+    """,
+    """
+    CREATE TRIGGER agency_details_search_update AFTER UPDATE OF agency_name ON agency_details
+    BEGIN
+        UPDATE applicant_search SET agency_name = NEW.agency_name WHERE rowid = NEW.applicant_id;
+        UPDATE applications SET sort_name = lower(NEW.agency_name)
+        WHERE applicant_id = NEW.applicant_id;
+    END
+    """,
+    """
+    CREATE TRIGGER agency_details_search_delete AFTER DELETE ON agency_details BEGIN
+        UPDATE applicant_search SET agency_name = NULL WHERE rowid = OLD.applicant_id;
+        UPDATE applications
+        SET sort_name = lower((SELECT name FROM applicants WHERE id = OLD.applicant_id))
+        WHERE applicant_id = OLD.applicant_id;
+    END
+    """,
+]
+
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS agency_details_search_delete",
+    "DROP TRIGGER IF EXISTS agency_details_search_update",
+    "DROP TRIGGER IF EXISTS agency_details_search_insert",
+    "DROP TRIGGER IF EXISTS applicants_search_delete",
+    "DROP TRIGGER IF EXISTS applicants_search_update",
+    "DROP TRIGGER IF EXISTS applicants_search_insert",
+    "DROP TRIGGER IF EXISTS applications_sort_name",
+    "DROP INDEX IF EXISTS ix_applications_queue_order",
+    "DROP TABLE IF EXISTS applicant_search",
+]
+
+
+def include_name(name, type_, parent_names) -> bool:  # noqa: ARG001 - alembic's signature
+    """For alembic's autogenerate and compare: the FTS5 table (and its shadow
+    tables) and the trigram indexes are made by hand (above), not from the models."""
+    if type_ == "table":
+        return not (name or "").startswith(FTS_TABLE)
+    if type_ == "index":
+        return name not in HAND_MADE_INDEXES
+    return True
+
+
+def fts_phrase(q: str) -> str:
+    """``q`` as one FTS5 phrase: a double-quoted string, its quotes doubled; nothing
+    inside it is query syntax."""
+    return '"' + q.replace('"', '""') + '"'
+
+
+class Candidates(ColumnElement[bool]):
+    """``column`` (an applicant id) is one the FTS5 table matches for ``q``: on
+    SQLite, and for a ``q`` of three characters or more; elsewhere always true (a
+    narrowing only: the caller keeps its own exact condition). Decided when the
+    statement is compiled, so building a query needs no database."""
+
+    # Not cached: the SQL depends on ``q`` (its length, its phrase, bound at compile).
+    inherit_cache = False
+    # No Boolean type: SQLite would be sent "IN (...) = 1", which no index serves.
+
+    def __init__(self, column, q: str):
+        self.column = column
+        self.q = q
+
+
+@compiles(Candidates)
+def _candidates_default(element, compiler, **kw):  # noqa: ARG001 - the hook's signature
+    return compiler.process(true(), **kw)
+
+
+@compiles(Candidates, "sqlite")
+def _candidates_sqlite(element, compiler, **kw):
+    if len(element.q) < MIN_FTS_LENGTH:
+        return compiler.process(true(), **kw)
+    column = compiler.process(element.column, **kw)
+    phrase = compiler.process(literal(fts_phrase(element.q)), **kw)
+    # The phrase is a bound parameter; the rest are our own names.
+    return f"{column} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {phrase})"  # noqa: S608
+
+
+def register(metadata) -> None:
+    """Run the statements above when ``create_all`` has made the tables."""
+    extension = DDL(POSTGRESQL_EXTENSION).execute_if(dialect="postgresql")
+    event.listen(metadata, "before_create", extension)
+    for statement in POSTGRESQL:
+        ddl = DDL(statement).execute_if(dialect="postgresql")
+        event.listen(metadata, "after_create", ddl)
+    for statement in SQLITE:
+        event.listen(metadata, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+    # drop_all drops tables only; the FTS table would outlive them.
+    for statement in SQLITE_DROP:
+        event.listen(metadata, "before_drop", DDL(statement).execute_if(dialect="sqlite"))
