@@ -402,7 +402,7 @@ class Application(Model):
     __table_args__ = (
         # The fair queue's order, then what counting a place in line reads of each row
         # ahead (intake.manage.services.places_in_line): an index-only range
-        # (migration 0015_manage_queue).
+        # (migration 0016_manage_queue).
         Index(
             "ix_applications_queue",
             "program_id",

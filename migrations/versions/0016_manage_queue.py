@@ -15,8 +15,8 @@ status, priority = p, ROW(joined_at, id) < ROW(...)) on PostgreSQL; "SEARCH appl
 USING COVERING INDEX ix_applications_queue (program_id=? AND status=? AND priority>?)"
 and "(... priority=? AND joined_at<?)" on SQLite. See docs/PERFORMANCE.md.
 
-Revision ID: 0015_manage_queue
-Revises: 0014
+Revision ID: 0016_manage_queue
+Revises: 0015_waitlist
 Create Date: 2026-11-26 12:30:00
 
 """
@@ -24,8 +24,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_manage_queue'
-down_revision = '0014'
+revision = '0016_manage_queue'
+down_revision = '0015_waitlist'
 branch_labels = None
 depends_on = None
 
