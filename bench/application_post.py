@@ -123,7 +123,7 @@ def wrk(port: int, seconds: int, connections: int, script: Path | None, lines: P
     if lines is not None:
         command += ["--", str(lines)]
     # A fixed argv of our own, no shell.
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
@@ -196,7 +196,7 @@ def main() -> None:
         if cwd != ROOT:
             server_env["PYTHONPATH"] = f"{cwd}:{ROOT}"  # its intake first, this bench module after
         servers.append(
-            subprocess.Popen(  # noqa: S603 - a fixed argv of our own, no shell
+            subprocess.Popen(
                 [
                     gunicorn,
                     "-w",
