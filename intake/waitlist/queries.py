@@ -355,6 +355,10 @@ def find_page(
     """One page of the list, of the programs ``scope`` sees: a count, then the page
     of rows (clamped to the last page, with a note, when the page asked for is
     beyond it)."""
+    if filters.q:
+        page = _searched_page(filters, cohort, size, scope=scope)
+        if page is not None:
+            return page
     total = count(filters, cohort, scope=scope)
     page = Page(rows=[], total=total, number=min(filters.page, last_page(total, size)), size=size)
     if filters.page > page.number:
@@ -369,12 +373,39 @@ def find_page(
             .limit(size)
             .offset((page.number - 1) * size)
         )
-        unfiltered = Filters(status=ALL, sort=filters.sort, direction=filters.direction)
-        stmt = ordered(select(Application), unfiltered, scope=scope).where(
-            Application.id.in_(ids.scalar_subquery())
-        )
-        page.rows = list(db.session.scalars(_eager(stmt)))
+        page.rows = _rows(filters, ids.scalar_subquery(), scope)
     return page
+
+
+def _searched_page(
+    filters: Filters, cohort: Cohort | None, size: int, *, scope: Scope
+) -> Page | None:
+    """A search's page with its count from ONE reading of the matches: a search
+    cannot be read in index order (the matches come from the name indexes), so its
+    page is a sort of every match anyway, and counting them in the same statement
+    halves the work (two readings were the slowest part of a search at 100,000).
+    None when the page asked for is past the last (the usual path clamps it)."""
+    ids = (
+        _filtered(select(Application.id, func.count().over()), filters, cohort, scope)
+        .order_by(*_order(filters))
+        .limit(size)
+        .offset((filters.page - 1) * size)
+    )
+    found = db.session.execute(ids).all()
+    if not found:
+        if filters.page > 1:
+            return None
+        return Page(rows=[], total=0, number=1, size=size)
+    page = Page(rows=[], total=found[0][1], number=filters.page, size=size)
+    page.rows = _rows(filters, [row[0] for row in found], scope)
+    return page
+
+
+def _rows(filters: Filters, ids, scope: Scope) -> list[Application]:
+    """The rows with these ids (a list or a subquery), in full, in the list's order."""
+    unfiltered = Filters(status=ALL, sort=filters.sort, direction=filters.direction)
+    stmt = ordered(select(Application), unfiltered, scope=scope).where(Application.id.in_(ids))
+    return list(db.session.scalars(_eager(stmt)))
 
 
 def filter_options(scope: Scope) -> tuple[list[Program], list[Cohort]]:

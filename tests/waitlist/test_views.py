@@ -310,6 +310,18 @@ def test_a_page_beyond_the_end_shows_the_last(coordinator_client, add_many):
     assert "There is no page 9; showing page 2, the last." in page
 
 
+def test_a_search_pages_and_counts_its_matches(coordinator_client, add_many):
+    # A search counts its matches in the statement that reads its page.
+    add_many(60)
+    second = get(coordinator_client, "?q=person&page=2")
+    assert summary(second) == "Showing 51–60 of 60"
+    beyond = get(coordinator_client, "?q=person&page=9")
+    assert summary(beyond) == "Showing 51–60 of 60"
+    assert "There is no page 9; showing page 2, the last." in beyond
+    nothing = get(coordinator_client, "?q=nobody-by-this-name")
+    assert summary(nothing) == "No applications match"
+
+
 # htmx ----------------------------------------------------------------------------
 
 
