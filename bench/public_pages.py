@@ -4,10 +4,12 @@ small Jinja template) measured in the same run, interleaved. "3+1" statements: t
 and one pre-ping SELECT 1.
 
     .venv/bin/python bench/public_pages.py                       # SQLite (a temp file)
-    DATABASE_URL=postgresql://postgres@127.0.0.1/db .venv/bin/python bench/public_pages.py
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/scratch \
+        .venv/bin/python bench/public_pages.py
 
-The database named by DATABASE_URL is emptied (drop_all/create_all): give it a scratch
-one. Counts are stable on a busy machine; requests/s are a median of interleaved rounds.
+The database named by BENCH_DATABASE_URL (never the app's own DATABASE_URL) is
+emptied (drop_all/create_all): give it a scratch one. Counts are stable on a busy
+machine; requests/s are a median of interleaved rounds.
 """
 
 from __future__ import annotations
@@ -142,8 +144,8 @@ def main() -> None:
     args = parser.parse_args()
 
     temp = None
-    if os.environ.get("DATABASE_URL"):
-        uri = database_url(os.environ["DATABASE_URL"])
+    if os.environ.get("BENCH_DATABASE_URL"):
+        uri = database_url(os.environ["BENCH_DATABASE_URL"])
     else:
         temp = tempfile.TemporaryDirectory()
         uri = f"sqlite:///{Path(temp.name) / 'bench.sqlite3'}"

@@ -902,7 +902,8 @@ def measure_export(setup: Setup, app, rounds: int) -> list[Row]:
 def measure_outbox(url: str) -> list[Row]:
     """bench/outbox_throughput.py into a database of its own (it drops its tables)."""
     if url.startswith("postgresql"):
-        outbox_url = url.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1] + "_outbox"
+        parts = urllib.parse.urlsplit(url)
+        outbox_url = urllib.parse.urlunsplit(parts._replace(path=parts.path + "_outbox"))
         recreate_postgres(outbox_url)
         from intake import database_url
 

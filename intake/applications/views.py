@@ -20,7 +20,7 @@ from intake import clock, ratelimits
 from intake.applications.forms import AgencyApplicationForm, IndividualApplicationForm
 from intake.applications.services import find_by_form_token, submit_application
 from intake.cycles.current import (
-    availability_of_programs,
+    availability_of,
     open_programs_with_windows,
     request_now,
     taking,
@@ -106,7 +106,7 @@ def _apply(path: Path):
         if path is AGENCY_PATH:
             form.service_zips.data = ", ".join(answers.get("service_zips") or [])
     programs = open_programs_with_windows(path.kind)
-    known = availability_of_programs(programs)
+    known = {program.id: availability_of(program) for program in programs}
     results = screen(programs, _answers_for(form, answers))
     # A program whose cycle is closed fits, but cannot be chosen; one that closed
     # while this form was open is refused when the form comes back.

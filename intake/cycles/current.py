@@ -15,6 +15,7 @@ from intake.cycles.services import availabilities
 from intake.cycles.windows import Availability, availability
 from intake.extensions import db
 from intake.models import Program
+from intake.programs import listing
 from intake.programs.services import open_programs
 
 _KEY = "cycle_availability"
@@ -48,14 +49,21 @@ def availability_of_programs(programs: Sequence[Program]) -> dict[int, Availabil
 
 
 def open_programs_with_windows(kind: str) -> list[Program]:
-    """The open programs of one kind with their windows, in one query."""
+    """The open programs of one kind, each one's availability known for the request
+    (``availability_of`` then asks nothing more). A public page's GET reads them from
+    the copy this process keeps (intake.programs.listing); anything else, a POST
+    above all, reads the programs with their windows in one query."""
+    if listing.in_use():
+        return open_programs(kind)
     query = (
         select(Program)
         .where(Program.is_open.is_(True), Program.kind == kind)
         .order_by(Program.position)
         .options(joinedload(Program.windows))
     )
-    return list(db.session.scalars(query).unique())
+    programs = list(db.session.scalars(query).unique())
+    availability_of_programs(programs)
+    return programs
 
 
 def taking(program: Program) -> bool:

@@ -36,7 +36,7 @@ from pathlib import Path
 from flask import current_app
 from flask_mail import BadHeaderError, Connection, Message
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from intake.extensions import db
 from intake.letters.pdf import filename as letter_filename
@@ -439,7 +439,8 @@ def deliver_pass(now: datetime) -> DeliveryReport | None:
     worker. Returns None then; what was not sent is still queued for the next pass."""
     try:
         return deliver_due(now)
-    except OperationalError as exc:
+    except (OperationalError, InterfaceError) as exc:
+        # InterfaceError: a connection the server closed under it (a restart).
         db.session.rollback()
         reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
         log.warning("database not available (%s): the next pass tries again", reason)
