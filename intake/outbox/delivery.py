@@ -436,13 +436,26 @@ def deliver_due(now: datetime, limit: int | None = None) -> DeliveryReport:
 def deliver_pass(now: datetime) -> DeliveryReport | None:
     """``deliver_due`` for the worker's loop: a database that cannot be used just now
     (SQLite locked by a long write, PostgreSQL restarting) costs this pass, not the
-    worker. Returns None then; what was not sent is still queued for the next pass."""
+    worker. Returns None then; what was not sent is still queued for the next pass.
+    Anything else (no tables: a database never migrated) still stops the worker."""
     try:
         return deliver_due(now)
     except (OperationalError, InterfaceError) as exc:
-        # InterfaceError: a connection the server closed under it (a restart).
         db.session.rollback()
+        if not _passing(exc):
+            raise
         reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
         log.warning("database not available (%s): the next pass tries again", reason)
         return None
 
+
+def _passing(exc: OperationalError | InterfaceError) -> bool:
+    """Whether the error is one a later pass may not meet. psycopg raises
+    OperationalError only for the connection and lock timeouts, InterfaceError for a
+    connection closed under it; SQLite raises it for a missing table too."""
+    if isinstance(exc, InterfaceError) or exc.connection_invalidated:
+        return True
+    if db.engine.dialect.name != "sqlite":
+        return True
+    message = str(exc.orig)
+    return "locked" in message or "busy" in message
