@@ -92,9 +92,7 @@ def install(app: Flask, babel: flask_babel.Babel) -> None:
     through it (the same newstyle semantics flask_babel installs)."""
     if not isinstance(babel.__dict__.get("domain_instance"), Domain):
         # domain_instance is a cached_property of the (shared) Babel extension.
-        babel.__dict__["domain_instance"] = Domain(
-            domain=app.config.get("BABEL_DOMAIN", "messages")
-        )
+        babel.__dict__["domain_instance"] = Domain(domain="messages")
     # Added to the environment by the i18n extension (flask_babel added it).
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: translations().ugettext(s),
