@@ -759,12 +759,12 @@ def measure_paths(setup: Setup, app, args, selected: list[Target]) -> list[Row]:
                 for mode in (ALONE, LOADED):
                     pools[mode] = mint_applicants(
                         app,
-                        pool_size(mode, args.duration),
+                        pool_size(mode, args.alone_duration if mode == ALONE else args.duration),
                         setup.program_slug,
                         setup.folder / f"pool{mode[1]}.txt",
                     )
             alone.append(
-                run_wrk(setup, ALONE, setup.app_port, target, args.duration, pools.get(ALONE))
+                run_wrk(setup, ALONE, setup.app_port, target, args.alone_duration, pools.get(ALONE))
             )
             hello.append(run_wrk(setup, LOADED, setup.base_port, HELLO, args.duration))
             bare.append(run_wrk(setup, LOADED, setup.base_port, BARE_DB, args.duration))
@@ -787,10 +787,10 @@ def measure_paths(setup: Setup, app, args, selected: list[Target]) -> list[Row]:
         a, lo = wrkmod.summarise(alone), wrkmod.summarise(loaded)
         alone_row = Row(target.name, "alone", a.rate, a.p50_ms, a.p95_ms, a.p99_ms, bytes=size)
         alone_row.errors = a.errors
-        if a.requests < 10 * args.rounds:
+        if a.requests < 100 * args.rounds:
             # A p95 of a handful of requests says little: say so, with the way out.
             rough = f"only {a.requests} requests alone in {args.rounds} runs: "
-            rough += "rerun with --only and a longer --duration for a steady p95"
+            rough += "rerun with --only and a longer --alone-duration for a steady p95"
             note = f"{note}; {rough}" if note else rough
         alone_row.note = note
         if target.alone_p95:
@@ -1053,7 +1053,8 @@ def run_one(args, database: str, rows: int, machine: dict[str, str]) -> str:
         f"{format_notes(table_rows)}\n\n"
         f"The first tick over the seeded data queued {settled:,} e-mails, marked sent before "
         f"the loops started. {mailbox.count} e-mails reached the SMTP server during the run. "
-        f"wrk runs of {args.duration} s, {args.rounds} rounds, medians; "
+        f"wrk runs of {args.alone_duration} s alone and {args.duration} s loaded, "
+        f"{args.rounds} rounds, medians; "
         f"this section took {minutes:.1f} minutes.\n{crashes}"
     )
 
@@ -1088,11 +1089,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--db",
-        default="postgresql",
-        help="postgresql (default), sqlite, or both: postgresql,sqlite",
+        default="postgresql,sqlite",
+        help="postgresql, sqlite, or both (the default): postgresql,sqlite",
     )
     parser.add_argument("--rows", default="10000,100000", help="sizes, comma-separated")
-    parser.add_argument("--duration", type=int, default=1, help="seconds per wrk run (default 1)")
+    parser.add_argument(
+        "--duration", type=int, default=1, help="seconds per loaded wrk run (default 1)"
+    )
+    parser.add_argument(
+        "--alone-duration",
+        type=int,
+        default=3,
+        help="seconds per one-connection run, whose p95 the budgets read (default 3)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="rounds, medians (default 3)")
     parser.add_argument(
         "--only", default="", help="comma-separated substrings of path names to run"

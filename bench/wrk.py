@@ -159,7 +159,9 @@ class Result:
 
     @property
     def rate(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
+        """Answers that were what the path expects, per second (an error page is
+        often quicker than the page: counting it would flatter the path)."""
+        return self.ok / self.seconds if self.seconds else 0.0
 
     @property
     def errors(self) -> int:

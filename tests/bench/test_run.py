@@ -37,6 +37,8 @@ def test_bench_runs_end_to_end(tmp_path):
             "200",
             "--duration",
             "1",
+            "--alone-duration",
+            "1",
             "--rounds",
             "1",
             "--only",
