@@ -57,7 +57,7 @@ test: install-test translations $(AXE) lint
 
 # Ruff on the code and the tests; mypy on intake/ (settings in pyproject.toml).
 lint: install-test
-	$(BIN)/ruff check intake tests
+	$(BIN)/ruff check intake tests bench
 	$(BIN)/mypy
 
 # Refresh the vendored htmx from the npm registry (pinned exactly; needs npm).
