@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake import links as link_specs
 from intake.extensions import Base, db
+from intake.manage import queue_bits
 from intake.status.states import STATUSES
 
 # db.Model is made at run time from Base's body (Flask-SQLAlchemy adds its mixins), and
@@ -347,6 +348,10 @@ class Application(Model):
     decision: Mapped[dict[str, Any]] = mapped_column(JSON)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     seats_requested: Mapped[int] = mapped_column(Integer, default=1)
+    # The applicant's languages and time slots as bits (intake.manage.queue_bits), set
+    # by the database's triggers on every write, never by Python: what the count of a
+    # place in line tests in the queue index.
+    match_mask: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     # The cycle (application window) it came in, if the program has windows.
     window_id: Mapped[int | None] = mapped_column(
         ForeignKey("application_windows.id", ondelete="SET NULL"), index=True
@@ -392,7 +397,7 @@ class Application(Model):
     __table_args__ = (
         # The fair queue's order, then what counting a place in line reads of each row
         # ahead (intake.manage.services.places_in_line): an index-only range
-        # (migration 0015_manage_queue).
+        # (migrations 0015_manage_queue, 0016_queue_mask).
         Index(
             "ix_applications_queue",
             "program_id",
@@ -402,6 +407,7 @@ class Application(Model):
             "id",
             "applicant_id",
             "seats_requested",
+            "match_mask",
         ),
         Index("ix_applications_applicant_id", "applicant_id"),
         CheckConstraint("seats_requested >= 1", name="seats_requested"),
@@ -981,3 +987,7 @@ class BulkMessage(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     created_by: Mapped[Coordinator | None] = relationship()
+
+
+# applications.match_mask's triggers, made with the tables (intake.manage.queue_bits).
+queue_bits.register(Model.metadata)
