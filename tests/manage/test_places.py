@@ -3,14 +3,16 @@
 offers are made in)."""
 
 import random
+from collections import defaultdict
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from intake.extensions import db
 from intake.manage import services
 from intake.manage.tokens import mint_manage_token
-from intake.models import Application, Offer
+from intake.models import ApplicantAvailability, ApplicantLanguage, Application, Offer
 from intake.offers.services import DECLINED, EXPIRED, RESCINDED, matching_applications
 from intake.status import states
 from tests.factories import add_application, add_cohort, new_reference
@@ -22,7 +24,12 @@ def queue_place(application: Application, cohort) -> int | None:
     """The place the slow, obvious way: walk the cohort's queue, leaving out requests
     larger than the cohort, and (as the count always has) any that never joined the
     waitlist: where such a row sorts differs between the databases (NULLs first on
-    SQLite, last on PostgreSQL), and it has no place of its own."""
+    SQLite, last on PostgreSQL), and it has no place of its own.
+
+    The queue is walked twice: as ``matching_applications`` gives it (the order
+    offers are made in), and from the program's waiting list checked here against
+    the applicant's language and slot rows themselves (not the mask both the count
+    and ``matching_applications`` test), which must agree."""
     if application.joined_at is None or application.seats_requested > cohort.seats:
         return None
     ids = [
@@ -30,7 +37,44 @@ def queue_place(application: Application, cohort) -> int | None:
         for a in db.session.scalars(matching_applications(cohort))
         if a.seats_requested <= cohort.seats and a.joined_at is not None
     ]
+    assert ids == _walk_by_rows(cohort)
     return ids.index(application.id) + 1 if application.id in ids else None
+
+
+def _walk_by_rows(cohort) -> list[int]:
+    languages, slots = defaultdict(set), defaultdict(set)
+    for applicant_id, code in db.session.execute(
+        select(ApplicantLanguage.applicant_id, ApplicantLanguage.code)
+    ):
+        languages[applicant_id].add(code)
+    for applicant_id, slot in db.session.execute(
+        select(ApplicantAvailability.applicant_id, ApplicantAvailability.slot)
+    ):
+        slots[applicant_id].add(slot)
+    deferred = set(
+        db.session.scalars(
+            select(Offer.application_id).where(
+                Offer.cohort_id == cohort.id, Offer.status.in_((DECLINED, EXPIRED))
+            )
+        )
+    )
+    waiting = db.session.scalars(
+        select(Application)
+        .where(
+            Application.program_id == cohort.program_id,
+            Application.status == states.WAITLISTED,
+            Application.joined_at.is_not(None),
+        )
+        .order_by(Application.priority.desc(), Application.joined_at, Application.id)
+    )
+    return [
+        a.id
+        for a in waiting
+        if a.seats_requested <= cohort.seats
+        and a.id not in deferred
+        and cohort.language in languages[a.applicant_id]
+        and (cohort.time_slot is None or cohort.time_slot in slots[a.applicant_id])
+    ]
 
 
 def _offer(application, cohort, status, now):
