@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake import links as link_specs
 from intake.extensions import Base, db
+from intake.manage import queue_bits
 from intake.status.states import STATUSES
 from intake.waitlist import search as waitlist_search
 
@@ -351,6 +352,10 @@ class Application(Model):
     decision: Mapped[dict[str, Any]] = mapped_column(JSON)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     seats_requested: Mapped[int] = mapped_column(Integer, default=1)
+    # The applicant's languages and time slots as bits (intake.manage.queue_bits), set
+    # by the database's triggers on every write, never by Python: what the count of a
+    # place in line tests in the queue index.
+    match_mask: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     # The cycle (application window) it came in, if the program has windows.
     window_id: Mapped[int | None] = mapped_column(
         ForeignKey("application_windows.id", ondelete="SET NULL"), index=True
@@ -402,7 +407,7 @@ class Application(Model):
     __table_args__ = (
         # The fair queue's order, then what counting a place in line reads of each row
         # ahead (intake.manage.services.places_in_line): an index-only range
-        # (migration 0016_manage_queue).
+        # (migrations 0016_manage_queue, 0017_queue_mask).
         Index(
             "ix_applications_queue",
             "program_id",
@@ -412,6 +417,7 @@ class Application(Model):
             "id",
             "applicant_id",
             "seats_requested",
+            "match_mask",
         ),
         Index("ix_applications_applicant_id", "applicant_id"),
         Index("ix_applications_sort_name", "sort_name", "id"),
@@ -996,3 +1002,7 @@ class BulkMessage(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     created_by: Mapped[Coordinator | None] = relationship()
+
+
+# applications.match_mask's triggers, made with the tables (intake.manage.queue_bits).
+queue_bits.register(Model.metadata)

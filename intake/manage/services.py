@@ -31,6 +31,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from intake.applications.services import SENSITIVE_ANSWERS
 from intake.eligibility.rules import RULES
 from intake.extensions import db
+from intake.manage import queue_bits
 from intake.models import (
     Applicant,
     ApplicantAvailability,
@@ -147,18 +148,33 @@ def fitting_cohorts(
     return found
 
 
-def _ahead_of(application: Application):
-    """The applications ahead of ``application`` in the fair order (id, applicant and
-    seats asked): a higher priority, or the same one and joined earlier, the id
-    breaking a tie on the moment. Two ranges of the queue index (ix_applications_queue,
-    which holds every column read here), so the count reads the index alone and only
-    as far as the application's place: an OR of the two would scan the program's
-    whole waitlist on both databases."""
-    columns = (Application.id, Application.applicant_id, Application.seats_requested)
-    waiting = (
+def _fits_any(patterns: Sequence[int]):
+    """The application's mask has every bit of one of ``patterns`` at least."""
+    return or_(*(Application.match_mask.op("&")(literal(p, Integer)) == p for p in patterns))
+
+
+def _ahead_of(application: Application, patterns: Sequence[int] | None = None):
+    """The applications ahead of ``application`` in the fair order (id, applicant,
+    seats asked and the mask of its applicant's languages and slots): a higher
+    priority, or the same one and joined earlier, the id breaking a tie on the
+    moment. Two ranges of the queue index (ix_applications_queue, which holds every
+    column read here), so the count reads the index alone and only as far as the
+    application's place: an OR of the two would scan the program's whole waitlist on
+    both databases. With ``patterns`` (the bits of every cohort counted), only those
+    whose mask fits one of them: a filter on the index's rows, leaving out only rows
+    no cohort would count."""
+    columns = (
+        Application.id,
+        Application.applicant_id,
+        Application.seats_requested,
+        Application.match_mask,
+    )
+    waiting = [
         Application.program_id == application.program_id,
         Application.status == states.WAITLISTED,
-    )
+    ]
+    if patterns:
+        waiting.append(_fits_any(patterns))
     higher = select(*columns).where(*waiting, Application.priority > application.priority)
     same = select(*columns).where(
         *waiting,
@@ -175,34 +191,44 @@ def _ahead_of(application: Application):
 def _places_query(application: Application, cohorts: Sequence[Cohort], width: int):
     """One pass over the applications ahead of ``application`` that counts, for every
     cohort at once, those in the cohort's queue (``matching_applications``): one
-    conditional sum per cohort. The applicant's languages and time slots are each
-    joined once (a LEFT JOIN per distinct language and slot, at most one row each by
-    the tables' primary keys) instead of an EXISTS per row and cohort; deferrals are
-    a small list per cohort. Then, per cohort, whether the application itself is in
-    that queue (``matching_applications`` for its one row). Padded with NULLs to
-    ``width`` cohorts, so the queries of several applications UNION into one."""
-    ahead = _ahead_of(application)
+    conditional sum per cohort. Whether the applicant ahead takes part in the
+    cohort's language and is free at its time slot is a test of the bits of
+    ``match_mask`` (intake.manage.queue_bits), a column of the queue index, so the
+    count reads no other table for it; a cohort whose language or slot has no bit is
+    checked with a LEFT JOIN per distinct language and slot instead (at most one row
+    each by the tables' primary keys). Deferrals are a small list per cohort. Then,
+    per cohort, whether the application itself is in that queue
+    (``matching_applications`` for its one row). Padded with NULLs to ``width``
+    cohorts, so the queries of several applications UNION into one."""
+    bits = {c.id: queue_bits.cohort_bits(c.language, c.time_slot) for c in cohorts}
+    joined = [c for c in cohorts if bits[c.id] is None]
+    patterns = None if joined else sorted({b for b in bits.values() if b is not None})
+    ahead = _ahead_of(application, patterns)
     language_rows: dict[str, Any] = {
         code: aliased(ApplicantLanguage, name=f"language_{n}")
-        for n, code in enumerate(dict.fromkeys(c.language for c in cohorts))
+        for n, code in enumerate(dict.fromkeys(c.language for c in joined))
     }
     slot_rows: dict[str, Any] = {
         slot: aliased(ApplicantAvailability, name=f"slot_{n}")
-        for n, slot in enumerate(dict.fromkeys(c.time_slot for c in cohorts if c.time_slot))
+        for n, slot in enumerate(dict.fromkeys(c.time_slot for c in joined if c.time_slot))
     }
     counts, in_queue = [], []
     for cohort in cohorts:
         fits = [
             ahead.c.seats_requested <= cohort.seats,
-            language_rows[cohort.language].applicant_id.is_not(None),
             ~ahead.c.id.in_(
                 select(Offer.application_id).where(
                     Offer.cohort_id == cohort.id, Offer.status.in_((DECLINED, EXPIRED))
                 )
             ),
         ]
-        if cohort.time_slot:
-            fits.append(slot_rows[cohort.time_slot].applicant_id.is_not(None))
+        wanted = bits[cohort.id]
+        if wanted is not None:
+            fits.append(ahead.c.match_mask.op("&")(literal(wanted, Integer)) == wanted)
+        else:
+            fits.append(language_rows[cohort.language].applicant_id.is_not(None))
+            if cohort.time_slot:
+                fits.append(slot_rows[cohort.time_slot].applicant_id.is_not(None))
         counts.append(func.coalesce(func.sum(case((and_(*fits), 1), else_=0)), 0))
         in_queue.append(
             matching_applications(cohort)

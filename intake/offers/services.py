@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import ColumnElement, Integer, exists, literal, select, update
 from sqlalchemy.orm import selectinload
 
 from intake.extensions import db
 from intake.links import ActionLink, public_url_for
+from intake.manage import queue_bits
 from intake.models import (
     ApplicantAvailability,
     ApplicantLanguage,
@@ -70,16 +71,23 @@ def matching_applications(cohort: Cohort):
     """A select() of the applications that fit a cohort, in the fair queue order:
     waiting in its program, taking part in its language, free at its time slot, and
     not having already declined or let lapse an offer of this cohort (they deferred
-    to a later one)."""
-    query = (
+    to a later one).
+
+    Language and slot are the bits of ``applications.match_mask``, which the
+    database keeps equal to the applicant's rows (intake.manage.queue_bits); a
+    language or slot without a bit is looked up in the rows themselves."""
+    wanted = queue_bits.cohort_bits(cohort.language, cohort.time_slot)
+    fits = (
+        [Application.match_mask.op("&")(literal(wanted, Integer)) == wanted]
+        if wanted is not None
+        else _fits_by_rows(cohort)
+    )
+    return (
         select(Application)
         .where(
             Application.program_id == cohort.program_id,
             Application.status == states.WAITLISTED,
-            exists().where(
-                ApplicantLanguage.applicant_id == Application.applicant_id,
-                ApplicantLanguage.code == cohort.language,
-            ),
+            *fits,
             ~exists().where(
                 Offer.application_id == Application.id,
                 Offer.cohort_id == cohort.id,
@@ -88,14 +96,23 @@ def matching_applications(cohort: Cohort):
         )
         .order_by(Application.priority.desc(), Application.joined_at, Application.id)
     )
+
+
+def _fits_by_rows(cohort: Cohort) -> list[ColumnElement[bool]]:
+    fits: list[ColumnElement[bool]] = [
+        exists().where(
+            ApplicantLanguage.applicant_id == Application.applicant_id,
+            ApplicantLanguage.code == cohort.language,
+        )
+    ]
     if cohort.time_slot:
-        query = query.where(
+        fits.append(
             exists().where(
                 ApplicantAvailability.applicant_id == Application.applicant_id,
                 ApplicantAvailability.slot == cohort.time_slot,
             )
         )
-    return query
+    return fits
 
 
 def next_in_line(cohort: Cohort, free: int, limit: int = 500) -> list[Application]:

@@ -3,14 +3,16 @@
 offers are made in)."""
 
 import random
+from collections import defaultdict
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from intake.extensions import db
 from intake.manage import services
 from intake.manage.tokens import mint_manage_token
-from intake.models import Application, Offer
+from intake.models import ApplicantAvailability, ApplicantLanguage, Application, Offer
 from intake.offers.services import DECLINED, EXPIRED, RESCINDED, matching_applications
 from intake.status import states
 from tests.factories import add_application, add_cohort, new_reference
@@ -22,7 +24,12 @@ def queue_place(application: Application, cohort) -> int | None:
     """The place the slow, obvious way: walk the cohort's queue, leaving out requests
     larger than the cohort, and (as the count always has) any that never joined the
     waitlist: where such a row sorts differs between the databases (NULLs first on
-    SQLite, last on PostgreSQL), and it has no place of its own."""
+    SQLite, last on PostgreSQL), and it has no place of its own.
+
+    The queue is walked twice: as ``matching_applications`` gives it (the order
+    offers are made in), and from the program's waiting list checked here against
+    the applicant's language and slot rows themselves (not the mask both the count
+    and ``matching_applications`` test), which must agree."""
     if application.joined_at is None or application.seats_requested > cohort.seats:
         return None
     ids = [
@@ -30,7 +37,44 @@ def queue_place(application: Application, cohort) -> int | None:
         for a in db.session.scalars(matching_applications(cohort))
         if a.seats_requested <= cohort.seats and a.joined_at is not None
     ]
+    assert ids == _walk_by_rows(cohort)
     return ids.index(application.id) + 1 if application.id in ids else None
+
+
+def _walk_by_rows(cohort) -> list[int]:
+    languages, slots = defaultdict(set), defaultdict(set)
+    for applicant_id, code in db.session.execute(
+        select(ApplicantLanguage.applicant_id, ApplicantLanguage.code)
+    ):
+        languages[applicant_id].add(code)
+    for applicant_id, slot in db.session.execute(
+        select(ApplicantAvailability.applicant_id, ApplicantAvailability.slot)
+    ):
+        slots[applicant_id].add(slot)
+    deferred = set(
+        db.session.scalars(
+            select(Offer.application_id).where(
+                Offer.cohort_id == cohort.id, Offer.status.in_((DECLINED, EXPIRED))
+            )
+        )
+    )
+    waiting = db.session.scalars(
+        select(Application)
+        .where(
+            Application.program_id == cohort.program_id,
+            Application.status == states.WAITLISTED,
+            Application.joined_at.is_not(None),
+        )
+        .order_by(Application.priority.desc(), Application.joined_at, Application.id)
+    )
+    return [
+        a.id
+        for a in waiting
+        if a.seats_requested <= cohort.seats
+        and a.id not in deferred
+        and cohort.language in languages[a.applicant_id]
+        and (cohort.time_slot is None or cohort.time_slot in slots[a.applicant_id])
+    ]
 
 
 def _offer(application, cohort, status, now):
@@ -281,3 +325,160 @@ def add_part(request: Application, seats: int, now) -> Application:
     db.session.add(part)
     db.session.commit()
     return part
+
+
+# The count tests the bits of applications.match_mask (intake.manage.queue_bits),
+# which the database's triggers keep: every way the languages, slots or applications
+# change must leave the places those of the queue's plain walk.
+
+
+def _assert_places_match_the_queue(applications, cohorts) -> int:
+    found = services.places_in_line([(application, cohorts) for application in applications])
+    checked = 0
+    for application in applications:
+        for cohort in cohorts:
+            expected = queue_place(application, cohort)
+            assert found.get((application.id, cohort.id)) == expected, (
+                application.id,
+                cohort.name,
+            )
+            checked += expected is not None
+    return checked
+
+
+def _mixed_cohorts(now):
+    return [
+        add_cohort(now, name="Evening English", language="en", seats=8),
+        add_cohort(now, name="Weekend Spanish", language="es", seats=8, time_slot="weekend"),
+        add_cohort(now, name="Morning ASL", language="asl", seats=8, time_slot="weekday_morning"),
+        add_cohort(now, name="Mandarin, any time", language="cmn", seats=8, time_slot=None),
+    ]
+
+
+def test_languages_and_slots_changed_after_applying_move_the_places(ctx, clock):
+    """The manage page's details edit deletes and adds language and slot rows."""
+    now = clock()
+    cohorts = _mixed_cohorts(now)
+    applications = [
+        add_application(now, n, joined_days_ago=10 - n, commit=False) for n in range(1, 8)
+    ]
+    db.session.commit()
+    assert _assert_places_match_the_queue(applications, cohorts) == 7
+
+    for application, (languages, slots) in zip(
+        applications[:4],
+        [
+            (["es"], ["weekend"]),
+            (["en", "es", "asl"], ["weekend", "weekday_morning", "weekday_evening"]),
+            (["cmn"], []),
+            (["asl"], ["weekday_morning"]),
+        ],
+        strict=True,
+    ):
+        services.update_details(
+            application.applicant,
+            name=application.applicant.name,
+            phone=None,
+            languages=languages,
+            availability=slots,
+            now=now,
+        )
+    db.session.commit()
+    # Spanish at weekends; three languages and slots; Mandarin with no slot at all;
+    # ASL in the morning; the last three still English in the evening.
+    assert _assert_places_match_the_queue(applications, cohorts) == 1 + 3 + 1 + 1 + 3
+    evening, weekend, morning, mandarin = cohorts
+    assert services.places_in_line([(applications[4], cohorts)]) == {
+        (applications[4].id, evening.id): 2
+    }
+    assert services.places_in_line([(applications[1], cohorts)]) == {
+        (applications[1].id, evening.id): 1,
+        (applications[1].id, weekend.id): 2,
+        (applications[1].id, morning.id): 1,
+    }
+    assert services.places_in_line([(applications[2], cohorts)]) == {
+        (applications[2].id, mandarin.id): 1
+    }
+
+
+def test_an_applicant_with_two_languages_is_in_both_queues(ctx, clock):
+    now = clock()
+    cohorts = _mixed_cohorts(now)
+    both = add_application(
+        now, 1, languages=("es", "cmn"), availability=("weekend",), joined_days_ago=5
+    )
+    spanish = add_application(now, 2, languages=("es",), availability=("weekend",))
+    mandarin = add_application(now, 3, languages=("cmn",), availability=())
+    english = add_application(now, 4)
+    _, weekend, _, any_time = cohorts
+    assert services.places_in_line([(a, cohorts) for a in (both, spanish, mandarin)]) == {
+        (both.id, weekend.id): 1,
+        (both.id, any_time.id): 1,
+        (spanish.id, weekend.id): 2,
+        (mandarin.id, any_time.id): 2,
+    }
+    _assert_places_match_the_queue([both, spanish, mandarin, english], cohorts)
+
+
+def test_retention_anonymising_someone_ahead_takes_them_out_of_line(ctx, clock):
+    """Deleting an applicant's data (what retention does to each applicant) deletes
+    their languages and slots: whatever becomes of the application, the count and the
+    queue agree, and the people behind see the same place as the queue gives them."""
+    now = clock()
+    cohorts = _mixed_cohorts(now)
+    ahead = add_application(now, 1, joined_days_ago=3)
+    me = add_application(now, 2, joined_days_ago=1)
+    assert services.places_in_line([(me, cohorts)]) == {(me.id, cohorts[0].id): 2}
+    services.delete_personal_data(ahead.applicant, now)
+    db.session.commit()
+    _assert_places_match_the_queue([ahead, me], cohorts)
+    assert services.places_in_line([(me, cohorts)]) == {
+        (me.id, cohorts[0].id): queue_place(me, cohorts[0])
+    }
+
+
+def test_a_split_agency_request_gives_each_part_the_requests_place(ctx, clock, make_coordinator):
+    from intake.casefile import split as splitting
+    from tests.factories import AGENCY_PROGRAM, add_agency_request
+
+    now = clock()
+    big = add_agency_request(now, 1, 20, joined_days_ago=3)
+    later = add_agency_request(now, 2, 4, joined_days_ago=1)
+    cohorts = [
+        add_cohort(now, program=AGENCY_PROGRAM, name="Twelve", seats=12),
+        add_cohort(now, program=AGENCY_PROGRAM, name="Weekend Spanish", language="es", seats=12),
+    ]
+    parts = splitting.split_request(
+        big, actor=make_coordinator(), parts=[12, 8], seen_seats=20, reason="R", now=now
+    )
+    db.session.commit()
+    assert {part.match_mask for part in parts} == {big.match_mask}
+    assert _assert_places_match_the_queue([*parts, later], cohorts) == 3
+    twelve = cohorts[0]
+    assert services.places_in_line([(p, cohorts) for p in (*parts, later)]) == {
+        (parts[0].id, twelve.id): 1,
+        (parts[1].id, twelve.id): 2,
+        (later.id, twelve.id): 3,
+    }
+
+
+def test_a_cohort_whose_language_has_no_bit_is_counted_by_the_joins(ctx, clock):
+    """A language or slot queue_bits does not know (one added to the choices without
+    its bit yet) falls back to joining the rows: the same places."""
+    now = clock()
+    cohorts = [
+        add_cohort(now, name="Evening English"),
+        add_cohort(now, name="French", language="fr", time_slot="weekday_evening"),
+        add_cohort(now, name="Night English", time_slot="night"),
+    ]
+    applications = [
+        add_application(
+            now,
+            n,
+            languages=(("fr",), ("en", "fr"), ("en",))[n % 3],
+            availability=(("weekday_evening",), ("night", "weekday_evening"))[n % 2],
+            joined_days_ago=20 - n,
+        )
+        for n in range(1, 9)
+    ]
+    assert _assert_places_match_the_queue(applications, cohorts) == 6 + 5 + 3
