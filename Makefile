@@ -56,7 +56,7 @@ test: install-test translations $(AXE) lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The benchmark of issue 13 (docs/PERFORMANCE.md): the app as in production under wrk, on
-# PostgreSQL at 10,000 and 100,000 applications; it prints one table per database and size.
+# PostgreSQL and SQLite at 10,000 and 100,000 applications; one table per database and size.
 # Other runs: make bench BENCH_ARGS="--db sqlite --rows 10000 --only waitlist --out bench.md".
 # Needs wrk (Debian's package), PostgreSQL and Redis on 127.0.0.1 (bench/run.py --help).
 BENCH_ARGS ?=
