@@ -14,10 +14,10 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from intake import clock, ratelimits
 from intake.applications.forms import AgencyApplicationForm, IndividualApplicationForm
+from intake.applications.once import commit_once
 from intake.applications.services import find_by_form_token, submit_application
 from intake.cycles.current import (
     availability_of,
@@ -195,47 +195,34 @@ def _answers_for(form, answers: dict) -> dict:
 
 
 def _submit(path: Path, form, options, answers, draft_key, known):
-    # The same form sent twice (double click, back-and-resubmit) is one application:
-    # the unique form token refuses the second insert, and the first is shown. (Not
-    # looked up first: that would cost every application a round trip for a case
-    # the constraint settles anyway.)
+    # The same form sent twice (double click, back-and-resubmit) is one application
+    # (intake.applications.once).
     token = form.form_token.data or ""
     if not token:
         abort(400)
     by_slug = {r.program.slug: r.program for r in options}
     chosen = [by_slug[slug] for slug in form.programs.data]
-    for attempt in range(2):
-        try:
-            applicant = submit_application(
-                kind=path.kind,
-                programs=chosen,
-                answers=answers,
-                details=form.details(),
-                locale=str(get_locale()),
-                form_token=token,
-                now=request_now(),
-                known=known if attempt == 0 else None,
-            )
-            drafts.discard(draft_key)
-            # Read before the commit, which expires it (reading after costs a query).
-            applicant_id = applicant.id
-            db.session.commit()
-            break
-        except ProgramClosed as exc:
-            db.session.rollback()
-            _refuse_closed(form, [exc.program])
-            return None
-        except IntegrityError:
-            # A concurrent copy of this form won the race: show what it created.
-            db.session.rollback()
-            sent = find_by_form_token(token)
-            if sent is not None:
-                applicant_id = sent.id
-                break
-            # Else a new reference clashed with an old one (two chances in a million
-            # with a million applications stored): once more, with new references.
-            if attempt:
-                raise
+
+    def add(attempt: int) -> Applicant:
+        applicant = submit_application(
+            kind=path.kind,
+            programs=chosen,
+            answers=answers,
+            details=form.details(),
+            locale=str(get_locale()),
+            form_token=token,
+            now=request_now(),
+            known=known if attempt == 0 else None,
+        )
+        drafts.discard(draft_key)
+        return applicant
+
+    try:
+        applicant_id, _ = commit_once(add, token)
+    except ProgramClosed as exc:
+        db.session.rollback()
+        _refuse_closed(form, [exc.program])
+        return None
     session.pop(path.screener.session_key, None)
     return _received(applicant_id)
 

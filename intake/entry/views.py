@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from flask import flash, make_response, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_blocks
-from sqlalchemy.exc import IntegrityError
 
 from intake import clock
 from intake.applications.forms import AgencyApplicationForm, IndividualApplicationForm
+from intake.applications.once import commit_once
 from intake.applications.services import NotEligible, find_by_form_token
 from intake.auth.access import workspace_blueprint
 from intake.auth.scope import current_scope
@@ -30,6 +30,7 @@ from intake.forms import Form
 from intake.htmx import is_htmx, page_or_fragment, redirect_after_post
 from intake.i18n import LANGUAGE_NAMES
 from intake.inputs import arg_str
+from intake.models import Applicant
 from intake.screener import forms as screeners
 from intake.screener.services import screen
 
@@ -164,54 +165,43 @@ def _submit(kind: Kind, entry, form, answers: dict, chosen):
     if applicant is not None:
         flash("This application was entered already (the form was sent twice); here it is.")
     else:
-        # Twice at most: a new reference that clashes with a stored one (29**8 values)
-        # is refused by the unique constraint, and the form goes in again with new ones.
-        for attempt in range(2):
-            try:
-                applicant = services.enter_application(
-                    coordinator=current_user._get_current_object(),
-                    scope=current_scope(),
-                    via=entry.entered_via.data,
-                    kind=kind.kind,
-                    programs=chosen,
-                    answers=answers,
-                    details=form.details(),
-                    locale=entry.locale.data,
-                    form_token=token,
-                    now=clock.now(),
-                )
-                db.session.commit()
-            except (NotEligible, services.OutOfScope):
-                db.session.rollback()
-                form.programs.errors = ["Not one you may enter with these answers: untick it."]
-                return None
-            except ProgramClosed as closed:
-                # Entered or not, a program takes applications only inside its cycle.
-                db.session.rollback()
-                form.programs.errors = [
-                    f"{closed.program.name} is not taking applications now (its cycle is "
-                    "closed). Untick it, or add an application window for it first."
-                ]
-                return None
-            except IntegrityError:
-                # A concurrent copy of this form won the race; show what it created.
-                db.session.rollback()
-                found = find_by_form_token(token)
-                if found is not None:
-                    applicant = found
-                    break
-                if attempt:
-                    raise
-            else:
-                flash(
-                    f"Entered for {applicant.name}: "
-                    + ", ".join(a.reference for a in applicant.applications)
-                    + f". The confirmation e-mail, with their private link, is on its way to "
-                    f"{applicant.email} in "
-                    f"{LANGUAGE_NAMES.get(applicant.locale, applicant.locale)}."
-                )
-                break
-    if applicant is None:  # the loop above enters it, finds it, or raises
-        raise RuntimeError("the application was neither entered nor found")
+
+        def add(_attempt: int) -> Applicant:
+            return services.enter_application(
+                coordinator=current_user._get_current_object(),
+                scope=current_scope(),
+                via=entry.entered_via.data,
+                kind=kind.kind,
+                programs=chosen,
+                answers=answers,
+                details=form.details(),
+                locale=entry.locale.data,
+                form_token=token,
+                now=clock.now(),
+            )
+
+        try:
+            applicant_id, made = commit_once(add, token)
+        except (NotEligible, services.OutOfScope):
+            db.session.rollback()
+            form.programs.errors = ["Not one you may enter with these answers: untick it."]
+            return None
+        except ProgramClosed as closed:
+            # Entered or not, a program takes applications only inside its cycle.
+            db.session.rollback()
+            form.programs.errors = [
+                f"{closed.program.name} is not taking applications now (its cycle is "
+                "closed). Untick it, or add an application window for it first."
+            ]
+            return None
+        applicant = db.session.get_one(Applicant, applicant_id)
+        if made:
+            flash(
+                f"Entered for {applicant.name}: "
+                + ", ".join(a.reference for a in applicant.applications)
+                + f". The confirmation e-mail, with their private link, is on its way to "
+                f"{applicant.email} in "
+                f"{LANGUAGE_NAMES.get(applicant.locale, applicant.locale)}."
+            )
     first = applicant.applications[0]
     return redirect_after_post(url_for("casefile.show", application_id=first.id))
