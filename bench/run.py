@@ -498,21 +498,30 @@ def mint_applicants(app, count: int, program_slug: str, pool_file: Path) -> Path
     return pool_file
 
 
+@contextlib.contextmanager
+def app_database(app):
+    """The app's session for a moment, between the harness's steps: afterwards its
+    connections are closed, so the harness holds none beside the app it measures."""
+    from intake.extensions import db
+
+    with app.app_context():
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
 def confirm_seeded(app) -> None:
     """Every application's last confirmation is now (no check-in is due)."""
     from sqlalchemy import update
 
     from intake import clock
-    from intake.extensions import db
     from intake.models import Application
 
-    with app.app_context():
-        try:
-            db.session.execute(update(Application).values(confirmed_at=clock.now()))
-            db.session.commit()
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+    with app_database(app) as session:
+        session.execute(update(Application).values(confirmed_at=clock.now()))
+        session.commit()
 
 
 def settle_outbox(app) -> int:
@@ -520,62 +529,46 @@ def settle_outbox(app) -> int:
     from sqlalchemy import update
 
     from intake import clock
-    from intake.extensions import db
     from intake.models import OutboxMessage
 
-    with app.app_context():
-        try:
-            done = db.session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.status != "sent")
-                .values(status="sent", sent_at=clock.now())
-            )
-            db.session.commit()
-            return done.rowcount
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+    with app_database(app) as session:
+        done = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status != "sent")
+            .values(status="sent", sent_at=clock.now())
+        )
+        session.commit()
+        return done.rowcount
 
 
 def count_applicants(app) -> int:
     from sqlalchemy import func, select
 
-    from intake.extensions import db
     from intake.models import Applicant
 
-    with app.app_context():
-        try:
-            return db.session.scalar(select(func.max(Applicant.id))) or 0
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+    with app_database(app) as session:
+        return session.scalar(select(func.max(Applicant.id))) or 0
 
 
 def received_mail_check(app, after_id: int) -> tuple[int, int]:
     """(new applicants, those without exactly one "received" e-mail in the outbox)."""
     from sqlalchemy import func, select
 
-    from intake.extensions import db
     from intake.models import Applicant, OutboxMessage
 
-    with app.app_context():
-        try:
-            new = list(db.session.scalars(select(Applicant.id).where(Applicant.id > after_id)))
-            counts = dict(
-                db.session.execute(
-                    select(OutboxMessage.applicant_id, func.count())
-                    .where(
-                        OutboxMessage.applicant_id > after_id,
-                        OutboxMessage.template == "application_received",
-                    )
-                    .group_by(OutboxMessage.applicant_id)
-                ).all()
-            )
-            wrong = sum(1 for a in new if counts.get(a) != 1)
-            return len(new), wrong
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+    with app_database(app) as session:
+        new = list(session.scalars(select(Applicant.id).where(Applicant.id > after_id)))
+        counts = dict(
+            session.execute(
+                select(OutboxMessage.applicant_id, func.count())
+                .where(
+                    OutboxMessage.applicant_id > after_id,
+                    OutboxMessage.template == "application_received",
+                )
+                .group_by(OutboxMessage.applicant_id)
+            ).all()
+        )
+        return len(new), sum(1 for a in new if counts.get(a) != 1)
 
 
 def run_wrk(
