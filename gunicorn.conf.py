@@ -6,6 +6,7 @@ container runtime keeps them). The access log never holds a link's secret, a que
 value or the Referer: see intake/gunicorn_logging.py and intake/logredact.py.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -36,3 +37,14 @@ logger_class = "intake.gunicorn_logging.RedactingLogger"
 # Address, time, request line (path redacted), status, size, duration, user agent.
 # No Referer, no raw query string: the logger redacts those atoms anyway.
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+def post_worker_init(worker):
+    """Put what the worker loaded (modules, the mapper registry, compiled templates,
+    translations: ~160,000 objects that live as long as the process) out of the
+    garbage collector's reach. Otherwise every full collection walks them all: 120 to
+    160 ms on the benchmark's machine, falling on about one request in twenty, which
+    was most of the waitlist's p95 (docs/PERFORMANCE.md, "Garbage collection").
+    Objects made later, per request, are collected as before."""
+    gc.collect()
+    gc.freeze()
