@@ -143,3 +143,38 @@ def test_a_run_that_finished_no_request_has_no_latency():
     assert summary.p95_ms == 50.0  # the two runs that finished requests, not the 0
     assert wrk.summarise([empty]).p95_ms is None
     assert alone_budget(None) == ("p95 < 50 ms", False)
+
+
+def test_a_run_alone_waits_until_the_workers_are_free():
+    """wait_until_idle returns only after health checks answer fast again: here the
+    server is still busy with three requests left over from a loaded run."""
+    import http.server
+    import threading
+    import time
+
+    from bench.run import wait_until_idle
+
+    seen = []
+
+    class Busy(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.path)
+            if len(seen) <= 3:
+                time.sleep(0.05)  # a left-over slow request ahead of this one
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Busy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        wait_until_idle(server.server_address[1], fast_s=0.03, in_a_row=3)
+    finally:
+        server.shutdown()
+        server.server_close()
+    # Three slow answers, then three fast ones in a row.
+    assert seen == ["/healthz"] * 6
