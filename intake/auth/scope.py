@@ -38,6 +38,11 @@ from sqlalchemy.orm import aliased
 from intake.extensions import db
 from intake.models import Application, Cohort, CohortFacilitator, Coordinator, OutboxMessage
 
+# The applicant's applications, twice, for ``Scope.messages``. Made once: an alias
+# builds a copy of every column, ~2 ms a page (the menu's failed count reads it).
+_MINE = aliased(Application, name="mine")
+_OTHER = aliased(Application, name="other")
+
 NOT_ASSIGNED = "You are not assigned to any program yet; ask an admin to assign you."
 NO_GROUPS = "You do not lead any group yet; ask an admin to add you to your group."
 
@@ -129,8 +134,7 @@ class Scope:
         if not self.program_ids:
             return false()
         ids = sorted(self.program_ids)
-        mine = aliased(Application)
-        other = aliased(Application)
+        mine, other = _MINE, _OTHER
         about_my_applicant = and_(
             exists().where(
                 mine.applicant_id == OutboxMessage.applicant_id, mine.program_id.in_(ids)
