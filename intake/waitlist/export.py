@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any, overload
 
 from flask_babel import gettext, to_user_timezone
-from sqlalchemy import DateTime, Select, Text, cast, func, select, type_coerce
+from sqlalchemy import DateTime, Select, Text, cast, select, type_coerce
 
 from intake import choices
 from intake.auth.scope import Scope
@@ -33,7 +33,7 @@ from intake.models import (
 )
 from intake.status.states import LABELS
 from intake.templating import programs_zone
-from intake.waitlist.queries import Filters, ordered
+from intake.waitlist.queries import Filters, aggregated_codes, ordered, split_codes
 
 COLUMNS = [
     "Reference",
@@ -99,21 +99,10 @@ def export_query(filters: Filters, cohort: Cohort | None = None, *, scope: Scope
         type_coerce(Application.joined_at, DateTime()).label("joined_at"),
         type_coerce(Application.created_at, DateTime()).label("created_at"),
         Applicant.entered_via,
-        _codes(ApplicantLanguage.code).label("language_codes"),
-        _codes(ApplicantAvailability.slot).label("slots"),
+        aggregated_codes(ApplicantLanguage.code).label("language_codes"),
+        aggregated_codes(ApplicantAvailability.slot).label("slots"),
     ).select_from(Application)
     return ordered(columns, filters, cohort, scope=scope)
-
-
-def _codes(column):
-    """A person's values in a per-applicant table (languages, days/times) as one
-    comma-separated text: string_agg on PostgreSQL, group_concat on SQLite."""
-    table = column.class_
-    return (
-        select(func.aggregate_strings(column, ","))
-        .where(table.applicant_id == Application.applicant_id)
-        .scalar_subquery()
-    )
 
 
 class _Memo(dict):
@@ -202,8 +191,7 @@ def _join(values: list[str] | None, labels: dict[str, str]) -> str:
 
 
 def _join_codes(codes: str | None, labels: dict[str, str]) -> str:
-    # Aggregates have no guaranteed order: sort, as the table does.
-    return _join(sorted(codes.split(",")) if codes else [], labels)
+    return _join(split_codes(codes), labels)
 
 
 def csv_chunks(stmt: Select, now: datetime, batch_size: int | None = None) -> Iterator[str]:

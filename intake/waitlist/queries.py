@@ -13,8 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select, union_all
-from sqlalchemy.orm import contains_eager, raiseload
+from sqlalchemy import ColumnElement, Row, Select, case, func, or_, select, union_all
 
 from intake.auth.scope import Scope
 from intake.choices import LANGUAGES
@@ -328,18 +327,41 @@ def ordered(
     return _filtered(stmt, filters, cohort, scope, joined=True).order_by(*_order(filters))
 
 
-def _eager(stmt: Select) -> Select:
-    """Everything the table shows loaded alongside the rows (a fixed number of
-    queries however many rows); anything else raises rather than quietly loading row
-    by row. Nothing sensitive (SelfIdentification) is loaded."""
-    applicant = contains_eager(Application.applicant)
-    return stmt.options(
-        contains_eager(Application.program),
-        applicant.contains_eager(Applicant.agency),
-        applicant.selectinload(Applicant.languages),
-        applicant.selectinload(Applicant.availability_slots),
-        raiseload("*"),
+def aggregated_codes(column):
+    """A person's values in a per-applicant table (languages, days/times) as one
+    comma-separated text: string_agg on PostgreSQL, group_concat on SQLite."""
+    table = column.class_
+    return (
+        select(func.aggregate_strings(column, ","))
+        .where(table.applicant_id == Application.applicant_id)
+        .scalar_subquery()
     )
+
+
+def split_codes(codes: str | None) -> list[str]:
+    """The values of ``aggregated_codes`` in order (an aggregate's order is not
+    guaranteed; the person's page lists them sorted too)."""
+    return sorted(codes.split(",")) if codes else []
+
+
+# What the table shows of each row, named one by one: plain rows, not ORM objects,
+# which cost more to build (and decode every JSON column) than the page to render.
+# Nothing sensitive (SelfIdentification) is read.
+_ROW_COLUMNS = (
+    Application.id,
+    Application.applicant_id,
+    Application.reference,
+    Application.status,
+    Application.priority,
+    Application.seats_requested,
+    Application.joined_at,
+    Application.created_at,
+    Application.duplicate_of_id,
+    Application.duplicate_resolution,
+    Applicant.name,
+    AgencyDetails.agency_name,
+    Program.name.label("program_name"),
+)
 
 
 def count(filters: Filters, cohort: Cohort | None = None, *, scope: Scope) -> int:
@@ -401,11 +423,17 @@ def _searched_page(
     return page
 
 
-def _rows(filters: Filters, ids, scope: Scope) -> list[Application]:
-    """The rows with these ids (a list or a subquery), in full, in the list's order."""
+def _rows(filters: Filters, ids, scope: Scope) -> list[Row]:
+    """The rows with these ids (a list or a subquery), in the list's order: what the
+    table shows of each (one statement)."""
     unfiltered = Filters(status=ALL, sort=filters.sort, direction=filters.direction)
-    stmt = ordered(select(Application), unfiltered, scope=scope).where(Application.id.in_(ids))
-    return list(db.session.scalars(_eager(stmt)))
+    columns = select(
+        *_ROW_COLUMNS,
+        aggregated_codes(ApplicantLanguage.code).label("language_codes"),
+        aggregated_codes(ApplicantAvailability.slot).label("slots"),
+    ).select_from(Application)
+    stmt = ordered(columns, unfiltered, scope=scope).where(Application.id.in_(ids))
+    return list(db.session.execute(stmt))
 
 
 def filter_options(scope: Scope) -> tuple[list[Program], list[Cohort]]:
@@ -428,11 +456,11 @@ def filter_options(scope: Scope) -> tuple[list[Program], list[Cohort]]:
 # Per row --------------------------------------------------------------------------
 
 
-def days_waiting(application: Application, now: datetime) -> int:
+def days_waiting(application: Application | Row, now: datetime) -> int:
     start = application.joined_at or application.created_at
     return max(0, (now - start).days)
 
 
-def is_flagged_duplicate(application: Application) -> bool:
+def is_flagged_duplicate(application: Application | Row) -> bool:
     """Flagged as a possible duplicate and not yet resolved by a coordinator."""
     return application.duplicate_of_id is not None and application.duplicate_resolution is None

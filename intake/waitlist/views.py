@@ -1,6 +1,7 @@
 """The waitlist table (filters, search, sort, pages) and its CSV export."""
 
 from dataclasses import replace
+from functools import cache
 
 from flask import Response, redirect, request, stream_with_context, url_for
 
@@ -8,6 +9,7 @@ from intake import choices, clock
 from intake.auth.access import workspace_blueprint
 from intake.auth.scope import current_scope
 from intake.htmx import page_or_fragment
+from intake.i18n import gettext
 from intake.status.states import LABELS
 from intake.waitlist import queries
 from intake.waitlist.export import csv_chunks, export_query, local_date
@@ -72,6 +74,9 @@ def index():
         "availability_labels": dict(choices.AVAILABILITY),
         "sort_choices": SORT_CHOICES,
         "sort_labels": dict(SORT_CHOICES),
+        # A row's languages and days/times, each distinct list labelled once.
+        "languages_text": _labelled(dict(choices.LANGUAGES)),
+        "slots_text": _labelled({code: gettext(label) for code, label in choices.AVAILABILITY}),
         "days_waiting": queries.days_waiting,
         "is_flagged_duplicate": queries.is_flagged_duplicate,
         "local_date": local_date,
@@ -85,6 +90,17 @@ def index():
         oob=True,
         push_url=url_for("waitlist.index", **used.query_args()),
     )
+
+
+def _labelled(labels: dict[str, str]):
+    """The text for a row's list of codes (``queries.aggregated_codes``): their labels,
+    in order; worked out once per distinct list on a page."""
+
+    @cache
+    def text(codes: str | None) -> str:
+        return ", ".join(labels.get(code, code) for code in queries.split_codes(codes))
+
+    return text
 
 
 @bp.route("/waitlist/export.csv")
