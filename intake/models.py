@@ -160,7 +160,7 @@ class ApplicationWindow(Model):
 
 
 class OpeningNotice(Model):
-    """ "E-mail me when it opens": one address for one closed program. The row is
+    """"E-mail me when it opens": one address for one closed program. The row is
     deleted as its e-mail is queued (the message forgets the address once sent)."""
 
     __tablename__ = "opening_notices"
