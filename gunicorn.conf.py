@@ -43,8 +43,9 @@ def post_worker_init(worker):
     """Put what the worker loaded (modules, the mapper registry, compiled templates,
     translations: ~160,000 objects that live as long as the process) out of the
     garbage collector's reach. Otherwise every full collection walks them all: 120 to
-    160 ms on the benchmark's machine, falling on about one request in twenty, which
-    was most of the waitlist's p95 (docs/PERFORMANCE.md, "Garbage collection").
-    Objects made later, per request, are collected as before."""
+    200 ms on the benchmark's machine, on about one waitlist request in eighteen
+    (docs/PERFORMANCE.md, "Garbage collection"). Objects made later, per request, are
+    collected as before. Freezing after the fork: with preload_app (not set here) it
+    would also copy the pages the workers share with the master."""
     gc.collect()
     gc.freeze()
