@@ -146,8 +146,10 @@ def test_a_run_that_finished_no_request_has_no_latency():
 
 
 def test_a_run_alone_waits_until_the_workers_are_free():
-    """wait_until_idle returns only after health checks answer fast again: here the
-    server is still busy with three requests left over from a loaded run."""
+    """wait_until_idle returns only after two health checks at once (one per worker)
+    answer fast, three times in a row: here the server is still busy with three
+    requests left over from a loaded run. The margins (0.3 s slow, 0.2 s fast) leave
+    room for a busy machine."""
     import http.server
     import threading
     import time
@@ -155,12 +157,15 @@ def test_a_run_alone_waits_until_the_workers_are_free():
     from bench.run import wait_until_idle
 
     seen = []
+    lock = threading.Lock()
 
     class Busy(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
-            seen.append(self.path)
-            if len(seen) <= 3:
-                time.sleep(0.05)  # a left-over slow request ahead of this one
+            with lock:
+                seen.append(self.path)
+                slow = len(seen) <= 3
+            if slow:
+                time.sleep(0.3)  # a left-over slow request ahead of this one
             self.send_response(200)
             self.send_header("Content-Length", "2")
             self.end_headers()
@@ -169,12 +174,16 @@ def test_a_run_alone_waits_until_the_workers_are_free():
         def log_message(self, *args):
             pass
 
-    server = http.server.HTTPServer(("127.0.0.1", 0), Busy)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Busy)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        wait_until_idle(server.server_address[1], fast_s=0.03, in_a_row=3)
+        wait_until_idle(server.server_address[1], workers=2, fast_s=0.2, in_a_row=3)
+        # Two checks with a slow answer, then three of two fast answers each.
+        assert seen == ["/healthz"] * 10
+        seen.clear()
+        # A worker that never frees up: it says so rather than measuring behind it.
+        with pytest.raises(RuntimeError, match="still busy"):
+            wait_until_idle(server.server_address[1], fast_s=0.0, deadline_s=0.5)
     finally:
         server.shutdown()
         server.server_close()
-    # Three slow answers, then three fast ones in a row.
-    assert seen == ["/healthz"] * 6
