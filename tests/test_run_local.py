@@ -17,6 +17,10 @@ import pytest
 
 from tests.conftest import bound_socket, wait_until
 
+# SQLite of its own or no database, whatever TEST_DATABASE_URL says (CI's PostgreSQL run
+# leaves it out: it would only repeat the SQLite run).
+pytestmark = pytest.mark.own_database
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "deploy" / "run_local.py"
 FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]

@@ -13,6 +13,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
+# SQLite of its own or no database, whatever TEST_DATABASE_URL says (CI's PostgreSQL run
+# leaves it out: it would only repeat the SQLite run).
+pytestmark = pytest.mark.own_database
+
 
 def redis_listens() -> bool:
     with socket.socket() as sock:

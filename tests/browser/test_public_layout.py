@@ -19,7 +19,7 @@ from intake.manage.tokens import mint_manage_token
 from intake.models import Application, Cohort, Coordinator, Program
 from intake.offers.services import offer_one
 from intake.outbox.delivery import deliver_due
-from tests.browser.plugin import TIMEOUT_MS, Watchdog
+from tests.browser.plugin import close_page, open_page, scripted_copy
 
 pytestmark = pytest.mark.browser
 
@@ -29,35 +29,16 @@ assert len(LONG_EMAIL) == 60
 RESPOND_RE = re.compile(r"https?://[^/\s]+(/respond/offer_\w+/\S+)")
 
 
-def _phone(browser, base_url: str, width: int, *, javascript: bool = False):
-    context = browser.new_context(
-        base_url=base_url,
-        viewport={"width": width, "height": 700},
-        java_script_enabled=javascript,
-        locale="en-US",
-        service_workers="block",
+def _phone(browser, base_url: str, width: int):
+    return open_page(
+        browser, base_url, javascript=False, viewport={"width": width, "height": 700}
     )
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.watchdog = Watchdog(page, base_url)
-    return context, page
 
 
 def _in_page(page, script: str):
     """Evaluate a script against the page as it is now. JavaScript is off in the page,
     so this runs in a copy of its HTML in a page of the same site that can run it."""
-    html = page.content()
-    probe = page.context.browser.new_context(
-        base_url=page.watchdog.base_url, viewport=page.viewport_size, locale="en-US"
-    )
-    try:
-        other = probe.new_page()
-        other.goto("/static/css/app.css")  # same origin, so the stylesheet loads
-        other.set_content(html)
-        other.wait_for_load_state("load")
-        return other.evaluate(script)
-    finally:
-        probe.close()
+    return scripted_copy(page).evaluate(script)
 
 
 OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -174,7 +155,7 @@ def test_public_pages_fit_a_phone(browser, live_server, app, clock, make_coordin
             _fits(page, path.split("/")[1] + " page", problems)
         page.watchdog.assert_clean()
     finally:
-        context.close()
+        close_page(context, page)
     assert not problems, "\n".join(problems)
 
 

@@ -11,9 +11,15 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import bound_socket
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# SQLite of its own or no database, whatever TEST_DATABASE_URL says (CI's PostgreSQL run
+# leaves it out: it would only repeat the SQLite run).
+pytestmark = pytest.mark.own_database
 
 
 def test_a_gunicorn_worker_freezes_what_it_loaded(tmp_path):
