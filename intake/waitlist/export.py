@@ -33,7 +33,7 @@ from intake.models import (
 )
 from intake.status.states import LABELS
 from intake.templating import programs_zone
-from intake.waitlist.queries import Filters, aggregated_codes, ordered, split_codes
+from intake.waitlist.queries import Filters, aggregated_codes, codes_labeller, ordered
 
 COLUMNS = [
     "Reference",
@@ -127,8 +127,8 @@ class _Cells:
         availability = {k: gettext(v) for k, v in choices.AVAILABILITY}
         access_needs = {k: gettext(v) for k, v in choices.ACCESS_NEEDS}
         statuses = {k: gettext(v) for k, v in LABELS.items()}
-        self.languages = _Memo(lambda codes: _join_codes(codes, languages))
-        self.slots = _Memo(lambda codes: _join_codes(codes, availability))
+        self.languages = codes_labeller(languages, "; ")
+        self.slots = codes_labeller(availability, "; ")
         self.needs = _Memo(lambda text: _join(json.loads(text) if text else None, access_needs))
         self.statuses = _Memo(lambda status: statuses.get(status, status))
         self.zone = programs_zone()
@@ -177,8 +177,8 @@ class _Cells:
             self.statuses[status],
             priority,
             seats_requested,
-            self.languages[language_codes],
-            self.slots[slots],
+            self.languages(language_codes),
+            self.slots(slots),
             needs,
             joined,
             max(0, (self.now - (joined_at or created_at)).days),
@@ -188,10 +188,6 @@ class _Cells:
 
 def _join(values: list[str] | None, labels: dict[str, str]) -> str:
     return "; ".join(labels.get(value, value) for value in values or [])
-
-
-def _join_codes(codes: str | None, labels: dict[str, str]) -> str:
-    return _join(split_codes(codes), labels)
 
 
 def csv_chunks(stmt: Select, now: datetime, batch_size: int | None = None) -> Iterator[str]:

@@ -9,9 +9,10 @@ indexes on Application, ApplicantLanguage, ApplicantAvailability and Applicant).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import ColumnElement, Row, Select, case, func, or_, select, union_all
 
@@ -342,6 +343,18 @@ def split_codes(codes: str | None) -> list[str]:
     """The values of ``aggregated_codes`` in order (an aggregate's order is not
     guaranteed; the person's page lists them sorted too)."""
     return sorted(codes.split(",")) if codes else []
+
+
+def codes_labeller(labels: Mapping[str, str], separator: str) -> Callable[[str | None], str]:
+    """The text for a row's ``aggregated_codes``: their labels in order, joined by
+    ``separator``; worked out once per distinct list (a page or a file repeats a few
+    dozen lists). One labeller per page or file, so labels follow its language."""
+
+    @cache
+    def text(codes: str | None) -> str:
+        return separator.join(labels.get(code, code) for code in split_codes(codes))
+
+    return text
 
 
 # What the table shows of each row, named one by one: plain rows, not ORM objects,

@@ -1,7 +1,6 @@
 """The waitlist table (filters, search, sort, pages) and its CSV export."""
 
 from dataclasses import replace
-from functools import cache
 
 from flask import Response, redirect, request, stream_with_context, url_for
 
@@ -75,8 +74,10 @@ def index():
         "sort_choices": SORT_CHOICES,
         "sort_labels": dict(SORT_CHOICES),
         # A row's languages and days/times, each distinct list labelled once.
-        "languages_text": _labelled(dict(choices.LANGUAGES)),
-        "slots_text": _labelled({code: gettext(label) for code, label in choices.AVAILABILITY}),
+        "languages_text": queries.codes_labeller(dict(choices.LANGUAGES), ", "),
+        "slots_text": queries.codes_labeller(
+            {code: gettext(label) for code, label in choices.AVAILABILITY}, ", "
+        ),
         "days_waiting": queries.days_waiting,
         "is_flagged_duplicate": queries.is_flagged_duplicate,
         "local_date": local_date,
@@ -90,17 +91,6 @@ def index():
         oob=True,
         push_url=url_for("waitlist.index", **used.query_args()),
     )
-
-
-def _labelled(labels: dict[str, str]):
-    """The text for a row's list of codes (``queries.aggregated_codes``): their labels,
-    in order; worked out once per distinct list on a page."""
-
-    @cache
-    def text(codes: str | None) -> str:
-        return ", ".join(labels.get(code, code) for code in queries.split_codes(codes))
-
-    return text
 
 
 @bp.route("/waitlist/export.csv")
