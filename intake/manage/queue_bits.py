@@ -25,7 +25,7 @@ Pure: no import of the app, so a migration or a script could read the values too
 
 from __future__ import annotations
 
-from sqlalchemy import DDL, event
+from sqlalchemy import DDL, Integer, event, literal
 
 # Bit values. Never renumber one: stored masks would mean something else (a new
 # code or slot takes the next free bit, with a migration that recomputes the masks).
@@ -54,6 +54,12 @@ def cohort_bits(language: str, time_slot: str | None) -> int | None:
     if time_slot not in SLOT_BITS:
         return None
     return LANGUAGE_BITS[language] | SLOT_BITS[time_slot]
+
+
+def has_bits(mask, bits: int):
+    """A condition: ``mask`` (``applications.match_mask``, or a column selected from
+    it) has every one of ``bits``."""
+    return mask.op("&")(literal(bits, Integer)) == bits
 
 
 def _case(column: str, bits: dict[str, int]) -> str:

@@ -150,7 +150,7 @@ def fitting_cohorts(
 
 def _fits_any(patterns: Sequence[int]):
     """The application's mask has every bit of one of ``patterns`` at least."""
-    return or_(*(Application.match_mask.op("&")(literal(p, Integer)) == p for p in patterns))
+    return or_(*(queue_bits.has_bits(Application.match_mask, p) for p in patterns))
 
 
 def _ahead_of(application: Application, patterns: Sequence[int] | None = None):
@@ -224,7 +224,7 @@ def _places_query(application: Application, cohorts: Sequence[Cohort], width: in
         ]
         wanted = bits[cohort.id]
         if wanted is not None:
-            fits.append(ahead.c.match_mask.op("&")(literal(wanted, Integer)) == wanted)
+            fits.append(queue_bits.has_bits(ahead.c.match_mask, wanted))
         else:
             fits.append(language_rows[cohort.language].applicant_id.is_not(None))
             if cohort.time_slot:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Integer, exists, literal, select, update
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import selectinload
 
 from intake.extensions import db
@@ -78,7 +78,7 @@ def matching_applications(cohort: Cohort):
     language or slot without a bit is looked up in the rows themselves."""
     wanted = queue_bits.cohort_bits(cohort.language, cohort.time_slot)
     fits = (
-        [Application.match_mask.op("&")(literal(wanted, Integer)) == wanted]
+        [queue_bits.has_bits(Application.match_mask, wanted)]
         if wanted is not None
         else _fits_by_rows(cohort)
     )

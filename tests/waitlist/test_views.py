@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import delete
 
+from intake.extensions import db
+from intake.manage import queue_bits
+from intake.models import ApplicantAvailability, ApplicantLanguage
 from intake.waitlist.queries import Filters, parse_filters
 from tests.factories import add_cohort
 from tests.helpers import submit_agency_application, submit_application
@@ -174,6 +178,42 @@ def test_filter_by_cohort_fit(coordinator_client, clock, add):
         "Fits",
         "Wrong time",
     ]
+
+
+def test_language_and_cohort_filters_follow_a_changed_answer(coordinator_client, clock, add):
+    """The filters test the bits the database keeps (applications.match_mask): a
+    person's languages and times changed after they applied are what count."""
+    cohort = add_cohort(clock(), name="es weekday_evening", language="es")
+    changed = add("Changed", languages=("en",), availability=("weekday_morning",))
+    assert names(get(coordinator_client, "?language=es")) == []
+    assert names(get(coordinator_client, f"?cohort={cohort.id}")) == []
+
+    applicant_id = changed.applicant_id
+    db.session.add(ApplicantLanguage(applicant_id=applicant_id, code="es"))
+    db.session.add(ApplicantAvailability(applicant_id=applicant_id, slot="weekday_evening"))
+    db.session.commit()
+    assert names(get(coordinator_client, "?language=es")) == ["Changed"]
+    assert names(get(coordinator_client, f"?cohort={cohort.id}")) == ["Changed"]
+
+    db.session.execute(delete(ApplicantLanguage).where(ApplicantLanguage.code == "es"))
+    db.session.commit()
+    assert names(get(coordinator_client, "?language=es")) == []
+    assert names(get(coordinator_client, f"?cohort={cohort.id}")) == []
+
+
+def test_a_language_or_time_without_a_bit_is_looked_up_in_the_rows(
+    coordinator_client, clock, add, monkeypatch
+):
+    """A code added to the choices before it has a bit is still filtered right."""
+    cohort = add_cohort(clock(), name="es weekday_evening", language="es")
+    add("Fits", languages=("en", "es"), availability=("weekday_evening",))
+    add("Wrong language", languages=("en",), availability=("weekday_evening",))
+    add("Wrong time", languages=("es",), availability=("weekend",))
+    monkeypatch.delitem(queue_bits.LANGUAGE_BITS, "es")
+    monkeypatch.delitem(queue_bits.SLOT_BITS, "weekday_evening")
+
+    assert sorted(names(get(coordinator_client, "?language=es"))) == ["Fits", "Wrong time"]
+    assert names(get(coordinator_client, f"?cohort={cohort.id}")) == ["Fits"]
 
 
 def test_filters_combine(coordinator_client, add, programs):
