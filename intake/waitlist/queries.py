@@ -310,11 +310,17 @@ def _order(filters: Filters) -> list:
             Application.id.desc(),
         ]
     if filters.sort == "joined":
-        return [direct(Application.joined_at).nulls_last(), direct(Application.id)]
+        # People not yet on the list last, and first when reversed, as the queue
+        # (ix_applications_joined_order reads it either way).
+        joined = [Application.joined_at.is_(None), Application.joined_at, Application.id]
+        return [column.asc() if ascending else column.desc() for column in joined]
     if filters.sort == "waiting":
-        # Fewer days waiting is a later start.
+        # Fewer days waiting is a later start; the id breaks a tie the same way, so
+        # ix_applications_waiting_order reads it either way.
         start = waiting_since()
-        return [start.desc() if ascending else start.asc(), direct(Application.id)]
+        if ascending:
+            return [start.desc(), Application.id.desc()]
+        return [start.asc(), Application.id.asc()]
     if filters.sort == "name":
         # lower(coalesce(agency name, name)), kept by the database (intake.waitlist.search).
         return [direct(Application.sort_name), direct(Application.id)]

@@ -11,7 +11,9 @@
 - SQLite: an FTS5 table ``applicant_search`` (trigram tokenizer) holding each
   applicant's name and agency name, rowid = applicant id, kept by triggers.
 - Both: ``ix_applications_queue_order``, the queue order (priority, joined first,
-  not yet joined last) as an expression index. It only
+  not yet joined last) as an expression index; ``ix_applications_joined_order`` and
+  ``ix_applications_waiting_order``, the orders of the joined and waiting sorts
+  (migration 0019_sort_orders), each read forwards or backwards. The FTS5 table only
   narrows: a match is checked again with the same ``LIKE`` as before, so the
   results are exactly those of the plain scan (see ``intake.waitlist.queries``).
 
@@ -37,7 +39,22 @@ HAND_MADE_INDEXES = (
     "ix_applicants_name_trgm",
     "ix_agency_details_name_trgm",
     "ix_applications_queue_order",
+    "ix_applications_joined_order",
+    "ix_applications_waiting_order",
 )
+
+# The joined and waiting sorts' orders (intake.waitlist.queries._order writes the
+# same expressions), the same on both databases.
+SORT_ORDER_INDEXES = [
+    """
+    CREATE INDEX ix_applications_joined_order
+    ON applications ((joined_at IS NULL), joined_at, id)
+    """,
+    """
+    CREATE INDEX ix_applications_waiting_order
+    ON applications ((coalesce(joined_at, created_at)), id)
+    """,
+]
 
 POSTGRESQL = [
     "CREATE INDEX ix_applicants_name_trgm ON applicants USING gin (name gin_trgm_ops)",
@@ -234,6 +251,8 @@ def register(metadata) -> None:
         event.listen(metadata, "after_create", ddl)
     for statement in SQLITE:
         event.listen(metadata, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+    for statement in SORT_ORDER_INDEXES:
+        event.listen(metadata, "after_create", DDL(statement))
     # drop_all drops tables only; the FTS table would outlive them.
     for statement in SQLITE_DROP:
         event.listen(metadata, "before_drop", DDL(statement).execute_if(dialect="sqlite"))

@@ -299,6 +299,16 @@ def test_other_sorts(coordinator_client, add):
     assert names(get(coordinator_client, "?sort=status")) == ["Bea", "ada", "Cy"]
 
 
+def test_the_joined_sort_reversed_is_the_whole_list_reversed(coordinator_client, add):
+    """People not yet on the list come last, and first when reversed (as the queue)."""
+    add("Not yet", joined_days_ago=None, status="needs_review")
+    add("Early", joined_days_ago=20)
+    add("Late", joined_days_ago=2)
+
+    assert names(get(coordinator_client, "?sort=joined")) == ["Early", "Late", "Not yet"]
+    assert names(get(coordinator_client, "?sort=joined&dir=desc")) == ["Not yet", "Late", "Early"]
+
+
 def test_column_headings_sort_and_flip(coordinator_client, add):
     add("Someone")
     page = get(coordinator_client, "?language=en&sort=name")
