@@ -419,8 +419,9 @@ class Application(Model):
             "seats_requested",
             "match_mask",
         ),
-        # Counting the waitlist (every waiting application) reads only this: 0018.
-        Index("ix_applications_status", "status", "program_id"),
+        # Counting the waitlist (every waiting application, by kind, language or a
+        # cohort's fit too) reads only this: 0018, 0020.
+        Index("ix_applications_status", "status", "program_id", "match_mask"),
         Index("ix_applications_applicant_id", "applicant_id"),
         Index("ix_applications_sort_name", "sort_name", "id"),
         # The queue order's index is an expression index: intake.waitlist.search.

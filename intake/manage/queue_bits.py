@@ -7,16 +7,19 @@ the queue index instead of joining ``applicant_languages`` and
 One bit per language code (``intake.choices.LANGUAGES``) and one per time slot
 (``intake.choices.AVAILABILITY``), defined here once. A code or slot not listed has
 no bit: a cohort asking for one is checked by the joins, as before
-(``cohort_bits`` returns None).
+(``cohort_bits`` returns None). One more bit says the applicant is an agency
+(``AGENCY_BIT``), for the waitlist's kind filter.
 
 The database keeps the mask right, so no writer has to remember it (the forms,
 on-behalf entry, the manage page's details edit, split parts, retention, bulk
 inserts such as bench/seed.py): triggers on ``applicant_languages`` and
 ``applicant_availability`` (insert, update, delete) recompute the masks of the
-applicant's applications, and triggers on ``applications`` (insert, and a change
-of ``applicant_id``) compute a new row's. The same statements run from
-``db.create_all()`` (the tests, ``register``) and from migration 0017_queue_mask,
-which keeps its own copy of them (a migration must not change when the app does).
+applicant's applications, a trigger on ``applicants`` does so when its ``kind``
+changes, and triggers on ``applications`` (insert, and a change of
+``applicant_id``) compute a new row's. The same statements run from
+``db.create_all()`` (the tests, ``register``) and from migrations 0017_queue_mask
+and 0020_agency_bit (the agency bit), which keep their own copies of them (a
+migration must not change when the app does).
 
 Pure: no import of the app, so a migration or a script could read the values too.
 """
@@ -42,6 +45,11 @@ SLOT_BITS: dict[str, int] = {
     "weekday_evening": 1 << 7,
     "weekend": 1 << 8,
 }
+
+
+# An agency's application (``applicants.kind``): the waitlist's kind filter tests it
+# instead of joining the applicants (migration 0020_agency_bit).
+AGENCY_BIT = 1 << 9
 
 
 def cohort_bits(language: str, time_slot: str | None) -> int | None:
@@ -70,7 +78,7 @@ def _case(column: str, bits: dict[str, int]) -> str:
 def mask_sql(applicant_id: str) -> str:
     """SQL for the mask of the applicant whose id is the expression ``applicant_id``
     (both databases): the sum of the bits of their languages and slots, each row
-    once by the tables' primary keys."""
+    once by the tables' primary keys, and the agency bit."""
     languages = (
         f"(SELECT coalesce(sum({_case('code', LANGUAGE_BITS)}), 0)"
         f" FROM applicant_languages WHERE applicant_id = {applicant_id})"
@@ -79,7 +87,11 @@ def mask_sql(applicant_id: str) -> str:
         f"(SELECT coalesce(sum({_case('slot', SLOT_BITS)}), 0)"
         f" FROM applicant_availability WHERE applicant_id = {applicant_id})"
     )
-    return f"{languages} + {slots}"
+    agency = (
+        f"coalesce((SELECT CASE kind WHEN 'agency' THEN {AGENCY_BIT} ELSE 0 END"
+        f" FROM applicants WHERE id = {applicant_id}), 0)"
+    )
+    return f"{languages} + {slots} + {agency}"
 
 
 # PostgreSQL: a BEFORE trigger sets the mask on any insert of an application, and on
@@ -118,9 +130,24 @@ POSTGRESQL = [
     AFTER INSERT OR DELETE OR UPDATE ON applicant_availability
     FOR EACH ROW EXECUTE FUNCTION applicant_match_mask_changed()
     """,
+    """
+    CREATE OR REPLACE FUNCTION applicant_kind_match_mask() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE applications SET match_mask = 0 WHERE applicant_id = NEW.id;
+        RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE TRIGGER applicants_match_mask
+    AFTER UPDATE OF kind ON applicants
+    FOR EACH ROW EXECUTE FUNCTION applicant_kind_match_mask()
+    """,
 ]
 
 POSTGRESQL_DROP = [
+    "DROP TRIGGER IF EXISTS applicants_match_mask ON applicants",
+    "DROP FUNCTION IF EXISTS applicant_kind_match_mask()",
     "DROP TRIGGER IF EXISTS applicant_availability_match_mask ON applicant_availability",
     "DROP TRIGGER IF EXISTS applicant_languages_match_mask ON applicant_languages",
     "DROP TRIGGER IF EXISTS applications_match_mask ON applications",
@@ -165,9 +192,16 @@ SQLITE = [
             ("UPDATE", ("OLD", "NEW")),
         )
     ),
+    f"""
+    CREATE TRIGGER applicants_match_mask_update AFTER UPDATE OF kind ON applicants BEGIN
+        UPDATE applications SET match_mask = {mask_sql("NEW.id")}
+        WHERE applicant_id = NEW.id;
+    END
+    """,
 ]
 
 SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS applicants_match_mask_update",
     "DROP TRIGGER IF EXISTS applicant_availability_match_mask_update",
     "DROP TRIGGER IF EXISTS applicant_availability_match_mask_delete",
     "DROP TRIGGER IF EXISTS applicant_availability_match_mask_insert",

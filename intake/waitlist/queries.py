@@ -250,7 +250,7 @@ def _filtered(
     them when ``joined``: the rows query shows them). Left out otherwise, so a count
     or a page of ids reads as little as it can."""
     stmt = scope.applications(stmt)
-    needs_applicant = joined or filters.kind
+    needs_applicant = joined
     needs_agency = joined
     if joined or filters.sort == "program":
         stmt = stmt.join(Application.program)
@@ -267,7 +267,10 @@ def _filtered(
     if filters.language is not None:
         stmt = stmt.where(_speaks(filters.language))
     if filters.kind is not None:
-        stmt = stmt.where(Applicant.kind == filters.kind)
+        # The agency bit of the queue row (queue_bits.AGENCY_BIT), not a join of the
+        # applicants: kind is "agency" or "individual" (parse_filters).
+        agency = queue_bits.has_bits(Application.match_mask, queue_bits.AGENCY_BIT)
+        stmt = stmt.where(agency if filters.kind == "agency" else ~agency)
     if cohort is not None:
         stmt = stmt.where(Application.program_id == cohort.program_id, _speaks(cohort.language))
         if cohort.time_slot:

@@ -9,10 +9,11 @@ from sqlalchemy import delete, insert, select, update
 
 from intake.extensions import db
 from intake.manage import queue_bits
-from intake.models import ApplicantAvailability, ApplicantLanguage, Application
+from intake.models import Applicant, ApplicantAvailability, ApplicantLanguage, Application
 from tests.factories import add_application
 
-MIGRATION = Path(__file__).parents[2] / "migrations" / "versions" / "0017_queue_mask.py"
+# The latest migration that makes the triggers: it keeps a copy of what the app makes.
+MIGRATION = Path(__file__).parents[2] / "migrations" / "versions" / "0020_agency_bit.py"
 
 
 def expected_mask(applicant_id: int) -> int:
@@ -22,8 +23,11 @@ def expected_mask(applicant_id: int) -> int:
     slots = db.session.scalars(
         select(ApplicantAvailability.slot).where(ApplicantAvailability.applicant_id == applicant_id)
     )
-    return sum(queue_bits.LANGUAGE_BITS.get(c, 0) for c in codes) + sum(
-        queue_bits.SLOT_BITS.get(s, 0) for s in slots
+    agency = db.session.get(Applicant, applicant_id).kind == "agency"
+    return (
+        sum(queue_bits.LANGUAGE_BITS.get(c, 0) for c in codes)
+        + sum(queue_bits.SLOT_BITS.get(s, 0) for s in slots)
+        + (queue_bits.AGENCY_BIT if agency else 0)
     )
 
 
@@ -46,7 +50,11 @@ def test_the_bits_are_distinct_and_cover_the_choices():
 
     assert set(queue_bits.LANGUAGE_BITS) == {code for code, _ in LANGUAGES}
     assert set(queue_bits.SLOT_BITS) == {slot for slot, _ in AVAILABILITY}
-    values = [*queue_bits.LANGUAGE_BITS.values(), *queue_bits.SLOT_BITS.values()]
+    values = [
+        *queue_bits.LANGUAGE_BITS.values(),
+        *queue_bits.SLOT_BITS.values(),
+        queue_bits.AGENCY_BIT,
+    ]
     assert len(set(values)) == len(values)
     assert all(v & (v - 1) == 0 for v in values)  # one bit each
     assert queue_bits.cohort_bits("es", "weekend") == 2 | 256
@@ -63,6 +71,7 @@ def test_the_migration_copies_the_same_values_and_triggers():
     spec.loader.exec_module(migration)
     assert migration.LANGUAGE_BITS == queue_bits.LANGUAGE_BITS
     assert migration.SLOT_BITS == queue_bits.SLOT_BITS
+    assert migration.AGENCY_BIT == queue_bits.AGENCY_BIT
     for name in ("POSTGRESQL", "POSTGRESQL_DROP", "SQLITE", "SQLITE_DROP"):
         assert getattr(migration, name) == getattr(queue_bits, name), name
 
@@ -74,6 +83,25 @@ def test_an_application_written_through_the_models_has_its_applicants_mask(ctx, 
     db.session.expire_all()
     assert one.match_mask == 1 | 8 | 256
     assert none.match_mask == 0
+
+
+def test_an_agencys_application_has_the_agency_bit_and_follows_its_kind(ctx, clock):
+    now = clock()
+    agency = add_application(now, 1, agency_name="Kids Place", seats=3, languages=("es",))
+    person = add_application(now, 2, languages=("es",))
+    db.session.expire_all()
+    assert agency.match_mask == 2 | 128 | queue_bits.AGENCY_BIT
+    assert person.match_mask == 2 | 128
+    # A kind changed by hand (no path of the app does) is followed all the same.
+    db.session.execute(
+        update(Applicant).where(Applicant.id == person.applicant_id).values(kind="agency")
+    )
+    db.session.execute(
+        update(Applicant).where(Applicant.id == agency.applicant_id).values(kind="individual")
+    )
+    assert_masks_right()
+    assert masks()[person.id][0] & queue_bits.AGENCY_BIT
+    assert not masks()[agency.id][0] & queue_bits.AGENCY_BIT
 
 
 def test_every_change_of_languages_slots_or_applicant_recomputes_it(ctx, clock):
