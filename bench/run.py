@@ -517,12 +517,18 @@ def confirm_seeded(app) -> None:
     """Every application's last confirmation is now (no check-in is due)."""
     from sqlalchemy import update
 
+    from bench.seed import refresh_statistics
     from intake import clock
     from intake.models import Application
 
     with app_database(app) as session:
         session.execute(update(Application).values(confirmed_at=clock.now()))
         session.commit()
+        # That wrote every application again after the seeder's VACUUM: on PostgreSQL
+        # the visibility map was cleared and every waitlist count read the table (a
+        # count 5-8 ms became 23 ms in every run before this; autovacuum would have
+        # set it again within minutes in a live database).
+        refresh_statistics(["applications"])
 
 
 def settle_outbox(app) -> int:

@@ -406,20 +406,25 @@ def seed(rows: int, *, now: datetime, seed: int = 13) -> dict[str, int]:
             setval = f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: E501, S608 - names fixed above
             db.session.execute(text(setval))
     db.session.commit()
-    # Fresh statistics, so the planner sees the new volume at once; on PostgreSQL also
-    # the visibility map autovacuum would set in a live database a while after a bulk
-    # load (without it no scan is index-only). VACUUM runs outside a transaction.
-    # Only the tables written: a whole-database VACUUM also walks the system catalogs,
-    # which a test database that creates and drops its tables for every test has
-    # swollen (minutes of CPU per call in the suite on PostgreSQL).
+    refresh_statistics(list(counts))
+    return counts
+
+
+def refresh_statistics(tables: list[str]) -> None:
+    """Fresh statistics, so the planner sees the new volume at once; on PostgreSQL also
+    the visibility map autovacuum would set in a live database a while after a bulk
+    load or update (without it no scan is index-only). Call after committing.
+
+    VACUUM runs outside a transaction. Only ``tables`` (names from our code, never
+    input): a whole-database VACUUM also walks the system catalogs, which a test
+    database that creates and drops its tables for every test has swollen (minutes of
+    CPU per call in the suite on PostgreSQL)."""
     if db.engine.dialect.name == "postgresql":
-        tables = ", ".join(counts)  # table names fixed in this module, never input
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text(f"VACUUM (ANALYZE) {tables}"))
+            connection.execute(text(f"VACUUM (ANALYZE) {', '.join(tables)}"))
     else:
         db.session.execute(text("ANALYZE"))
         db.session.commit()
-    return counts
 
 
 def main(argv: list[str] | None = None) -> None:
