@@ -89,7 +89,13 @@ def _url_builders_compiled_once():
     builders: dict = {}
 
     def compiled_once(rule, append_unknown=True):
-        key = (tuple(rule._trace), repr(sorted((rule.defaults or {}).items())), append_unknown)
+        # A default is converted when compiled: the converters' types are in the key.
+        key = (
+            tuple(rule._trace),
+            repr(sorted((rule.defaults or {}).items())),
+            tuple((name, type(c)) for name, c in rule._converters.items()),
+            append_unknown,
+        )
         if key not in builders:
             builders[key] = compile_builder(rule, append_unknown)
         return builders[key]

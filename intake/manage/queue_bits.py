@@ -31,7 +31,8 @@ from __future__ import annotations
 from sqlalchemy import DDL, Integer, event, literal
 
 # Bit values. Never renumber one: stored masks would mean something else (a new
-# code or slot takes the next free bit, with a migration that recomputes the masks).
+# code or slot takes the next free bit, 1 << 10 now that AGENCY_BIT holds 1 << 9,
+# with a migration that recomputes the masks).
 LANGUAGE_BITS: dict[str, int] = {
     "en": 1 << 0,
     "es": 1 << 1,

@@ -49,9 +49,7 @@ def live_server(request, app_config):
         "`app` was created before `live_server`: list live_server (or page_js/page_nojs) "
         "before app in the test's arguments"
     )
-    server = make_server(
-        "127.0.0.1", port, closes_its_files(app), threaded=True, fd=sock.fileno()
-    )
+    server = make_server("127.0.0.1", port, closes_its_files(app), threaded=True, fd=sock.fileno())
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield base_url
@@ -190,9 +188,11 @@ def open_page(browser, base_url: str, *, javascript: bool, viewport: dict | None
 
 
 def close_page(context, page) -> None:
-    context.close()
-    if page.copy_context is not None:
-        page.copy_context.close()
+    try:
+        context.close()
+    finally:
+        if page.copy_context is not None:
+            page.copy_context.close()
 
 
 def scripted_copy(page):

@@ -28,7 +28,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from tests.browser.plugin import CHROMIUM, CHROMIUM_ARGS, closes_its_files, open_page
+from tests.browser.plugin import CHROMIUM, CHROMIUM_ARGS, close_page, closes_its_files, open_page
 from tests.browser.test_individual_journey import (
     ZIP_LABEL,
     _answer_screener,
@@ -230,7 +230,7 @@ def page(request, tls_browser, https_server):
     base_url, _ = https_server
     context, page = open_page(tls_browser, base_url, javascript=request.param)
     yield page
-    context.close()
+    close_page(context, page)
     page.watchdog.assert_clean()
 
 
