@@ -250,14 +250,12 @@ def _filtered(
     them when ``joined``: the rows query shows them). Left out otherwise, so a count
     or a page of ids reads as little as it can."""
     stmt = scope.applications(stmt)
-    needs_applicant = joined
-    needs_agency = joined
     if joined or filters.sort == "program":
         stmt = stmt.join(Application.program)
-    if needs_applicant:
-        stmt = stmt.join(Application.applicant)
-    if needs_agency:
-        stmt = stmt.outerjoin(AgencyDetails, AgencyDetails.applicant_id == Applicant.id)
+    if joined:
+        stmt = stmt.join(Application.applicant).outerjoin(
+            AgencyDetails, AgencyDetails.applicant_id == Applicant.id
+        )
     if filters.status == WAITING:
         stmt = stmt.where(Application.status.in_(WAITING_STATUSES))
     elif filters.status != ALL:

@@ -57,6 +57,7 @@ def index():
         (queries.ALL, "All statuses"),
         *LABELS.items(),
     ]
+    language_labels = dict(choices.LANGUAGES)
     context = {
         "filters": used,
         "notes": notes + page.notes,
@@ -69,12 +70,12 @@ def index():
         "status_choices": status_choices,
         "status_labels": dict(status_choices),
         "language_choices": choices.LANGUAGES,
-        "language_labels": dict(choices.LANGUAGES),
+        "language_labels": language_labels,
         "availability_labels": dict(choices.AVAILABILITY),
         "sort_choices": SORT_CHOICES,
         "sort_labels": dict(SORT_CHOICES),
         # A row's languages and days/times, each distinct list labelled once.
-        "languages_text": queries.codes_labeller(dict(choices.LANGUAGES), ", "),
+        "languages_text": queries.codes_labeller(language_labels, ", "),
         "slots_text": queries.codes_labeller(
             {code: gettext(label) for code, label in choices.AVAILABILITY}, ", "
         ),
