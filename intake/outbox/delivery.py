@@ -23,6 +23,7 @@ What a failure does depends on what failed:
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import os
 import re
@@ -30,12 +31,14 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email import policy
+from email.generator import BytesGenerator
 from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app
 from flask_mail import BadHeaderError, Connection, Message
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from intake.extensions import db
@@ -84,6 +87,43 @@ def tls_context() -> ssl.SSLContext:
 def _tls_context(cafile: str | None, capath: str | None) -> ssl.SSLContext:  # noqa: ARG001
     # The arguments are the cache key: create_default_context reads the same variables.
     return ssl.create_default_context()
+
+
+class _WireWriter(BytesGenerator):
+    """Writes a message with ``compat32`` and its headers with ``policy.SMTP``.
+
+    The writer sets its policy on the message while it writes, and the message reads
+    its own content type several times to choose how to write each part; under
+    ``policy.SMTP`` every such read parses the header again in
+    ``email.headerregistry`` (about 1 ms a message, a quarter of a delivery). Under
+    ``compat32``, the policy ``email.mime`` built the parts with, those reads are
+    plain look-ups; only the writing of each header needs ``policy.SMTP``, for
+    Flask-Mail's folding. ``tests/outbox/test_wire.py`` checks that the bytes are
+    Flask-Mail's own.
+    """
+
+    def __init__(self, out, *args, **kwargs) -> None:
+        # The writer makes one of itself per part, each with its own buffer.
+        super().__init__(out, *args, **kwargs)
+        self.out = out
+
+    def _write_headers(self, msg) -> None:
+        for name, value in msg.raw_items():
+            self.out.write(policy.SMTP.fold_binary(name, value))
+        self.out.write(b"\r\n")
+
+
+class OutboxMail(Message):
+    """Flask-Mail's message, written out as Flask-Mail writes it, faster (``_WireWriter``)."""
+
+    def as_bytes(self) -> bytes:
+        out = io.BytesIO()
+        writer = _WireWriter(out, mangle_from_=False, policy=_WIRE_POLICY)
+        writer.flatten(self._message())
+        return out.getvalue()
+
+
+_WIRE_POLICY = policy.compat32.clone(linesep="\r\n")
 
 
 @dataclass
@@ -312,7 +352,7 @@ def backoff(attempts: int) -> timedelta:
 
 def _build_message(row: OutboxMessage, now: datetime) -> Message:
     text, html = fill_links(row, row.text_body, row.html_body, now)
-    message = Message(
+    message = OutboxMail(
         subject=row.subject,
         recipients=[row.to_addr],
         body=text,
@@ -370,12 +410,12 @@ def deliver_one(
         if kind == "connection":
             raise ServerDown(outcome) from exc
         return outcome
-    row.status = "sent"
-    row.sent_at = now
-    row.attempts += 1
-    row.last_error = None
+    # One UPDATE of the columns that change (not the session's flush of the object:
+    # a third of the database's time per message); the row stays locked by the claim.
+    sent = {"status": "sent", "sent_at": now, "attempts": row.attempts + 1, "last_error": None}
     if row.forget_recipient:
-        row.to_addr = FORGOTTEN_RECIPIENT
+        sent["to_addr"] = FORGOTTEN_RECIPIENT
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(sent))
     db.session.commit()
     return SENT
 
