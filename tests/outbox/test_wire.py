@@ -14,7 +14,7 @@ import re
 from email import policy
 
 import pytest
-from flask_mail import Message
+from flask_mail import BadHeaderError, Message
 
 from intake.outbox.delivery import OutboxMail
 
@@ -115,3 +115,14 @@ def test_every_line_ends_as_smtp_wants_and_headers_are_folded(ctx, name):
     headers = lines[: lines.index(b"")]
     assert headers[0].startswith(b"Content-Type: ")
     assert max(len(line) for line in headers) <= 78
+
+
+@pytest.mark.parametrize(
+    "value", ["x\nBcc: someone@example.org", "x\r\nBcc: someone@example.org", "x\rBcc: y"]
+)
+def test_a_header_that_would_start_another_is_refused(ctx, value):
+    message = OutboxMail("Hello", recipients=["a@example.org"], body="Hi", sender="i@example.org")
+    message.extra_headers = {"X-Note": value}
+
+    with pytest.raises(BadHeaderError):
+        message.as_bytes()
