@@ -277,11 +277,6 @@ def rows_on(page: Response) -> str:
     return f"{rows} rows"
 
 
-def rows_maybe(page: Response) -> str:
-    rows = page.text.count('<td class="reference">')
-    return f"{rows} rows"
-
-
 @dataclass
 class Setup:
     url: str
@@ -684,7 +679,7 @@ def targets(setup: Setup) -> list[Target]:
     for name, query in filters.items():
         if query:
             found.append(
-                Target(f"filter {name}", f"{waitlist}?{query}", cookie, True, check=rows_maybe)
+                Target(f"filter {name}", f"{waitlist}?{query}", cookie, True, check=rows_on)
             )
     found.append(Target("search q=chen", f"{waitlist}?q=chen", cookie, True, check=rows_on))
     found.append(
@@ -693,7 +688,7 @@ def targets(setup: Setup) -> list[Target]:
             f"{waitlist}?q=head+start",
             cookie,
             True,
-            check=rows_maybe,
+            check=rows_on,
         )
     )
     for sort in ("queue", "joined", "name", "program", "status", "waiting"):

@@ -146,11 +146,10 @@ def crowded(ctx, clock):
     return cohorts, applications
 
 
-def test_every_place_matches_the_queue(crowded):
-    cohorts, applications = crowded
+def _assert_places_match_the_queue(applications, cohorts) -> int:
+    found = services.places_in_line([(application, cohorts) for application in applications])
     checked = 0
     for application in applications:
-        found = services.places_in_line([(application, cohorts)])
         for cohort in cohorts:
             expected = queue_place(application, cohort)
             assert found.get((application.id, cohort.id)) == expected, (
@@ -158,6 +157,12 @@ def test_every_place_matches_the_queue(crowded):
                 cohort.name,
             )
             checked += expected is not None
+    return checked
+
+
+def test_every_place_matches_the_queue(crowded):
+    cohorts, applications = crowded
+    checked = _assert_places_match_the_queue(applications, cohorts)
     assert checked > 40  # the fixture's queue is not empty by mistake
 
 
@@ -330,20 +335,6 @@ def add_part(request: Application, seats: int, now) -> Application:
 # The count tests the bits of applications.match_mask (intake.manage.queue_bits),
 # which the database's triggers keep: every way the languages, slots or applications
 # change must leave the places those of the queue's plain walk.
-
-
-def _assert_places_match_the_queue(applications, cohorts) -> int:
-    found = services.places_in_line([(application, cohorts) for application in applications])
-    checked = 0
-    for application in applications:
-        for cohort in cohorts:
-            expected = queue_place(application, cohort)
-            assert found.get((application.id, cohort.id)) == expected, (
-                application.id,
-                cohort.name,
-            )
-            checked += expected is not None
-    return checked
 
 
 def _mixed_cohorts(now):
