@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import OutboxMessage
-from intake.outbox.delivery import deliver_pass
+from intake.outbox.delivery import deliver_one, deliver_pass
 from intake.outbox.services import enqueue
-from tests.conftest import TEST_DATABASE_URL
+from tests.conftest import TEST_DATABASE_URL, fresh_engine
 
 pytestmark = pytest.mark.skipif(
     bool(TEST_DATABASE_URL), reason="a whole-database write lock is SQLite's"
@@ -53,3 +53,47 @@ def test_a_locked_database_costs_one_pass_then_the_message_goes(smtp, app, ctx, 
     assert report.sent == 1
     assert [m["To"] for m in smtp.messages] == ["person@example.org"]
     assert db.session.scalars(select(OutboxMessage.status)).all() == ["sent"]
+
+
+@pytest.mark.parametrize("change", ["deleted", "failed"])
+def test_a_row_changed_while_its_message_went_keeps_the_change(app, ctx, clock, caplog, change):
+    # SQLite holds no row lock between the claim and the mark (PostgreSQL's claim does):
+    # the mark must not bring back a row deleted meanwhile, nor overwrite a new status.
+    enqueue(
+        template="application_received",
+        to="person@example.org",
+        dedup_key="test:changed",
+        locale="en",
+        now=clock(),
+        context={"applicant": {"name": "Person"}, "applications": []},
+    )
+    db.session.commit()
+    message_id = db.session.scalars(select(OutboxMessage.id)).one()
+    other = fresh_engine(db.engine.url)
+    table = OutboxMessage.__table__
+    mine = table.c.id == message_id
+
+    class Meanwhile:
+        def __init__(self):
+            self.sent = []
+
+        def send(self, message, row):
+            with other.begin() as conn:
+                if change == "deleted":
+                    conn.execute(table.delete().where(mine))
+                else:
+                    conn.execute(table.update().where(mine).values(status="failed"))
+            self.sent.append(message)
+
+        def close(self):
+            pass
+
+    via = Meanwhile()
+    assert deliver_one(message_id, clock(), via) == "sent"
+    other.dispose()
+
+    assert len(via.sent) == 1
+    assert "changed while it was sent: not marked" in caplog.text
+    db.session.expire_all()
+    statuses = db.session.scalars(select(OutboxMessage.status)).all()
+    assert statuses == ([] if change == "deleted" else ["failed"])

@@ -46,6 +46,12 @@ CASES = {
         "html": "<p>Adjuntamos la invitación.</p>",
         "ics": ICS,
     },
+    "an empty subject": {"subject": "", "body": "Nothing to say."},
+    "a letter and no HTML": {
+        "subject": "Your letter",
+        "body": "Attached.",
+        "pdf": ("letter.pdf", PDF),
+    },
     "a letter with a file name not in ASCII": {
         "subject": "Carta de aceptación",
         "body": "Su carta.",
@@ -100,7 +106,8 @@ def test_the_outbox_bytes_read_back_as_flask_mails_message(ctx, name, sender, re
     assert len(re.findall(rb"={15}\d+==", ours)) == len(re.findall(rb"={15}\d+==", theirs))
 
     message = read(ours)
-    assert " ".join(str(message["Subject"]).split()) == " ".join(CASES[name]["subject"].split())
+    subject = " ".join(CASES[name]["subject"].split())
+    assert " ".join(str(message["Subject"] or "").split()) == subject
     assert all(not part.defects for part in message.walk())
     if "pdf" in CASES[name]:
         (letter,) = [part for part in message.walk() if part.get_filename()]
@@ -117,12 +124,29 @@ def test_every_line_ends_as_smtp_wants_and_headers_are_folded(ctx, name):
     assert max(len(line) for line in headers) <= 78
 
 
-@pytest.mark.parametrize(
-    "value", ["x\nBcc: someone@example.org", "x\r\nBcc: someone@example.org", "x\rBcc: y"]
-)
-def test_a_header_that_would_start_another_is_refused(ctx, value):
-    message = OutboxMail("Hello", recipients=["a@example.org"], body="Hi", sender="i@example.org")
-    message.extra_headers = {"X-Note": value}
+BREAKS = [
+    "x\nBcc: someone@example.org",
+    "x\r\nBcc: someone@example.org",
+    "x\rBcc: y",
+    "x\n\n",
+    "x\r\r",
+]
 
-    with pytest.raises(BadHeaderError):
-        message.as_bytes()
+
+@pytest.mark.parametrize("value", BREAKS)
+def test_a_header_that_would_start_another_or_end_them_is_refused(ctx, value):
+    extra = OutboxMail("Hello", recipients=["a@example.org"], body="Hi", sender="i@example.org")
+    extra.extra_headers = {"X-Note": value}
+    subject = OutboxMail(value, recipients=["a@example.org"], body="Hi", sender="i@example.org")
+
+    for message in (extra, subject):
+        with pytest.raises(BadHeaderError):
+            message.as_bytes()
+
+
+def test_a_folded_header_goes_on_with_a_space(ctx):
+    message = OutboxMail("Hi\n there", recipients=["a@example.org"], body="Hi", sender="i@e.org")
+    message.extra_headers = {"X-Note": "x\r\n\tand more"}
+
+    assert b"\r\n\r\n" in message.as_bytes()  # the headers end once, where they should
+    assert message.as_bytes().count(b"\r\n\r\n") == 1
