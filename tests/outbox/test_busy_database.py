@@ -25,16 +25,20 @@ def app_config(app_config):
     return app_config
 
 
-def test_a_locked_database_costs_one_pass_then_the_message_goes(smtp, app, ctx, clock, caplog):
+def queue_one(now) -> None:
     enqueue(
         template="application_received",
         to="person@example.org",
         dedup_key="test:busy",
         locale="en",
-        now=clock(),
+        now=now,
         context={"applicant": {"name": "Person"}, "applications": []},
     )
     db.session.commit()
+
+
+def test_a_locked_database_costs_one_pass_then_the_message_goes(smtp, app, ctx, clock, caplog):
+    queue_one(clock())
     db.session.remove()
     path = db.engine.url.database
     other = sqlite3.connect(path, isolation_level=None)
@@ -59,15 +63,7 @@ def test_a_locked_database_costs_one_pass_then_the_message_goes(smtp, app, ctx, 
 def test_a_row_changed_while_its_message_went_keeps_the_change(app, ctx, clock, caplog, change):
     # SQLite holds no row lock between the claim and the mark (PostgreSQL's claim does):
     # the mark must not bring back a row deleted meanwhile, nor overwrite a new status.
-    enqueue(
-        template="application_received",
-        to="person@example.org",
-        dedup_key="test:changed",
-        locale="en",
-        now=clock(),
-        context={"applicant": {"name": "Person"}, "applications": []},
-    )
-    db.session.commit()
+    queue_one(clock())
     message_id = db.session.scalars(select(OutboxMessage.id)).one()
     other = fresh_engine(db.engine.url)
     table = OutboxMessage.__table__
