@@ -206,7 +206,6 @@ def measure(n: int, uri: str | None = None, workers: int = 1) -> Throughput:
     server, counter, port = start_server_process() if workers > 1 else start_server()
     folder = tempfile.mkdtemp(prefix="outbox-bench-")
     uri = uri or f"sqlite:///{folder}/bench.sqlite3"
-    now = NOW
     config = bench_config(uri, port)
     app = create_app(config)
     try:
@@ -219,7 +218,7 @@ def measure(n: int, uri: str | None = None, workers: int = 1) -> Throughput:
                     to=f"person{number}@example.org",
                     dedup_key=f"bench:{number}",
                     locale="en",
-                    now=now,
+                    now=NOW,
                     context={"applicant": {"name": f"Person {number}"}, "applications": []},
                 )
             db.session.commit()
@@ -230,7 +229,7 @@ def measure(n: int, uri: str | None = None, workers: int = 1) -> Throughput:
                 outbox_seconds = drain_in_processes(config, workers)
             else:
                 started = time.perf_counter()
-                while deliver_due(now).attempted:
+                while deliver_due(NOW).attempted:
                     db.session.remove()
                 outbox_seconds = time.perf_counter() - started
             outbox_received = counter.count

@@ -317,6 +317,12 @@ def recreate_postgres(url: str) -> None:
     engine.dispose()
 
 
+def sibling_database(url: str, suffix: str) -> str:
+    """The URL of a database beside ``url``'s, named with ``suffix`` added."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=parts.path + suffix))
+
+
 def drop_postgres(url: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -933,8 +939,7 @@ def measure_outbox(url: str) -> list[Row]:
     worker, and on PostgreSQL also two worker processes sharing the queue."""
     if not url.startswith("postgresql"):
         return [outbox_row("e-mail delivery (outbox)", outbox_throughput.measure(OUTBOX_MESSAGES))]
-    parts = urllib.parse.urlsplit(url)
-    outbox_url = urllib.parse.urlunsplit(parts._replace(path=parts.path + "_outbox"))
+    outbox_url = sibling_database(url, "_outbox")
     recreate_postgres(outbox_url)
     from intake import database_url
 

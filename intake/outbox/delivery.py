@@ -94,6 +94,8 @@ def _tls_context(cafile: str | None, capath: str | None) -> ssl.SSLContext:  # n
 # start a header of its own, and an empty line would end the headers (the check Python's
 # text writer makes from 3.11.10 and 3.12.5 on; its byte writer, Flask-Mail's, does not).
 _HEADER_BREAK = re.compile(rb"\r\n[^ \t]|\r[^ \n\t]|\n[^ \t]|\r\n\r\n")
+# The parts' policy: compat32, with the line ends SMTP wants.
+_WIRE_POLICY = policy.compat32.clone(linesep="\r\n")
 
 
 class _WireWriter(BytesGenerator):
@@ -131,9 +133,6 @@ class OutboxMail(Message):
         writer = _WireWriter(out, mangle_from_=False, policy=_WIRE_POLICY)
         writer.flatten(self._message())
         return out.getvalue()
-
-
-_WIRE_POLICY = policy.compat32.clone(linesep="\r\n")
 
 
 @dataclass

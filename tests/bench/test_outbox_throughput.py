@@ -1,20 +1,17 @@
 """bench/outbox_throughput.py with two worker processes: the queue is drained, each
 message reaches the server once, and plain smtplib is measured into the same server."""
 
-import urllib.parse
-
 import pytest
 
 from bench.outbox_throughput import measure
-from bench.run import drop_postgres, recreate_postgres
+from bench.run import drop_postgres, recreate_postgres, sibling_database
 from intake import database_url
 from tests.conftest import TEST_DATABASE_URL
 
 
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="several workers need PostgreSQL")
 def test_two_workers_send_every_message_once():
-    parts = urllib.parse.urlsplit(TEST_DATABASE_URL)
-    url = urllib.parse.urlunsplit(parts._replace(path=parts.path + "_outbox_workers"))
+    url = sibling_database(TEST_DATABASE_URL, "_outbox_workers")
     recreate_postgres(url)
     try:
         result = measure(40, database_url(url), workers=2)
