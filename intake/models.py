@@ -390,6 +390,12 @@ class Application(Model):
     sort_name: Mapped[str | None] = mapped_column(
         String(200), server_default=FetchedValue(), server_onupdate=FetchedValue()
     )
+    # What the waitlist's name search reads: lower(name) || line break || lower(agency
+    # name), set by the same triggers (intake.waitlist.search). Deferred: only SQL
+    # reads it, and it is personal data no page needs loaded.
+    search_text: Mapped[str | None] = mapped_column(
+        Text, deferred=True, server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
 
     applicant: Mapped[Applicant] = relationship(back_populates="applications")
     program: Mapped[Program] = relationship()

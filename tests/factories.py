@@ -314,6 +314,8 @@ def add_agency_request(
         seats=seats,
         **kwargs,
     )
+
+
 # Application cycles (issue 12) ------------------------------------------------------
 
 

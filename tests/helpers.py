@@ -1,8 +1,10 @@
 """Helpers for reading pages in tests."""
 
+import importlib.util
 import re
 import threading
 from html.parser import HTMLParser
+from pathlib import Path
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 FORM_TOKEN_RE = re.compile(r'id="form_token" name="form_token" type="hidden" value="([^"]+)"')
@@ -186,3 +188,19 @@ def at_once(requests):
     if errors:
         raise errors[0]
     return results
+
+
+MIGRATIONS = Path(__file__).parents[1] / "migrations" / "versions"
+
+
+def migration(filename: str):
+    """A migration's module, loaded from its file (the folder is not a package), to
+    compare the SQL it keeps a copy of with what the app makes."""
+    spec = importlib.util.spec_from_file_location(
+        filename.removesuffix(".py"), MIGRATIONS / filename
+    )
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

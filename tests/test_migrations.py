@@ -5,18 +5,27 @@ import os
 import re
 import uuid
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
+from bench.seed import seed as seed_applications
 from intake import create_app, database_url
+from intake.auth.scope import EVERYTHING
 from intake.extensions import db
+from intake.models import Application
+from intake.programs.services import seed_default_programs
 from intake.status.states import STATUSES
+from intake.waitlist.queries import ALL, Filters, find_page
 from intake.waitlist.search import include_name
+from tests.waitlist.conftest import scanned
 
 
 def _upgrade_compare_downgrade(uri):
@@ -59,21 +68,68 @@ def test_migrations_on_sqlite(tmp_path):
     _upgrade_compare_downgrade(f"sqlite:///{tmp_path / 'migrate.sqlite3'}")
 
 
-@pytest.mark.skipif(
+POSTGRESQL_ONLY = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL"), reason="set TEST_DATABASE_URL for PostgreSQL"
 )
-def test_migrations_on_postgresql():
+
+
+@contextmanager
+def _postgresql_database() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped afterwards."""
     admin_url = make_url(database_url(os.environ["TEST_DATABASE_URL"]))
     name = f"intake_migrations_{uuid.uuid4().hex[:8]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        _upgrade_compare_downgrade(admin_url.set(database=name).render_as_string(False))
+        yield admin_url.set(database=name).render_as_string(False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@POSTGRESQL_ONLY
+def test_migrations_on_postgresql():
+    with _postgresql_database() as uri:
+        _upgrade_compare_downgrade(uri)
+
+
+def _search_text_filled_on_upgrade(uri: str) -> None:
+    """Applications written before 0021 get their search text on upgrade (and again
+    after a downgrade), and the search finds what the plain scan finds."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri})
+    with app.app_context():
+        flask_migrate.upgrade(revision="0020_agency_bit")
+        now = datetime(2026, 11, 26, tzinfo=UTC)
+        seed_default_programs(now)
+        # Straight into the tables, naming only 0020's columns.
+        seed_applications(40, now=now)
+        for step in ("upgrade", "downgrade", "upgrade"):
+            if step == "downgrade":
+                flask_migrate.downgrade(revision="0020_agency_bit")
+                continue
+            flask_migrate.upgrade()
+            db.session.expire_all()
+            blank = select(func.count()).where(Application.search_text.is_(None))
+            assert db.session.scalar(blank) == 0
+            for q in ("chen", "an", "head start", "garcía"):
+                filters = Filters(q=q, status=ALL)
+                found = {a.id for a in find_page(filters, size=100, scope=EVERYTHING).rows}
+                assert found == scanned(q), q
+                assert found or q != "an", "the seed has names with 'an'"
+            db.session.rollback()
+        db.engine.dispose()
+
+
+def test_0021_fills_the_search_text_of_existing_applications_on_sqlite(tmp_path):
+    _search_text_filled_on_upgrade(f"sqlite:///{tmp_path / 'search.sqlite3'}")
+
+
+@POSTGRESQL_ONLY
+def test_0021_fills_the_search_text_of_existing_applications_on_postgresql():
+    with _postgresql_database() as uri:
+        _search_text_filled_on_upgrade(uri)
 
 
 def test_0002_gives_an_existing_king_county_program_its_rules(tmp_path):

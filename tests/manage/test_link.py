@@ -1,6 +1,5 @@
 """ "E-mail me my link again", the invalid-link page, language and caching."""
 
-
 import pytest
 from sqlalchemy import func, select
 

@@ -2,18 +2,16 @@
 write of languages, slots or applications, through the models or straight into the
 tables (bench/seed.py), leaves each application's mask that of its applicant."""
 
-import importlib.util
-from pathlib import Path
-
 from sqlalchemy import delete, insert, select, update
 
 from intake.extensions import db
 from intake.manage import queue_bits
 from intake.models import Applicant, ApplicantAvailability, ApplicantLanguage, Application
+from tests import helpers
 from tests.factories import add_application
 
 # The latest migration that makes the triggers: it keeps a copy of what the app makes.
-MIGRATION = Path(__file__).parents[2] / "migrations" / "versions" / "0020_agency_bit.py"
+MIGRATION = "0020_agency_bit.py"
 
 
 def expected_mask(applicant_id: int) -> int:
@@ -64,11 +62,7 @@ def test_the_bits_are_distinct_and_cover_the_choices():
 
 
 def test_the_migration_copies_the_same_values_and_triggers():
-    spec = importlib.util.spec_from_file_location("queue_mask_migration", MIGRATION)
-    assert spec
-    assert spec.loader
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
+    migration = helpers.migration(MIGRATION)
     assert migration.LANGUAGE_BITS == queue_bits.LANGUAGE_BITS
     assert migration.SLOT_BITS == queue_bits.SLOT_BITS
     assert migration.AGENCY_BIT == queue_bits.AGENCY_BIT

@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import or_, select
 
 from intake.extensions import db
+from intake.models import AgencyDetails, Applicant, Application
+from intake.waitlist.queries import normalise_reference
 from tests import factories
 from tests.helpers import TableReader
 
@@ -70,3 +73,23 @@ def summary(html: str) -> str:
     match = re.search(r'<p class="results-summary" role="status">(.*?)</p>', html, re.S)
     assert match, "no results summary"
     return " ".join(match.group(1).split())
+
+
+def scanned(q: str) -> set[int]:
+    """The search as it was before the indexes (an OR over the joined tables), run on
+    the same database: the reference the indexed search must equal."""
+    reference = normalise_reference(q)
+    stmt = select(Application.id).join(Application.applicant).outerjoin(AgencyDetails)
+    if reference is not None and reference[1]:
+        return set(db.session.scalars(stmt.where(Application.reference == reference[0])))
+    email = Applicant.email_key.startswith(q.lower(), autoescape=True)
+    if "@" in q:
+        return set(db.session.scalars(stmt.where(email)))
+    conditions = [
+        Applicant.name.icontains(q, autoescape=True),
+        AgencyDetails.agency_name.icontains(q, autoescape=True),
+        email,
+    ]
+    if reference is not None:
+        conditions.append(Application.reference == reference[0])
+    return set(db.session.scalars(stmt.where(or_(*conditions))))
