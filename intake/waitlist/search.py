@@ -17,10 +17,12 @@
   ``agency_details`` set it on every write (the form, a coordinator's or the
   applicant's edit, retention's anonymising, bulk inserts), so no Python path has to
   remember it.
-- PostgreSQL: ``pg_trgm`` GIN indexes on ``name`` and ``agency_name``, which the
-  search's ``ILIKE '%q%'`` uses as it is written.
+- PostgreSQL: a ``pg_trgm`` GIN index on ``search_text``, which the search's ``LIKE``
+  uses as it is written; the e-mail prefix and the reference join it in one
+  ``BitmapOr`` (``AnyOf`` below).
 - SQLite: an FTS5 table ``applicant_search`` (trigram tokenizer) holding each
-  applicant's name and agency name, rowid = applicant id, kept by triggers.
+  applicant's name and agency name, rowid = applicant id, kept by triggers: its
+  match narrows the applications to check (``Candidates`` below).
 - Both: ``ix_applications_queue_order``, the queue order (priority, joined first,
   not yet joined last) as an expression index; ``ix_applications_joined_order`` and
   ``ix_applications_waiting_order``, the orders of the joined and waiting sorts
@@ -28,8 +30,8 @@
   narrows: a match is checked again with the same ``LIKE`` as before, so the
   results are exactly those of the plain scan (see ``intake.waitlist.queries``).
 
-The same statements run from ``db.create_all()`` (the tests) and from migration
-0015_waitlist (which keeps its own copy, as migrations do).
+The same statements run from ``db.create_all()`` (the tests) and from migrations
+0015_waitlist and 0021_search_text (which keep their own copies, as migrations do).
 """
 
 from __future__ import annotations
