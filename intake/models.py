@@ -391,11 +391,11 @@ class Application(Model):
         String(200), server_default=FetchedValue(), server_onupdate=FetchedValue()
     )
     # What the waitlist's name search reads: lower(name) || line break || lower(agency
-    # name), set by the same triggers (intake.waitlist.search). Deferred: only SQL
-    # reads it, and it is personal data no page needs loaded.
-    search_text: Mapped[str | None] = mapped_column(
-        Text, deferred=True, server_default=FetchedValue(), server_onupdate=FetchedValue()
-    )
+    # name), set by the same triggers (intake.waitlist.search), whatever an INSERT
+    # sends (the ORM's sends NULL). Deferred, and not marked as fetched from the
+    # server, which would have every INSERT return it: only SQL reads it, and it is
+    # personal data no page needs loaded.
+    search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     applicant: Mapped[Applicant] = relationship(back_populates="applications")
     program: Mapped[Program] = relationship()

@@ -15,7 +15,9 @@ keep ``sort_name``:
   reference, one ``BitmapOr`` of three indexes under a ``Bitmap Heap Scan on
   applications``. At 100,000 rows, after VACUUM ANALYZE, timed in psql: the count of
   "chen" 9-10 ms and the page of fifty 2 ms (the queue index walked until fifty
-  match), against 76-112 ms for the one statement before. The applicants' and
+  match; a search with few matches reads its ids first and sorts them,
+  intake.waitlist.queries.FEW_MATCHES), against 76-112 ms for the one statement
+  before. The applicants' and
   agencies' trigram indexes are dropped: nothing reads them now, and every applicant
   written paid for them.
 - SQLite: the FTS5 table of 0015 still gives the candidates by applicant; each is

@@ -282,9 +282,8 @@ def test_the_name_sort_is_the_agency_or_person_name_in_any_case(coordinator_clie
     not os.environ.get("TEST_DATABASE_URL"), reason="the trigram index is PostgreSQL's"
 )
 def test_postgresql_search_reads_the_indexes_of_applications_in_one_bitmap(ctx, add):
-    """The name, e-mail prefix and reference parts of a search are one BitmapOr of
-    three indexes on applications (migration 0021_search_text), and the count and
-    the page are two statements (one with a window count walked the queue's index)."""
+    """The name, e-mail prefix and reference parts of a search's count are one
+    BitmapOr of three indexes on applications (migration 0021_search_text)."""
     add("Chen Wei")
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
     filters = Filters(q="chenabcd", status=ALL)  # a name, and a reference without its hyphen
@@ -298,6 +297,15 @@ def test_postgresql_search_reads_the_indexes_of_applications_in_one_bitmap(ctx, 
         assert f"Bitmap Index Scan on {index}" in plan, plan
     assert "uq_applications_reference" in plan, plan
     assert "Seq Scan" not in plan, plan
+
+
+def test_the_session_never_holds_the_search_text_the_database_sets(ctx, add, statements):
+    application = add("Chen Wei", agency_name="X Agency", program="king-county-consultation")
+    (insert,) = [s for s in statements if s.startswith("INSERT INTO applications")]
+    assert "search_text" not in insert.partition("RETURNING")[2]
+    assert "search_text" not in vars(application)
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).search_text == "chen wei\nx agency"
 
 
 def test_migration_0021_copies_the_triggers_the_app_makes():
