@@ -314,8 +314,6 @@ def add_agency_request(
         seats=seats,
         **kwargs,
     )
-
-
 # Application cycles (issue 12) ------------------------------------------------------
 
 

@@ -30,7 +30,9 @@ RESPOND_RE = re.compile(r"https?://[^/\s]+(/respond/offer_\w+/\S+)")
 
 
 def _phone(browser, base_url: str, width: int):
-    return open_page(browser, base_url, javascript=False, viewport={"width": width, "height": 700})
+    return open_page(
+        browser, base_url, javascript=False, viewport={"width": width, "height": 700}
+    )
 
 
 def _in_page(page, script: str):

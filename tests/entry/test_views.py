@@ -298,7 +298,6 @@ def test_two_copies_of_the_form_arriving_at_once_make_one_application(coordinato
         "csrf_token": csrf,
         "form_token": token,
     }
-
     def post(client):
         def send():
             with app.app_context():

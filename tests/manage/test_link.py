@@ -1,5 +1,6 @@
 """ "E-mail me my link again", the invalid-link page, language and caching."""
 
+
 import pytest
 from sqlalchemy import func, select
 
