@@ -105,10 +105,8 @@ def _search_text_filled_on_upgrade(uri: str) -> None:
         seed_default_programs(now)
         # Straight into the tables, naming only 0020's columns.
         seed_applications(40, now=now)
-        for step in ("upgrade", "downgrade", "upgrade"):
-            if step == "downgrade":
-                flask_migrate.downgrade(revision="0020_agency_bit")
-                continue
+
+        def upgrade_and_search() -> None:
             flask_migrate.upgrade()
             db.session.expire_all()
             blank = select(func.count()).where(Application.search_text.is_(None))
@@ -119,6 +117,10 @@ def _search_text_filled_on_upgrade(uri: str) -> None:
                 assert found == scanned(q), q
                 assert found or q != "an", "the seed has names with 'an'"
             db.session.rollback()
+
+        upgrade_and_search()
+        flask_migrate.downgrade(revision="0020_agency_bit")
+        upgrade_and_search()
         db.engine.dispose()
 
 
