@@ -423,8 +423,8 @@ def find_page(
     if total:
         offset = (page.number - 1) * size
         read_first = bool(filters.q) and _reads_matches_first(total, offset, size)
-        if groups is not None:
-            ids = _grouped_ids(groups, filters, cohort, scope, offset, size, read_first)
+        if groups is not None and not read_first:
+            ids = _grouped_ids(groups, filters, cohort, scope, offset, size)
         else:
             # The page's ids first, sorted on narrow rows with only the joins the
             # filters and sort need; then those fifty rows in full. Sorting the full
@@ -457,12 +457,15 @@ def _reads_matches_first(total: int, offset: int, size: int) -> bool:
 
 def _page_ids(filters: Filters, cohort: Cohort | None, scope: Scope, *, read_first: bool) -> Select:
     """The ids the page is taken from (``_filtered``), or with ``read_first`` those ids
-    read before the page is sorted (see ``FEW_MATCHES``)."""
+    read before the page is sorted (see ``FEW_MATCHES``), with the program's row for
+    its sort. Few matches are sorted whole, whatever the sort: the program and status
+    sorts' slices by group would read them once a group."""
     if not read_first:
         return _filtered(select(Application.id), filters, cohort, scope)
     unsorted = replace(filters, sort="queue", direction="asc")
     matching = _filtered(select(Application.id), unsorted, cohort, scope)
-    return select(Application.id).where(search.AnyOf(Application.id, matching))
+    stmt = select(Application.id).where(search.AnyOf(Application.id, matching))
+    return stmt.join(Application.program) if filters.sort == "program" else stmt
 
 
 # The sorts by program and by status put a key of a few values first, then the fair
@@ -526,11 +529,10 @@ def _grouped_ids(
     scope: Scope,
     offset: int,
     size: int,
-    read_first: bool = False,
 ):
     """The ids of the page ``offset``..``offset + size`` of ``groups``: the slice of
     each group it spans, in the queue's order (ascending whatever the direction, as
-    ``_order`` sorts them), one statement (``read_first``: see ``FEW_MATCHES``)."""
+    ``_order`` sorts them), one statement."""
     queue = replace(filters, sort="queue", direction="asc")
     slices = []
     for condition, n in groups:
@@ -539,7 +541,7 @@ def _grouped_ids(
             continue
         take = min(size, n - offset)
         part = (
-            _page_ids(queue, cohort, scope, read_first=read_first)
+            _filtered(select(Application.id), queue, cohort, scope)
             .where(condition)
             .order_by(*_order(queue))
             .limit(take)
