@@ -105,6 +105,11 @@ class Filters:
             direction = SORTS[sort]
         return replace(self, sort=sort, direction=direction, page=1)
 
+    def in_queue_order(self) -> Filters:
+        """The same rows in the fair queue's order: for what the order does not change
+        (a count, the matching ids), so no join that only the sort needs is made."""
+        return replace(self, sort="queue", direction="asc")
+
 
 def _int(value: str | None) -> int | None:
     try:
@@ -400,9 +405,7 @@ _ROW_COLUMNS = (
 
 def count(filters: Filters, cohort: Cohort | None = None, *, scope: Scope) -> int:
     stmt = select(func.count()).select_from(Application)
-    # The order changes no count: without it, no join that only the sort needs.
-    unsorted = replace(filters, sort="queue", direction="asc")
-    return db.session.scalar(_filtered(stmt, unsorted, cohort, scope)) or 0
+    return db.session.scalar(_filtered(stmt, filters.in_queue_order(), cohort, scope)) or 0
 
 
 def find_page(
@@ -462,8 +465,7 @@ def _page_ids(filters: Filters, cohort: Cohort | None, scope: Scope, *, read_fir
     sorts' slices by group would read them once a group."""
     if not read_first:
         return _filtered(select(Application.id), filters, cohort, scope)
-    unsorted = replace(filters, sort="queue", direction="asc")
-    matching = _filtered(select(Application.id), unsorted, cohort, scope)
+    matching = _filtered(select(Application.id), filters.in_queue_order(), cohort, scope)
     stmt = select(Application.id).where(search.AnyOf(Application.id, matching))
     return stmt.join(Application.program) if filters.sort == "program" else stmt
 
@@ -478,7 +480,7 @@ def _page_ids(filters: Filters, cohort: Cohort | None, scope: Scope, *, read_fir
 def _groups(filters: Filters, cohort: Cohort | None, scope: Scope) -> list[tuple[Any, int]]:
     """The applications that sort together under the program or status sort, in the
     page's order: (condition, count) for each, from one grouped count."""
-    unsorted = replace(filters, sort="queue", direction="asc")
+    unsorted = filters.in_queue_order()
     members: dict[Any, list] = {}
     counts: dict[Any, int] = {}
 
@@ -533,7 +535,7 @@ def _grouped_ids(
     """The ids of the page ``offset``..``offset + size`` of ``groups``: the slice of
     each group it spans, in the queue's order (ascending whatever the direction, as
     ``_order`` sorts them), one statement."""
-    queue = replace(filters, sort="queue", direction="asc")
+    queue = filters.in_queue_order()
     slices = []
     for condition, n in groups:
         if offset >= n:
