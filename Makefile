@@ -52,6 +52,10 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 # The suite in parallel workers (pytest-xdist), each with its own database (SQLite file,
 # or TEST_DATABASE_URL's name + _gw0, _gw1, … made when missing); 0 runs it in-process.
 PYTEST_WORKERS ?= 2
+# Bytecode is written even where the shell says not to (an empty value is "unset"):
+# each worker otherwise compiles every test module again to collect it, 9 s instead
+# of 4 s a run. __pycache__/ is ignored by git.
+test: export PYTHONDONTWRITEBYTECODE =
 test: install-test translations $(AXE) lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 

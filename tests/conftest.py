@@ -4,6 +4,7 @@ TEST_DATABASE_URL is set), clients, a real SMTP server on loopback, a movable cl
 from __future__ import annotations
 
 import contextvars
+import gc
 import os
 import shutil
 import socket
@@ -50,6 +51,20 @@ class Clock:
     def advance(self, **kwargs) -> datetime:
         self.current += timedelta(**kwargs)
         return self.current
+
+
+def pytest_collection_finish():
+    """The garbage collector set for a run that builds an app per test.
+
+    What is loaded by now (modules, the collected tests) stays for the whole run:
+    frozen, it is no longer walked by every full collection. Each test then leaves
+    an app's worth of cycles behind; collecting every 10,000 allocations instead of
+    every 700 walks the young objects far less often. In a quarter of the suite this
+    took the time spent collecting from 13 s to 5-6 s. gunicorn's workers freeze
+    what they loaded too (gunicorn.conf.py)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -292,6 +307,21 @@ def app(_schema, app_config):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    _forget_compiled_statements()
+
+
+def _forget_compiled_statements() -> None:
+    """Empty each mapper's cache of compiled INSERT/UPDATE/DELETE statements.
+
+    SQLAlchemy keys those by dialect, and each test's app has an engine (so a dialect)
+    of its own: the caches (up to 100 entries a mapper) kept ~100 dead dialects with
+    their statements alive, ~250,000 objects that every full garbage collection
+    walked. A server has one engine, so this is a test-only cost; the cache is private
+    to SQLAlchemy, hence the guard."""
+    for mapper in db.Model.registry.mappers:
+        cache = mapper.__dict__.get("_compiled_cache")
+        if cache is not None:
+            cache.clear()
 
 
 @pytest.fixture
