@@ -26,9 +26,11 @@ import functools
 import io
 import logging
 import os
+import random
 import re
 import smtplib
 import ssl
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
@@ -115,6 +117,23 @@ class _WireWriter(BytesGenerator):
         # The writer makes one of itself per part, each with its own buffer.
         super().__init__(out, *args, **kwargs)
         self.out = out
+
+    @classmethod
+    def _make_boundary(cls, text: str | None = None) -> str:
+        """A multipart boundary as the generator makes one (fifteen "=", nineteen
+        random digits, "=="), checked against the parts' text as a plain substring:
+        the generator's own compiles a regular expression for every boundary (0.3 ms,
+        6% of a message's cost). A boundary found nowhere in the text cannot start
+        one of its lines either; one that is found is drawn again."""
+        while True:
+            # Not a secret: the generator draws it with ``random`` too.
+            boundary = f"{'=' * 15}{random.randrange(sys.maxsize):019d}=="  # noqa: S311
+            if text is None:
+                return boundary
+            # This writer hands over the parts' bytes.
+            needle = boundary.encode() if isinstance(text, bytes) else boundary
+            if needle not in text:
+                return boundary
 
     def _write_headers(self, msg) -> None:
         for name, value in msg.raw_items():

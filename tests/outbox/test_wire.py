@@ -150,3 +150,24 @@ def test_a_folded_header_goes_on_with_a_space(ctx):
 
     # Refused neither: the headers end once, where they should.
     assert message.as_bytes().count(b"\r\n\r\n") == 1
+
+
+def test_a_boundary_that_occurs_in_the_text_is_drawn_again(ctx, monkeypatch):
+    def boundary(number: int) -> str:
+        return "=" * 15 + f"{number:019d}" + "=="
+
+    body = f"A line that happens to hold a boundary:\n--{boundary(7)}\nand goes on."
+    draws = iter([7, 8, 9])  # the alternative's first, then the whole message's
+    monkeypatch.setattr("intake.outbox.delivery.random.randrange", lambda _: next(draws))
+    message = OutboxMail(
+        "Hello", recipients=["a@example.org"], body=body, html="<p>Hi</p>", sender="i@example.org"
+    )
+    raw = message.as_bytes()
+
+    assert f'boundary="{boundary(7)}"'.encode() not in raw
+    assert f'boundary="{boundary(8)}"'.encode() in raw
+    assert f'boundary="{boundary(9)}"'.encode() in raw
+    parsed = read(raw)
+    assert all(not part.defects for part in parsed.walk())
+    plain = parsed.get_body(preferencelist=("plain",)).get_content()
+    assert plain.replace("\r\n", "\n").rstrip("\n") == body
