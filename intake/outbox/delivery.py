@@ -119,20 +119,24 @@ class _WireWriter(BytesGenerator):
         self.out = out
 
     @classmethod
-    def _make_boundary(cls, text: str | None = None) -> str:
+    def _make_boundary(cls, text: bytes | str | None = None) -> str:
         """A multipart boundary as the generator makes one (fifteen "=", nineteen
-        random digits, "=="), checked against the parts' text as a plain substring:
-        the generator's own compiles a regular expression for every boundary (0.3 ms,
-        6% of a message's cost). A boundary found nowhere in the text cannot start
-        one of its lines either; one that is found is drawn again."""
+        random digits, "=="), drawn again while it occurs anywhere in the parts' text.
+
+        The generator's own check is a regular expression, ``^--boundary(--)?$`` line
+        by line, which never matches a line that ends in CRLF, as every line does
+        here (``policy.SMTP``): a part holding the boundary's line would end the part
+        early. A plain substring check sees it, and it is cheaper (no pattern compiled
+        for every boundary: 170 against 22 µs with 3 KB of text, two boundaries a
+        message)."""
         while True:
-            # Not a secret: the generator draws it with ``random`` too.
+            # Predictable is harmless: a boundary found in the text is drawn again.
             boundary = f"{'=' * 15}{random.randrange(sys.maxsize):019d}=="  # noqa: S311
             if text is None:
                 return boundary
             # This writer hands over the parts' bytes.
-            needle = boundary.encode() if isinstance(text, bytes) else boundary
-            if needle not in text:
+            found = boundary.encode() in text if isinstance(text, bytes) else boundary in text
+            if not found:
                 return boundary
 
     def _write_headers(self, msg) -> None:

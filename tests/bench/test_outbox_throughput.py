@@ -29,3 +29,11 @@ def test_two_workers_send_every_message_once():
 def test_several_workers_are_refused_on_sqlite():
     with pytest.raises(SystemExit, match="need PostgreSQL"):
         measure(1, None, workers=2)
+
+
+@pytest.mark.own_database
+def test_one_worker_on_sqlite_sends_every_message_once():
+    result = measure(5)
+
+    assert (result.database, result.outbox_received, result.plain_received) == ("SQLite", 5, 5)
+    assert result.outbox_seconds > 0
