@@ -60,7 +60,7 @@ def pytest_collection_finish():
     frozen, it is no longer walked by every full collection. Each test then leaves
     an app's worth of cycles behind; collecting every 10,000 allocations instead of
     every 700 walks the young objects far less often. In a quarter of the suite this
-    took the time spent collecting from 13 s to 5-6 s. gunicorn's workers freeze
+    took the time spent in garbage collection from 13 s to 5-6 s. gunicorn's workers freeze
     what they loaded too (gunicorn.conf.py)."""
     gc.collect()
     gc.freeze()
@@ -314,10 +314,10 @@ def _forget_compiled_statements() -> None:
     """Empty each mapper's cache of compiled INSERT/UPDATE/DELETE statements.
 
     SQLAlchemy keys those by dialect, and each test's app has an engine (so a dialect)
-    of its own: the caches (up to 100 entries a mapper) kept ~100 dead dialects with
+    of its own: the caches (up to 150 entries a mapper) kept ~100 dead dialects with
     their statements alive, ~250,000 objects that every full garbage collection
-    walked. A server has one engine, so this is a test-only cost; the cache is private
-    to SQLAlchemy, hence the guard."""
+    walked. A server has one engine, so this is a test-only cost. The cache is private
+    to SQLAlchemy, hence the guard; tests/test_suite_speed.py fails if it moves."""
     for mapper in db.Model.registry.mappers:
         cache = mapper.__dict__.get("_compiled_cache")
         if cache is not None:
