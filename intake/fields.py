@@ -1,7 +1,7 @@
 """Form fields and validators shared by the feature forms.
 
-Choice labels are English msgids (intake.choices); macros/forms.html translates them
-when it renders the field.
+Choice labels are English msgids (intake.choices); intake/field_markup.py translates
+them when it renders the field.
 """
 
 import re
@@ -35,11 +35,11 @@ class _Choices(SelectFieldBase):
 
 
 class CheckboxGroupField(_Choices, SelectMultipleField):
-    """Several choices, rendered as a fieldset of checkboxes by macros/forms.html."""
+    """Several choices, rendered as a fieldset of checkboxes by intake/field_markup.py."""
 
 
 class ChoiceGroupField(_Choices, RadioField):
-    """One choice, rendered as a fieldset of radio buttons by macros/forms.html."""
+    """One choice, rendered as a fieldset of radio buttons by intake/field_markup.py."""
 
     def pre_validate(self, form):
         # An unanswered question is the validators' business (InputRequired,

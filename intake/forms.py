@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import functools
 from datetime import date
+from gettext import NullTranslations
 from typing import Any
 
+from babel import support
 from flask import current_app, g, has_request_context, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
@@ -29,6 +32,7 @@ from flask_wtf.csrf import CSRFProtect as _CSRFProtect
 from flask_wtf.form import _Auto
 from werkzeug.datastructures import MultiDict
 from wtforms import DateField, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms.i18n import messages_path
 from wtforms.validators import Length, NumberRange, ValidationError
 
 from intake.inputs import INT_MAX, INT_MIN, clean_text, db_int
@@ -95,10 +99,38 @@ def bound(field) -> None:
         field.coerce = _db_int_coerce
 
 
+class _WTFormsMessages:
+    """WTForms' own messages ("Not a valid choice.") in the page's language.
+
+    Flask-WTF's translations (flask_wtf/i18n.py) do the same but read WTForms'
+    catalogue from disk again in every request that needs one (every form page: 6%
+    of the application form's time); the catalogue does not change while the app
+    runs, so here each language's is read once per process."""
+
+    def gettext(self, string):
+        return _wtforms_catalogue(str(get_locale())).gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return _wtforms_catalogue(str(get_locale())).ngettext(singular, plural, n)
+
+
+@functools.cache
+def _wtforms_catalogue(locale: str) -> NullTranslations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+_WTFORMS_MESSAGES = _WTFormsMessages()
+
+
 class Form(FlaskForm):
     """The base of every form in the app (tests/test_hostile_input.py checks)."""
 
     class Meta(FlaskForm.Meta):
+        def get_translations(self, form):  # noqa: ARG002 - WTForms calls it so
+            if not has_request_context():
+                return None  # English, as Flask-WTF does outside a request
+            return _WTFORMS_MESSAGES
+
         def bind_field(self, form, unbound_field, options):
             field = super().bind_field(form, unbound_field, options)
             bound(field)

@@ -138,7 +138,8 @@ def all_form_classes() -> set[type]:
         cls = todo.pop()
         for sub in cls.__subclasses__():
             todo.append(sub)
-            if "<locals>" not in sub.__qualname__:  # decline_form's per-request class
+            # Not decline_form's per-request class, nor a test's own form.
+            if "<locals>" not in sub.__qualname__ and sub.__module__.startswith("intake."):
                 found.add(sub)
     return found
 

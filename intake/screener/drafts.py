@@ -39,22 +39,28 @@ def _lifetime() -> timedelta:
     return timedelta(minutes=current_app.config["SCREENER_DRAFT_MINUTES"])
 
 
+def _live(what, key: str, kind: str, now: datetime):
+    return select(what).where(
+        ScreenerDraft.key_hash == _hash(key),
+        ScreenerDraft.kind == kind,
+        ScreenerDraft.expires_at > now,
+    )
+
+
 def _find(key: Any, kind: str, now: datetime) -> ScreenerDraft | None:
     if not _valid_key(key):
         return None
-    return db.session.scalar(
-        select(ScreenerDraft).where(
-            ScreenerDraft.key_hash == _hash(key),
-            ScreenerDraft.kind == kind,
-            ScreenerDraft.expires_at > now,
-        )
-    )
+    return db.session.scalar(_live(ScreenerDraft, key, kind, now))
 
 
 def load(key: Any, kind: str, now: datetime) -> dict[str, Any] | None:
     """The answers saved under this key, or None (no key, unknown, or expired)."""
-    draft = _find(key, kind, now)
-    return dict(draft.answers) if draft else None
+    if not _valid_key(key):
+        return None
+    # The column alone, not the row as an object: every application form page
+    # reads it, and nothing here changes it.
+    answers = db.session.scalar(_live(ScreenerDraft.answers, key, kind, now))
+    return dict(answers) if answers is not None else None
 
 
 def save(key: Any, kind: str, answers: dict[str, Any], now: datetime) -> str:
