@@ -3,6 +3,9 @@ the reader's own language or the browser's."""
 
 import flask_babel
 from flask import Flask, current_app, g, has_app_context, request, session
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "zh": "中文"}
 # Where the site keeps a language picked with ?lang=.
@@ -87,6 +90,32 @@ def gettext(string: str, **variables) -> str:
     return translated % variables if variables else translated
 
 
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, string: str, **variables) -> str:
+    """A template's ``_()`` and ``gettext()``: what Jinja's newstyle gettext does
+    (jinja2.ext._make_new_gettext: Markup when autoescaping, then always ``%
+    variables``), called directly. Jinja's goes through two more ``Context.call``s
+    and a name look-up: 9 µs a string against 3 here, and a page has 20 to 40."""
+    translated = translations().ugettext(string)
+    if eval_ctx.autoescape:
+        translated = Markup(translated)  # noqa: S704 - our catalogue, as Jinja's
+    # Without variables and without a "%", formatting gives the string back
+    # unchanged; skipping it saves Markup's 1.7 µs.
+    return translated % variables if variables or "%" in translated else translated
+
+
+@pass_eval_context
+def _template_ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables
+) -> str:
+    """A template's ``ngettext()``, as jinja2.ext._make_new_ngettext, directly."""
+    variables.setdefault("num", num)
+    translated = translations().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        translated = Markup(translated)  # noqa: S704 - our catalogue, as Jinja's
+    return translated % variables
+
+
 def install(app: Flask, babel: flask_babel.Babel) -> None:
     """Babel's domain as the Domain above, and templates' _(), gettext() and ngettext()
     through it (the same newstyle semantics flask_babel installs)."""
@@ -100,4 +129,9 @@ def install(app: Flask, babel: flask_babel.Babel) -> None:
         newstyle=True,
         pgettext=lambda c, s: translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
+    # The two every page calls, replaced by the direct ones above ({% trans %} blocks
+    # call gettext and ngettext too).
+    app.jinja_env.globals.update(
+        _=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext
     )

@@ -9,6 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from flask import session
 
+from intake.i18n import _template_gettext as template_gettext
 from intake.i18n import choose_language
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -187,3 +188,28 @@ def test_one_function_chooses_the_language(
         session.update(kept)
         assert choose_language(own, remember=remember) == expected
         assert dict(session) == kept_after
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # Translated, and Markup: the page does not escape the catalogue's text again.
+        ("{{ _('Skip to main content') }}", "Ir al contenido principal"),
+        # Variables are escaped into it; %% is a percent sign, with or without them.
+        ("{{ _('Hello %(name)s', name=name) }}", "Hello &lt;b&gt;Ana&lt;/b&gt;"),
+        ("{{ _('100%%') }}", "100%"),
+        ("{{ gettext('%(n)d%%', n=5) }}", "5%"),
+        (
+            "{{ ngettext('%(num)d session', '%(num)d sessions', 3) }}",
+            "3 sessions",
+        ),
+        ("{% trans %}Hi {{ name }}{% endtrans %}", "Hi &lt;b&gt;Ana&lt;/b&gt;"),
+    ],
+)
+def test_templates_translate_as_jinjas_newstyle_gettext_does(app, source, expected):
+    """intake.i18n's template gettext and ngettext, called directly, keep the
+    semantics of Jinja's newstyle ones they replace (jinja2.ext)."""
+    assert app.jinja_env.globals["_"] is app.jinja_env.globals["gettext"] is template_gettext
+    with app.test_request_context("/?lang=es"):
+        rendered = app.jinja_env.from_string(source).render(name="<b>Ana</b>")
+    assert rendered == expected
