@@ -29,15 +29,15 @@ def html_params(**attributes) -> Markup:
     through ``Markup.format`` (string.Formatter): that took a fifth of the
     application form's time. Input widgets find it as ``self.html_params``, the hook
     WTForms gives for this; tests/test_field_markup.py checks both agree."""
-    parts = []
-    for key, value in sorted(attributes.items()):
-        key = wtforms_widgets.clean_key(key)
+    parts: list[str] = []
+    for name, value in sorted(attributes.items()):
+        key = escape(wtforms_widgets.clean_key(name))
         if value is True:
             parts.append(key)
         elif value is not False:
             # As WTForms: escaped, and a quote in a value that was Markup already too.
             parts.append(f'{key}="{str.replace(escape(value), QUOTE, "&quot;")}"')
-    return Markup(" ".join(parts))  # noqa: S704 - every value escaped above
+    return Markup(" ".join(parts))  # noqa: S704 - every name and value escaped above
 
 
 def install() -> None:
@@ -64,9 +64,11 @@ def render_field(
 ) -> Markup:
     invalid = bool(show_errors and field.errors)
     field_id = escape(field.id)
-    described = " ".join(
-        ([f"{field_id}-hint"] if field.description else [])
-        + ([f"{field_id}-error"] if invalid else [])
+    # Escaped once: a lazy (translated) description is looked up once, not per use.
+    description = escape(field.description) if field.description is not None else ""
+    # Markup, so that the input's html_params does not escape the id a second time.
+    described = Markup(" ").join(
+        ([field_id + "-hint"] if description else []) + ([field_id + "-error"] if invalid else [])
     )
     input_type = GROUP_TYPES.get(field.type)
     if input_type is not None:
@@ -74,7 +76,7 @@ def render_field(
             f'<fieldset class="field field-group {escape(class_)}{_has_error(invalid)}"'
             f"{_attribute('aria-describedby', described)}>\n"
             f"  <legend>{_label_text(field, label, optional)}</legend>\n"
-            f"{_hint(field, field_id)}{_error(field, field_id, invalid)}"
+            f"{_hint(description, field_id)}{_error(field, field_id, invalid)}"
             f'  <div class="choices">\n'
             f"{_choices(field, field_id, input_type)}"
             f"  </div>\n</fieldset>\n"
@@ -98,7 +100,7 @@ def render_field(
     return Markup(  # noqa: S704 - every part is escaped or Markup already
         f'<div class="field {escape(class_)}{_has_error(invalid)}">\n'
         f'  <label for="{field_id}">{_label_text(field, label, optional)}</label>\n'
-        f"{_hint(field, field_id)}{_error(field, field_id, invalid)}"
+        f"{_hint(description, field_id)}{_error(field, field_id, invalid)}"
         f"  {field(**_present(attributes))}\n"
         f"</div>\n"
     )
@@ -128,10 +130,10 @@ def _label_text(field, label, optional: bool) -> str:
     return text
 
 
-def _hint(field, field_id: str) -> str:
-    if not field.description:
+def _hint(description: str, field_id: str) -> str:
+    if not description:
         return ""
-    return f'  <p class="hint" id="{field_id}-hint">{escape(field.description)}</p>\n'
+    return f'  <p class="hint" id="{field_id}-hint">{description}</p>\n'
 
 
 def _error(field, field_id: str, invalid: bool) -> str:

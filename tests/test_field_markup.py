@@ -59,6 +59,15 @@ def test_a_text_field_says_what_is_wrong_and_keeps_what_was_typed(form):
     assert "<script>" not in html
 
 
+def test_an_id_is_escaped_once(app):
+    with app.test_request_context("/"):
+        form = Sample(formdata=MultiDict([("name", "x")]), prefix="a&b")
+        form.validate()
+        html = render_field(form.name)
+    assert 'id="a&amp;b-name-hint"' in html
+    assert 'aria-describedby="a&amp;b-name-hint a&amp;b-name-error"' in html
+
+
 def test_errors_can_be_held_back_until_the_form_is_sent(form):
     html = render_field(form.name, show_errors=False, inputmode="numeric")
     assert "has-error" not in html
@@ -95,7 +104,10 @@ def test_a_checkbox_has_its_label_after_it(form):
 @settings(max_examples=300, deadline=None)
 @given(
     st.dictionaries(
-        st.from_regex(r"(data_|aria_)?[a-z][a-z_]{0,8}_?", fullmatch=True),
+        st.one_of(
+            st.from_regex(r"(data_|aria_)?[a-z][a-z_]{0,8}_?", fullmatch=True),
+            st.text(min_size=1),  # names are escaped too
+        ),
         st.one_of(
             st.booleans(),
             st.integers(),

@@ -204,6 +204,9 @@ def test_one_function_chooses_the_language(
             "3 sessions",
         ),
         ("{% trans %}Hi {{ name }}{% endtrans %}", "Hi &lt;b&gt;Ana&lt;/b&gt;"),
+        # A template's variables may have any name, the functions' own included.
+        ("{{ ngettext('%(num)d a', '%(num)d b', 3, num=7) }}", "7 b"),
+        ("{{ _('x %(string)s', string=name) }}", "x &lt;b&gt;Ana&lt;/b&gt;"),
     ],
 )
 def test_templates_translate_as_jinjas_newstyle_gettext_does(app, source, expected):

