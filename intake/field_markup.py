@@ -1,6 +1,7 @@
 """One way to render a form field: label, hint, the error next to it, the answer kept.
 
-Templates call it as ``render_field`` (macros/forms.html exports it under that name).
+Templates call it as ``render_field``, and ``field_anchor`` for the error summary's
+links (macros/forms.html exports both).
 It was a Jinja macro calling three smaller macros; as Python it renders the same
 markup in about a tenth of the time, which matters because every form page renders
 six to twenty fields (the application form eleven: a third of its time went to
@@ -51,6 +52,12 @@ def translate_label(text) -> str:
     if isinstance(text, Markup):
         return text
     return gettext(text) if text else ""
+
+
+def field_anchor(field) -> Markup:
+    """What an error summary links to: a group's first choice, else the input."""
+    field_id = escape(field.id)
+    return field_id + "-0" if field.type in GROUP_TYPES else field_id
 
 
 def render_field(

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from intake import choices, field_markup
 from intake.eligibility.rules import RULES
-from intake.field_markup import render_field, translate_label
+from intake.field_markup import translate_label
 from intake.i18n import LANGUAGE_NAMES, gettext
 from intake.programs import texts
 from intake.status.states import APPLICANT_DESCRIPTIONS, LABELS
@@ -43,8 +43,8 @@ def register(app: Flask) -> None:
     # Rule messages and choice labels are stored as English msgids: translate on show.
     # Markup is already in the reader's language (program_html below).
     app.jinja_env.filters["t"] = translate_label
-    # macros/forms.html exports it as render_field.
-    app.jinja_env.globals["field_markup"] = render_field
+    # macros/forms.html exports its render_field and field_anchor.
+    app.jinja_env.globals["field_markup"] = field_markup
     field_markup.install()
     # Admin-typed texts in the reader's language (intake.programs.texts): marked-up
     # in HTML, with a plain "(in English)" in text e-mails.

@@ -12,7 +12,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 from wtforms.widgets.core import html_params as wtforms_html_params
 
-from intake.field_markup import html_params, render_field
+from intake.field_markup import field_anchor, html_params, render_field
 from intake.fields import CheckboxGroupField, ChoiceGroupField
 from intake.forms import Form, _wtforms_catalogue
 
@@ -138,3 +138,11 @@ def test_wtforms_own_messages_are_in_the_page_language_read_once(app):
         assert form.delivery.errors == ["不是有效的选择。"]
     # One read of each language's catalogue, not one a request.
     assert _wtforms_catalogue.cache_info().misses == 2
+
+
+def test_an_error_links_to_the_first_input_the_field_draws(form):
+    for field in (form.name, form.roles, form.delivery, form.agree):
+        anchor = field_anchor(field)
+        assert f'id="{anchor}"' in render_field(field), field.name
+    assert field_anchor(form.roles) == "roles-0"
+    assert field_anchor(form.name) == "name"
