@@ -8,6 +8,7 @@ what they go on reading.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Delete, Update
@@ -15,14 +16,17 @@ from sqlalchemy import CursorResult, Delete, Update
 from intake.extensions import db
 
 
-def rows_changed(statement: Update | Delete) -> int:
-    """Run an UPDATE or DELETE and return how many rows it changed."""
-    result = db.session.execute(statement.execution_options(synchronize_session=False))
+def rows_changed(statement: Update | Delete, params: Mapping[str, Any] | None = None) -> int:
+    """Run an UPDATE or DELETE (with ``params`` for its bound parameters, when it was
+    built once with ``bindparam``) and return how many rows it changed."""
+    result = db.session.execute(statement.execution_options(synchronize_session=False), params)
     # An UPDATE or DELETE answers with a CursorResult, the Result that has rowcount.
     return cast("CursorResult[Any]", result).rowcount
 
 
-def update_guarded(statement: Update, expected: int = 1) -> bool:
+def update_guarded(
+    statement: Update, expected: int = 1, params: Mapping[str, Any] | None = None
+) -> bool:
     """Run ``UPDATE … WHERE guard`` and say whether exactly ``expected`` rows changed:
     False when the guard no longer held (someone else changed the row first)."""
-    return rows_changed(statement) == expected
+    return rows_changed(statement, params) == expected
