@@ -218,7 +218,7 @@ def world(app, ctx, clock, make_coordinator, login) -> World:
     clients["admin"] = login(app.test_client(), admin)
     tokens = {}
     for role, client in clients.items():
-        page = client.get("/coord/waitlist" if role != "anonymous" else "/")
+        page = client.get("/coord/waitlist" if role != "anonymous" else "/screener")
         tokens[role] = csrf_token(page.get_data(as_text=True))
     expires = now + timedelta(days=7)
     return World(

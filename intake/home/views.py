@@ -1,3 +1,5 @@
+import functools
+
 from flask import Blueprint, abort, render_template
 
 from intake.cycles.forms import OpeningNoticeForm
@@ -16,6 +18,10 @@ def program(slug: str):
     program = get_open_program_by_slug(slug)
     if program is None:
         abort(404)
+    # Made only where the page shows it (a program not taking applications): a form
+    # makes a CSRF token, and with it a session cookie, on a page that needs neither.
     return render_template(
-        "home/program.html", program=program, notice_form=OpeningNoticeForm(formdata=None)
+        "home/program.html",
+        program=program,
+        new_notice_form=functools.partial(OpeningNoticeForm, formdata=None),
     )

@@ -167,8 +167,15 @@ def test_an_address_is_kept_once_and_the_answer_is_the_same(client, ctx, clock):
 
 
 def test_an_address_is_not_kept_while_the_program_is_open(client, ctx, clock):
-    _open_window(clock)
-    response = _ask(client)
+    # The form was loaded while the program took no applications; it opened meanwhile
+    # (a program taking applications shows no form, so its page carries no token).
+    add_window("introductory", clock() + timedelta(days=3), CLOSES)
+    page = client.get("/programs/introductory").get_data(as_text=True)
+    clock.advance(days=4)
+    response = client.post(
+        "/programs/introductory/notify",
+        data={"email": "Someone@Example.org", "csrf_token": csrf_token(page)},
+    )
     assert "This program is taking applications now." in _text(response)
     assert db.session.scalars(select(OpeningNotice)).all() == []
 

@@ -30,3 +30,20 @@ def test_security_headers(client):
     assert "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "HX-Request" in response.headers["Vary"]
+
+
+def test_a_first_visit_to_a_page_that_sends_nothing_sets_no_cookie(client):
+    # Home, and a program taking applications: no form and nothing sent with htmx, so
+    # no CSRF token is made, and no session cookie is set to sign one.
+    for path in ("/", "/programs/introductory"):
+        response = client.get(path)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "Check if you can join" in page or "Check which groups fit you" in page
+        assert "Set-Cookie" not in response.headers, path
+        assert "X-CSRFToken" not in page
+        assert 'name="csrf_token"' not in page
+    # A page with a form still carries the token for htmx, and the cookie that signs it.
+    screener = client.get("/screener")
+    assert '"X-CSRFToken": "' in screener.get_data(as_text=True)
+    assert screener.headers["Set-Cookie"].startswith("session=")
