@@ -176,6 +176,7 @@ def test_an_address_is_not_kept_while_the_program_is_open(client, ctx, clock):
         "/programs/introductory/notify",
         data={"email": "Someone@Example.org", "csrf_token": csrf_token(page)},
     )
+    assert response.status_code == 200
     assert "This program is taking applications now." in _text(response)
     assert db.session.scalars(select(OpeningNotice)).all() == []
 

@@ -1,3 +1,8 @@
+from datetime import timedelta
+
+from tests.factories import add_window
+
+
 def test_home_lists_open_programs_and_one_way_to_start(client):
     page = client.get("/").get_data(as_text=True)
     assert "Introductory reflective practice" in page
@@ -32,7 +37,7 @@ def test_security_headers(client):
     assert "HX-Request" in response.headers["Vary"]
 
 
-def test_a_first_visit_to_a_page_that_sends_nothing_sets_no_cookie(client):
+def test_a_first_visit_to_a_page_that_sends_nothing_sets_no_cookie(client, ctx, clock):
     # Home, and a program taking applications: no form and nothing sent with htmx, so
     # no CSRF token is made, and no session cookie is set to sign one.
     for path in ("/", "/programs/introductory"):
@@ -43,6 +48,12 @@ def test_a_first_visit_to_a_page_that_sends_nothing_sets_no_cookie(client):
         assert "Set-Cookie" not in response.headers, path
         assert "X-CSRFToken" not in page
         assert 'name="csrf_token"' not in page
+    # A program taking no applications shows its notice form, with the form's own token.
+    add_window("introductory", clock() + timedelta(days=3), clock() + timedelta(days=30))
+    closed = client.get("/programs/introductory").get_data(as_text=True)
+    assert "E-mail me when it opens" in closed
+    assert 'name="csrf_token"' in closed
+    assert "X-CSRFToken" not in closed
     # A page with a form still carries the token for htmx, and the cookie that signs it.
     screener = client.get("/screener")
     assert '"X-CSRFToken": "' in screener.get_data(as_text=True)
