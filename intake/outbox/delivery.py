@@ -410,8 +410,8 @@ def _build_message(row: OutboxMessage, now: datetime) -> Message:
 
 
 # The claim and the mark are built once, with bound parameters: building them again
-# for each message cost 0.3-0.4 ms of SQLAlchemy's Python a message (the operators'
-# coercions), measured apart.
+# for each message cost about 0.3 ms of SQLAlchemy's Python a message (the operators'
+# coercions; 1,433 -> 977 calls for claim, mark and commit), measured apart.
 _CLAIM = (
     select(OutboxMessage)
     .where(
