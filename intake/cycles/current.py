@@ -31,7 +31,11 @@ def request_now() -> datetime:
 def availability_of(program: Program) -> Availability:
     cache: dict[int, Availability] = g.setdefault(_KEY, {})
     if program.id not in cache:
-        listed = {p.id: p for p in open_programs()}
+        # Every open program at once (one query for their windows), but from the
+        # process's copy only those the request holds already: all of them on home, the
+        # one on a program's page (merging the others would cost more than it saves).
+        held = listing.programs_in_request() if listing.in_use() else open_programs()
+        listed = {p.id: p for p in held}
         listed[program.id] = program
         cache.update(availabilities(listed.values(), request_now()))
     return cache[program.id]

@@ -18,7 +18,8 @@ is read once per process and then served for ``PROGRAM_CACHE_SECONDS`` (5 by def
 
 The copy holds detached objects; each request gets its own instances, merged into its
 session without a query (``Session.merge(load=False)``, SQLAlchemy's caching recipe), so
-views and templates use them as any loaded Program.
+views and templates use them as any loaded Program. A program or its windows are merged
+when the request first asks for them, once per request.
 """
 
 from __future__ import annotations
@@ -119,38 +120,70 @@ def in_use() -> bool:
     )
 
 
-def _request_copy() -> tuple[list[Program], dict[int, list[ApplicationWindow]]]:
-    """The listing's programs and windows as instances of this request's session."""
+class _RequestCopy:
+    """The listing as instances of this request's session, each merged the first time
+    it is asked for: the program page needs one program, not all of them (merging one
+    costs about as much as rendering a tenth of that page)."""
+
+    def __init__(self, listing: Listing):
+        self.listing = listing
+        self._programs: dict[int, Program] = {}
+        self._windows: dict[int, list[ApplicationWindow]] = {}
+        self._all: list[Program] | None = None
+
+    def program(self, cached: Program) -> Program:
+        merged = self._programs.get(cached.id)
+        if merged is None:
+            merged = self._programs[cached.id] = db.session.merge(cached, load=False)
+        return merged
+
+    def programs(self) -> list[Program]:
+        if self._all is None:
+            self._all = [self.program(p) for p in self.listing.programs]
+        return self._all
+
+    def merged_programs(self):
+        return self._programs.values()
+
+    def windows(self, program_id: int) -> list[ApplicationWindow]:
+        merged = self._windows.get(program_id)
+        if merged is None:
+            rows = self.listing.windows.get(program_id, [])
+            merged = self._windows[program_id] = [
+                db.session.merge(window, load=False) for window in rows
+            ]
+        return merged
+
+
+def _request_copy() -> _RequestCopy:
     if "program_listing" not in g:
-        listing = of(current_app).current()
-        merge = db.session.merge
-        programs = [merge(program, load=False) for program in listing.programs]
-        windows = {
-            program_id: [merge(window, load=False) for window in rows]
-            for program_id, rows in listing.windows.items()
-        }
-        g.program_listing = (programs, windows)
+        g.program_listing = _RequestCopy(of(current_app).current())
     return g.program_listing
 
 
+def programs_in_request() -> list[Program]:
+    """The programs this request has taken from the copy so far."""
+    return list(_request_copy().merged_programs())
+
+
 def open_programs(kind: str | None = None) -> list[Program]:
-    programs, _ = _request_copy()
-    return [p for p in programs if kind is None or p.kind == kind]
+    return [p for p in _request_copy().programs() if kind is None or p.kind == kind]
 
 
 def open_program(slug: str) -> Program | None:
-    programs, _ = _request_copy()
-    return next((p for p in programs if p.slug == slug), None)
+    copy = _request_copy()
+    cached = next((p for p in copy.listing.programs if p.slug == slug), None)
+    return copy.program(cached) if cached is not None else None
 
 
 def windows_of(program_ids: list[int]) -> dict[int, list[ApplicationWindow]] | None:
     """The windows of these programs, or None when one of them is not in the listing
     (a program closed meanwhile: the caller reads the database)."""
-    programs, windows = _request_copy()
-    listed = {p.id for p in programs}
+    copy = _request_copy()
+    listed = {p.id for p in copy.listing.programs}
     if not listed.issuperset(program_ids):
         return None
-    return {program_id: windows.get(program_id, []) for program_id in program_ids}
+    return {program_id: copy.windows(program_id) for program_id in program_ids}
 
 
 # Clearing the copy when this process saves a program or a window ---------------------

@@ -11,9 +11,11 @@ from flask_babel import force_locale
 from sqlalchemy import event
 
 from intake import create_app
+from intake.cycles.current import availability_of
 from intake.extensions import db
 from intake.i18n import gettext, translations
 from intake.manage.tokens import mint_manage_token
+from intake.models import Program
 from intake.programs import listing
 from tests import factories
 from tests.admin.test_programs import edit_data
@@ -160,6 +162,26 @@ def test_posts_and_coordinator_pages_read_the_database(app, client, ctx, stateme
         assert not listing.in_use()
     with app.test_request_context("/screener"):
         assert listing.in_use()
+
+
+def test_a_request_merges_a_program_once_and_only_when_asked(app, client, ctx, ticks):
+    client.get("/")  # the copy is warm
+    with app.test_request_context("/programs/introductory"):
+        program = listing.open_program("introductory")
+        assert availability_of(program).taking
+        # The program page's one program is the only one in the session, its
+        # availability worked out without the others.
+        assert [p.slug for p in db.session.identity_map.values() if isinstance(p, Program)] == [
+            "introductory"
+        ]
+        everything = listing.open_programs()
+        assert len(everything) == 4
+        assert next(p for p in everything if p.slug == "introductory") is program
+        assert listing.open_program("introductory") is program
+        assert listing.open_program("no-such-program") is None
+        windows = listing.windows_of([program.id])
+        assert windows is not None
+        assert listing.windows_of([program.id])[program.id] is windows[program.id]
 
 
 def test_a_program_closed_in_another_worker_is_refused_on_post_at_once(app, client, ctx, ticks):
