@@ -27,7 +27,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
@@ -142,7 +142,7 @@ class _RequestCopy:
             self._all = [self.program(p) for p in self.listing.programs]
         return self._all
 
-    def merged_programs(self):
+    def merged_programs(self) -> Iterable[Program]:
         return self._programs.values()
 
     def windows(self, program_id: int) -> list[ApplicationWindow]:

@@ -9,13 +9,14 @@ from datetime import timedelta
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from intake import create_app
 from intake.cycles.current import availability_of
 from intake.extensions import db
 from intake.i18n import gettext, translations
 from intake.manage.tokens import mint_manage_token
-from intake.models import Program
+from intake.models import ApplicationWindow, Program
 from intake.programs import listing
 from tests import factories
 from tests.admin.test_programs import edit_data
@@ -164,16 +165,60 @@ def test_posts_and_coordinator_pages_read_the_database(app, client, ctx, stateme
         assert listing.in_use()
 
 
-def test_a_request_merges_a_program_once_and_only_when_asked(app, client, ctx, ticks):
+def test_the_program_page_merges_its_own_program_and_windows_only(
+    app, client, ctx, ticks, clock, monkeypatch
+):
+    _spring_window(clock)
+    factories.add_window(
+        "reflective-practice-group",
+        clock() - timedelta(days=1),
+        clock() + timedelta(days=9),
+        name="Autumn intake",
+    )
+    held: dict[str, list] = {}
+
+    @app.teardown_request
+    def look(_exc):
+        objects = list(db.session.identity_map.values())
+        held["programs"] = [o.slug for o in objects if isinstance(o, Program)]
+        held["windows"] = [o.name for o in objects if isinstance(o, ApplicationWindow)]
+
+    merged: list[tuple[str, int]] = []
+    real_merge = Session.merge
+
+    def counting_merge(session, instance, *args, **kwargs):
+        merged.append((type(instance).__name__, instance.id))
+        return real_merge(session, instance, *args, **kwargs)
+
     client.get("/")  # the copy is warm
+    monkeypatch.setattr(Session, "merge", counting_merge)
+    page = client.get("/programs/introductory").get_data(as_text=True)
+    assert "Spring intake" in page
+    assert held == {"programs": ["introductory"], "windows": ["Spring intake"]}
+    assert sorted(kind for kind, _ in merged) == ["ApplicationWindow", "Program"]
+
+    merged.clear()
+    client.get("/")
+    assert sorted(held["programs"]) == sorted(p.slug for p in listing.of(app).current().programs)
+    assert sorted(held["windows"]) == ["Autumn intake", "Spring intake"]
+    assert len(merged) == len(set(merged)) == 6  # four programs, two windows, each once
+
+
+def test_every_lookup_in_a_request_gives_the_same_instance_merged_once(
+    app, client, ctx, ticks, monkeypatch
+):
+    client.get("/")  # the copy is warm
+    merged: list[int] = []
+    real_merge = Session.merge
+
+    def counting_merge(session, instance, *args, **kwargs):
+        merged.append(instance.id)
+        return real_merge(session, instance, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "merge", counting_merge)
     with app.test_request_context("/programs/introductory"):
         program = listing.open_program("introductory")
         assert availability_of(program).taking
-        # The program page's one program is the only one in the session, its
-        # availability worked out without the others.
-        assert [p.slug for p in db.session.identity_map.values() if isinstance(p, Program)] == [
-            "introductory"
-        ]
         everything = listing.open_programs()
         assert len(everything) == 4
         assert next(p for p in everything if p.slug == "introductory") is program
@@ -182,6 +227,7 @@ def test_a_request_merges_a_program_once_and_only_when_asked(app, client, ctx, t
         windows = listing.windows_of([program.id])
         assert windows is not None
         assert listing.windows_of([program.id])[program.id] is windows[program.id]
+        assert len(merged) == len(set(merged)) == 4  # each program once (no windows here)
 
 
 def test_a_program_closed_in_another_worker_is_refused_on_post_at_once(app, client, ctx, ticks):
