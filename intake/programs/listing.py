@@ -122,8 +122,8 @@ def in_use() -> bool:
 
 class _RequestCopy:
     """The listing as instances of this request's session, each merged the first time
-    it is asked for: the program page needs one program, not all of them (merging one
-    costs about as much as rendering a tenth of that page)."""
+    it is asked for: the program page needs one program, not all of them (merging all
+    four took a tenth of that page's time)."""
 
     def __init__(self, listing: Listing):
         self.listing = listing
