@@ -227,3 +227,40 @@ def test_two_workers_share_the_limit_through_redis(app, limited, _schema, storag
     finally:
         for key in redis.scan_iter(f"*{prefix}*"):
             redis.delete(key)
+
+
+def test_a_get_of_a_limited_form_skips_the_limits_check(limited, app, monkeypatch):
+    """A form's limits count what is sent: a GET of the form does not ask
+    Flask-Limiter (it found nothing to count there); a post still does."""
+    from intake.extensions import limiter
+
+    checks = []
+    check = limiter._check_request_limit
+
+    def counting(*args, **kwargs):
+        checks.append(kwargs.get("callable_name"))
+        return check(*args, **kwargs)
+
+    # The decorators call the limiter's method; its before_request hook was bound
+    # when the app was made, so only the forms' own checks are counted here.
+    monkeypatch.setattr(limiter, "_check_request_limit", counting)
+    client = app.test_client()
+    page = client.get("/screener")
+    assert page.status_code == 200
+    assert client.get("/apply/agency").status_code in (200, 302)
+    assert checks == []
+    answer = client.post("/screener", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    assert answer.status_code == 422
+    assert checks
+    assert all("individual" in name for name in checks)
+
+
+def test_form_limits_takes_only_limits_on_what_is_sent():
+    from intake import ratelimits
+    from intake.extensions import limiter
+
+    ratelimits.form_limits(limiter.limit("1 per minute", methods=["POST"]))
+    with pytest.raises(ValueError, match="sent forms only"):
+        ratelimits.form_limits(limiter.limit("1 per minute"))
+    with pytest.raises(ValueError, match="sent forms only"):
+        ratelimits.form_limits(limiter.limit("1 per minute", methods=["GET", "POST"]))
