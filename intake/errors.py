@@ -1,9 +1,10 @@
 """Clear pages for every error, never a bare 500 or a stack trace."""
 
 from flask import Flask, render_template
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from intake.i18n import gettext as _
 
 
 def _page(status: int, title: str, message: str):

@@ -8,12 +8,12 @@ import re
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, Field, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice, SelectFieldBase
 from wtforms.validators import ValidationError
 
 from intake.eligibility.king_county import parse_zip_list
+from intake.i18n import lazy_gettext as _l
 
 
 def column_length(column) -> int:
@@ -122,7 +122,7 @@ class ZipListField(StrippedTextAreaField):
         return parse_zip_list(self.data or "")
 
     def pre_validate(self, _form):
-        from flask_babel import gettext
+        from intake.i18n import gettext
 
         zips = self.zip_codes
         bad = [z for z in zips if not re.fullmatch(r"[0-9]{5}", z)]

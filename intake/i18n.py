@@ -2,7 +2,9 @@
 the reader's own language or the browser's."""
 
 import flask_babel
-from flask import Flask, current_app, g, has_app_context, request, session
+from flask import Flask, current_app, request, session
+from flask.globals import _cv_app
+from flask_babel.speaklater import LazyString
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
@@ -68,7 +70,10 @@ class Domain(flask_babel.Domain):
 
 def _babel_state():
     # Where flask_babel keeps the request's locale (flask_babel._get_current_context).
-    return g.get("_flask_babel") if has_app_context() else None
+    # Read from the context variable that ``g`` and has_app_context() both read:
+    # through them 0.78 µs, here 0.14, and a screener page asks about 60 times.
+    app_context = _cv_app.get(None)
+    return app_context.g.get("_flask_babel") if app_context is not None else None
 
 
 def translations():
@@ -86,8 +91,15 @@ def translations():
 
 
 def gettext(string: str, **variables) -> str:
+    """flask_babel.gettext, faster (0.5 against 2.3 µs): the app's code imports this."""
     translated = translations().ugettext(string)
     return translated % variables if variables else translated
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """flask_babel.lazy_gettext through the gettext above: a form label is translated
+    each time it is shown."""
+    return LazyString(gettext, string, **variables)
 
 
 @pass_eval_context

@@ -27,14 +27,15 @@ HTML_LANG = {"zh": "zh-Hans"}
 def register(app: Flask) -> None:
     @app.context_processor
     def template_helpers():
+        locale = str(get_locale() or "en")
         return {
             "language_names": LANGUAGE_NAMES,
             "status_label": lambda status: gettext(LABELS.get(status) or status) if status else "",
             "status_description": lambda status: gettext(APPLICANT_DESCRIPTIONS.get(status, "")),
             "rules": RULES,
-            "current_locale": str(get_locale() or "en"),
+            "current_locale": locale,
             # BCP 47 for the html lang attribute: the Chinese is Simplified.
-            "html_lang": HTML_LANG.get(str(get_locale() or "en"), str(get_locale() or "en")),
+            "html_lang": HTML_LANG.get(locale, locale),
             "choice_label": choice_label,
             "explain": explain,
             "format_per_group": texts.FORMAT_PER_GROUP,
@@ -45,6 +46,10 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["t"] = translate_label
     # macros/forms.html exports its render_field and field_anchor.
     app.jinja_env.globals["field_markup"] = field_markup
+    # A block rendered on its own (an htmx fragment) runs none of its page's imports:
+    # render_field is a global too, so such blocks need no import of their own (each
+    # import costs Jinja a look through every global, 4 % of the screener's time).
+    app.jinja_env.globals["render_field"] = field_markup.render_field
     field_markup.install()
     # Admin-typed texts in the reader's language (intake.programs.texts): marked-up
     # in HTML, with a plain "(in English)" in text e-mails.

@@ -1,7 +1,6 @@
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, IntegerField
 from wtforms.validators import (
     DataRequired,
@@ -26,6 +25,7 @@ from intake.fields import (
     column_length,
 )
 from intake.forms import Form
+from intake.i18n import lazy_gettext as _l
 from intake.models import Applicant
 from intake.programs.seats import GROUP_SEATS_MAX, REQUEST_SEATS_MAX
 

@@ -12,7 +12,6 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from intake import clock, ratelimits
@@ -30,6 +29,7 @@ from intake.extensions import db
 from intake.fields import select_choices
 from intake.forms import Form, shows_form_again_on_csrf_error
 from intake.htmx import form_page, redirect_after_post
+from intake.i18n import gettext as _
 from intake.inputs import arg_str
 from intake.models import Applicant
 from intake.programs.seats import request_limits

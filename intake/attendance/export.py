@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flask_babel import gettext
 from sqlalchemy import Select, func, select
 
 from intake import choices
 from intake.csvfile import stream_csv
-from intake.i18n import LANGUAGE_NAMES
+from intake.i18n import LANGUAGE_NAMES, gettext
 from intake.models import Participant
 
 COLUMNS = ["Name", "E-mail", "Language", "Role", "Access needs", "Status"]

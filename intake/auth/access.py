@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -18,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from intake import clock
 from intake.auth.scope import current_scope
 from intake.extensions import db, login
+from intake.i18n import gettext as _
 from intake.models import Coordinator
 
 SEEN_KEY = "coord_seen"

@@ -1,10 +1,10 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField
 from wtforms.validators import EqualTo, InputRequired, Length, Regexp
 
 from intake.auth.services import MIN_PASSWORD_LENGTH
 from intake.fields import ChoiceGroupField, NormalisedEmailField, StrippedStringField
 from intake.forms import Form
+from intake.i18n import lazy_gettext as _l
 
 
 class LoginForm(Form):

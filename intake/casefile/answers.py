@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext
-
 from intake import choices
 from intake.applications.services import SENSITIVE_ANSWERS
 from intake.eligibility.rules import RULES
+from intake.i18n import gettext
 from intake.models import Application
 from intake.templating import CHOICES_BY_QUESTION
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeLocalField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from intake.fields import NormalisedEmailField, StrippedStringField, column_length
 from intake.forms import Form
+from intake.i18n import lazy_gettext as _l
 from intake.models import ApplicationWindow, OpeningNotice
 from intake.sessions.services import local, programs_zone
 

@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms.validators import DataRequired, Length
 
 from intake.fields import StrippedStringField, StrippedTextAreaField
 from intake.forms import Form
+from intake.i18n import lazy_gettext as _l
 
 
 class VerifyForm(Form):

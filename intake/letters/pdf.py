@@ -14,7 +14,6 @@ from datetime import date
 from xml.sax.saxutils import escape
 
 from flask_babel import force_locale, format_date
-from flask_babel import gettext as _
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
@@ -23,6 +22,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from intake.hours import ILAIMH_CREDENTIAL, hours_text
+from intake.i18n import gettext as _
 from intake.links import public_url_for
 from intake.models import Letter
 

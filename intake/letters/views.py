@@ -22,7 +22,6 @@ from flask import (
     url_for,
 )
 from flask_babel import format_date
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -33,6 +32,7 @@ from intake.auth.scope import current_scope, visible_cohort
 from intake.extensions import db, limiter
 from intake.forms import Form
 from intake.htmx import page_or_fragment, redirect_after_post
+from intake.i18n import gettext as _
 from intake.letters import services
 from intake.letters.forms import VerifyForm, reissue_form
 from intake.letters.pdf import filename, render_pdf

@@ -4,7 +4,6 @@ The details forms take their fields from the application forms, so a person is a
 the same questions, with the same choices and checks, when they change an answer.
 """
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -15,6 +14,7 @@ from intake.applications.forms import (
 )
 from intake.fields import NormalisedEmailField, StrippedTextAreaField
 from intake.forms import Form
+from intake.i18n import lazy_gettext as _l
 
 
 class IndividualDetailsForm(Form):

@@ -28,9 +28,9 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from intake.i18n import gettext as _
 from intake.links import public_host
 from intake.models import Offer
 from intake.programs.services import program_plain, reply_address, schedule_plain

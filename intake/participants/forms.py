@@ -2,13 +2,13 @@
 
 Access needs are the application form's own question, with its choices."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms.validators import InputRequired, Length
 
 from intake import choices
 from intake.applications.forms import ApplicationForm
 from intake.fields import ChoiceGroupField, NormalisedEmailField, StrippedStringField, column_length
 from intake.forms import Form
+from intake.i18n import lazy_gettext as _l
 from intake.models import Participant
 from intake.participants.services import StaffDetails
 

@@ -6,7 +6,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, request, stream_with_context
-from flask_babel import gettext
 from sqlalchemy import select
 
 from intake import clock
@@ -16,6 +15,7 @@ from intake.choices import LANGUAGES
 from intake.eligibility.rules import RULES
 from intake.extensions import db
 from intake.htmx import page_or_fragment
+from intake.i18n import gettext
 from intake.models import Program
 from intake.reports import services, tables
 from intake.reports.chart import day_label, weekly_chart

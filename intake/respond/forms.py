@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms.validators import InputRequired
 
 from intake.fields import ChoiceGroupField
 from intake.forms import Form
+from intake.i18n import lazy_gettext as _l
 from intake.i18n_markers import N_
 
 DEFER, LEAVE = "defer", "leave"

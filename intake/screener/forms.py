@@ -1,7 +1,6 @@
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms.validators import InputRequired, Length, Optional
 
 from intake import choices
@@ -16,6 +15,7 @@ from intake.fields import (
     ZipListField,
 )
 from intake.forms import Form
+from intake.i18n import lazy_gettext as _l
 
 
 class CountsQuestions:

@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from intake.i18n import gettext as _
 from intake.links import public_host
 from intake.models import Cohort, CohortSession
 from intake.programs.services import program_plain, reply_address

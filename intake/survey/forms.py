@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from intake.fields import ChoiceGroupField
 from intake.forms import Form
+from intake.i18n import lazy_gettext as _l
 from intake.survey.questions import QUESTIONS, SCALE
 
 COMMENTS_LENGTH = 5000

@@ -16,12 +16,13 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import overload
 
-from flask_babel import gettext, to_user_timezone
+from flask_babel import to_user_timezone
 from sqlalchemy import DateTime, Select, Text, cast, select, type_coerce
 
 from intake import choices
 from intake.auth.scope import Scope
 from intake.csvfile import BATCH_SIZE, stream_csv
+from intake.i18n import gettext
 from intake.models import (
     AgencyDetails,
     Applicant,
