@@ -24,7 +24,6 @@ from typing import Any
 
 from babel import support
 from flask import current_app, g, has_request_context, request
-from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from flask_wtf.csrf import CSRFProtect as _CSRFProtect
@@ -34,6 +33,7 @@ from wtforms import DateField, IntegerField, PasswordField, StringField, TextAre
 from wtforms.i18n import messages_path
 from wtforms.validators import Length, NumberRange, ValidationError
 
+from intake.i18n import get_locale
 from intake.i18n import lazy_gettext as _l
 from intake.inputs import INT_MAX, INT_MIN, clean_text, db_int
 

@@ -90,10 +90,25 @@ def translations():
     return flask_babel.get_domain().get_translations()
 
 
+def get_locale():
+    """flask_babel.get_locale, faster (0.3 against 2.5 µs; home asks 14 times): the
+    request's locale where flask_babel keeps it, else flask_babel's own, which chooses
+    it and keeps it there. force_locale swaps that same attribute."""
+    state = _babel_state()
+    locale = state.__dict__.get("babel_locale") if state is not None else None
+    return locale if locale is not None else flask_babel.get_locale()
+
+
 def gettext(string: str, **variables) -> str:
     """flask_babel.gettext, faster (0.5 against 2.3 µs): the app's code imports this."""
     translated = translations().ugettext(string)
     return translated % variables if variables else translated
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """flask_babel.ngettext, as the gettext above."""
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
 
 
 def lazy_gettext(string: str, **variables) -> LazyString:

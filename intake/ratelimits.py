@@ -21,12 +21,12 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import current_app, g, request, session
-from flask_babel import ngettext
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 from intake.extensions import limiter
 from intake.i18n import gettext as _
+from intake.i18n import ngettext
 
 # The browser session's own id for counting, kept in the (signed) session cookie.
 SESSION_KEY = "rl_id"
@@ -121,10 +121,11 @@ def form_limits(*limits):
     typed and a message, and answers 429 (``status(...)``). Put it under ``route``.
     """
 
-    # The methods the limits count (Flask-Limiter's RouteLimit.methods, lower case).
-    # A form's limits count what is sent, never a GET of the page, so a GET skips
-    # Flask-Limiter's check: it found nothing to count, in 3.5 % of the screener's time.
-    counted = {method for limit in limits for method in (limit.methods or ("*",))}
+    # The methods the limits count (Flask-Limiter's RouteLimit.methods; None: every
+    # method). A form's limits count what is sent, never a GET of the page, so a GET
+    # skips Flask-Limiter's check (it found nothing to count: 3.5 % of the screener's
+    # time), unless a limit on every request is set (``_limits_on_every_request``).
+    counted = {method.lower() for limit in limits for method in (limit.methods or ("*",))}
     if not counted <= {"post", "put", "patch", "delete"}:
         raise ValueError("form_limits takes limits that count sent forms only (methods=...)")
 
@@ -135,7 +136,7 @@ def form_limits(*limits):
 
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if request.method.lower() not in counted:
+            if request.method.lower() not in counted and not _limits_on_every_request():
                 return view(*args, **kwargs)
             try:
                 return limited(*args, **kwargs)
@@ -146,6 +147,22 @@ def form_limits(*limits):
         return wrapper
 
     return decorator
+
+
+# Flask-Limiter's settings for limits on every request. It checks them, for a view
+# with limits of its own, in that view's decorator: set, a form's GET goes through it.
+_EVERY_REQUEST_SETTINGS = (
+    "RATELIMIT_DEFAULT",
+    "RATELIMIT_APPLICATION",
+    "RATELIMIT_META",
+    "RATELIMIT_IN_MEMORY_FALLBACK",
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+)
+
+
+def _limits_on_every_request() -> bool:
+    config = current_app.config
+    return any(config.get(name) for name in _EVERY_REQUEST_SETTINGS)
 
 
 def is_refused() -> bool:

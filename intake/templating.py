@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time, get_datetime_format
 from babel.lists import format_list
 from flask import Flask, current_app
-from flask_babel import get_locale
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
@@ -17,7 +16,7 @@ from markupsafe import Markup, escape
 from intake import choices, field_markup
 from intake.eligibility.rules import RULES
 from intake.field_markup import translate_label
-from intake.i18n import LANGUAGE_NAMES, gettext
+from intake.i18n import LANGUAGE_NAMES, get_locale, gettext
 from intake.programs import texts
 from intake.status.states import APPLICANT_DESCRIPTIONS, LABELS
 

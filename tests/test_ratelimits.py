@@ -264,3 +264,33 @@ def test_form_limits_takes_only_limits_on_what_is_sent():
         ratelimits.form_limits(limiter.limit("1 per minute"))
     with pytest.raises(ValueError, match="sent forms only"):
         ratelimits.form_limits(limiter.limit("1 per minute", methods=["GET", "POST"]))
+
+
+# A process of its own: Flask-Limiter keeps default limits on its (shared) extension
+# object once an app sets them, which would reach every later test's app.
+GETS = """
+import json, sys
+from intake import create_app
+
+config, path, count = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+client = create_app(config).test_client()
+print(json.dumps([client.get(path).status_code for _ in range(count)]))
+"""
+
+
+def test_a_limit_on_every_request_still_counts_a_forms_get(limited, _schema):  # noqa: PT019
+    config = {
+        key: value
+        for key, value in limited.items()
+        if isinstance(value, str | int | bool | type(None))
+    }
+    config.update(SQLALCHEMY_DATABASE_URI=_schema, RATELIMIT_DEFAULT="2 per minute")
+    result = subprocess.run(
+        [sys.executable, "-c", GETS, json.dumps(config), "/screener", "3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [200, 200, 429]

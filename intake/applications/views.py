@@ -11,7 +11,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from sqlalchemy import select
 
 from intake import clock, ratelimits
@@ -29,6 +28,7 @@ from intake.extensions import db
 from intake.fields import select_choices
 from intake.forms import Form, shows_form_again_on_csrf_error
 from intake.htmx import form_page, redirect_after_post
+from intake.i18n import get_locale
 from intake.i18n import gettext as _
 from intake.inputs import arg_str
 from intake.models import Applicant

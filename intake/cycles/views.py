@@ -2,7 +2,6 @@
 an admin's list of a program's application windows (add, change, delete)."""
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
-from flask_babel import get_locale
 
 from intake import clock, ratelimits
 from intake.auth.access import workspace_blueprint
@@ -12,6 +11,7 @@ from intake.cycles.forms import OpeningNoticeForm, WindowForm
 from intake.extensions import db
 from intake.forms import shows_form_again_on_csrf_error
 from intake.htmx import form_page, page_or_fragment, redirect_after_post
+from intake.i18n import get_locale
 from intake.models import ApplicationWindow, Program
 from intake.programs.services import get_open_program_by_slug
 

@@ -28,7 +28,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -36,7 +36,7 @@ from intake import clock, links, ratelimits
 from intake.extensions import db
 from intake.forms import shows_form_again_on_csrf_error
 from intake.htmx import form_page, redirect_after_post
-from intake.i18n import choose_language
+from intake.i18n import choose_language, get_locale
 from intake.i18n import gettext as _
 from intake.manage import services
 from intake.manage.forms import DeleteForm, RequestLinkForm, WithdrawForm, details_form_class

@@ -1,11 +1,10 @@
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import get_locale
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.i18n import gettext
+from intake.i18n import get_locale, gettext
 from intake.models import Cohort, Program
 from intake.programs import listing, texts
 from intake.programs.defaults import DEFAULT_PROGRAMS, SESSION_DEFAULTS

@@ -1,7 +1,6 @@
 import functools
 
 from flask import Blueprint, abort, render_template, request, session, url_for
-from flask_babel import get_locale
 from jinja2_fragments.flask import render_blocks
 
 from intake import clock, ratelimits
@@ -9,6 +8,7 @@ from intake.cycles.current import taking
 from intake.extensions import db
 from intake.forms import shows_form_again_on_csrf_error
 from intake.htmx import is_htmx, page_or_fragment
+from intake.i18n import get_locale
 from intake.inputs import arg_str
 from intake.programs.services import get_open_program_by_slug, open_programs
 from intake.screener import drafts

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -20,7 +20,7 @@ from intake import clock, links
 from intake.extensions import db, limiter
 from intake.forms import shows_form_again_on_csrf_error
 from intake.htmx import form_page, redirect_after_post
-from intake.i18n import choose_language
+from intake.i18n import choose_language, get_locale
 from intake.models import Cohort, Participant
 from intake.survey import services, tokens
 from intake.survey.forms import SurveyForm
