@@ -278,7 +278,18 @@ print(json.dumps([client.get(path).status_code for _ in range(count)]))
 """
 
 
-def test_a_limit_on_every_request_still_counts_a_forms_get(limited, _schema):  # noqa: PT019
+def test_no_check_before_the_request_without_a_limit_on_every_request(limited, app):
+    """Every limit is a view's own, checked by its decorator: Flask-Limiter's check
+    before each request is taken out (it found nothing to count); the limits above
+    still refuse."""
+    from intake.extensions import limiter
+
+    hooks = app.before_request_funcs[None]
+    assert not [hook for hook in hooks if getattr(hook, "__self__", None) is limiter]
+
+
+@pytest.mark.parametrize("path", ["/screener", "/"])
+def test_a_limit_on_every_request_still_counts_every_get(limited, _schema, path):  # noqa: PT019
     config = {
         key: value
         for key, value in limited.items()
@@ -286,7 +297,7 @@ def test_a_limit_on_every_request_still_counts_a_forms_get(limited, _schema):  #
     }
     config.update(SQLALCHEMY_DATABASE_URI=_schema, RATELIMIT_DEFAULT="2 per minute")
     result = subprocess.run(
-        [sys.executable, "-c", GETS, json.dumps(config), "/screener", "3"],
+        [sys.executable, "-c", GETS, json.dumps(config), path, "3"],
         cwd=ROOT,
         capture_output=True,
         text=True,
