@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intake import config as default_config
 from intake import inputs
-from intake.extensions import babel, csrf, db, login, mail, migrate
+from intake.extensions import babel, csrf, db, limiter, login, mail, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -57,6 +57,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Before any route is added: every route's parameters get bounded converters.
     inputs.register_converters(app)
     register_blueprints(app)
+    from intake import ratelimits
+
+    ratelimits.leave_out_idle_check(app)
     register_commands(app)
 
     from intake import errors, security, templating
@@ -170,14 +173,14 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)
-    from intake import htmx, i18n, ratelimits
+    from intake import htmx, i18n
     from intake.i18n import choose_language
 
     htmx.init_app(app)
 
     babel.init_app(app, locale_selector=choose_language)
     i18n.install(app, babel)
-    ratelimits.init_app(app)
+    limiter.init_app(app)
     login.init_app(app)
     import intake.auth.access  # noqa: F401 - registers the user loader
 

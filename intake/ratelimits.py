@@ -124,7 +124,7 @@ def form_limits(*limits):
     # The methods the limits count (Flask-Limiter's RouteLimit.methods; None: every
     # method). A form's limits count what is sent, never a GET of the page, so a GET
     # skips Flask-Limiter's check (it found nothing to count: 3.5 % of the screener's
-    # time), unless a limit on every request is set (``_limits_on_every_request``).
+    # time), unless Flask-Limiter holds a limit on every request (``limits_on_every_request``).
     counted = {method.lower() for limit in limits for method in (limit.methods or ("*",))}
     if not counted <= {"post", "put", "patch", "delete"}:
         raise ValueError("form_limits takes limits that count sent forms only (methods=...)")
@@ -149,33 +149,41 @@ def form_limits(*limits):
     return decorator
 
 
-# Flask-Limiter's settings for limits on every request. It checks them, for a view
-# with limits of its own, in that view's decorator: set, a form's GET goes through it.
-_EVERY_REQUEST_SETTINGS = (
-    "RATELIMIT_DEFAULT",
-    "RATELIMIT_APPLICATION",
-    "RATELIMIT_META",
-    "RATELIMIT_IN_MEMORY_FALLBACK",
-    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
-)
+_EVERY_REQUEST = "intake_limits_on_every_request"
 
 
-def _limits_on_every_request(config=None) -> bool:
-    config = current_app.config if config is None else config
-    return any(config.get(name) for name in _EVERY_REQUEST_SETTINGS)
+def limits_on_every_request() -> bool:
+    """Whether Flask-Limiter holds a limit that is not a view's own: default,
+    application or meta limits, a limit on a whole blueprint, or the in-memory
+    fallback (from the settings, RATELIMIT_DEFAULT and kin, or the Limiter's own
+    arguments). It keeps them on its shared object, so this reads them there."""
+    manager = limiter.limit_manager
+    return bool(
+        manager._default_limits
+        or manager._application_limits
+        or manager._blueprint_limits
+        or limiter._meta_limits
+        or limiter._in_memory_fallback_enabled
+    )
 
 
-def init_app(app: Flask) -> None:
-    """Flask-Limiter, with its check before every request only where it can count
-    something: a limit on every request. Without one (the default), every limit is a
-    view's own, checked by that view's decorator, and the check before the request
-    resolved the limits to find nothing (5 % of home's time, 3.5 % of the screener's).
-    ``_check_request_limit`` is the hook Flask-Limiter registers (once per app);
-    tests/test_ratelimits.py checks no hook of the limiter's is left."""
-    limiter.init_app(app)
+def leave_out_idle_check(app: Flask) -> None:
+    """Flask-Limiter checks before every request, then again in each limited view's
+    decorator. While every limit is a view's own (the default here), the first check
+    resolved the limits of every page to find nothing to count: 5 % of home's Python
+    calls, 3.3 % of the screener's. It is then taken out, and a form's GET skips its
+    decorator's check too (``form_limits``). Call it once every blueprint is
+    registered. ``_check_request_limit`` is the hook Flask-Limiter registers (once per
+    app); tests/test_ratelimits.py checks no hook of the limiter's is left."""
+    app.extensions[_EVERY_REQUEST] = limits_on_every_request()
     hooks = app.before_request_funcs.get(None, [])
-    if not _limits_on_every_request(app.config) and limiter._check_request_limit in hooks:
+    if not app.extensions[_EVERY_REQUEST] and limiter._check_request_limit in hooks:
         hooks.remove(limiter._check_request_limit)
+
+
+def _limits_on_every_request() -> bool:
+    # An app made without leave_out_idle_check: as if there were such limits.
+    return current_app.extensions.get(_EVERY_REQUEST, True)
 
 
 def is_refused() -> bool:

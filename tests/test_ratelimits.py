@@ -241,8 +241,8 @@ def test_a_get_of_a_limited_form_skips_the_limits_check(limited, app, monkeypatc
         checks.append(kwargs.get("callable_name"))
         return check(*args, **kwargs)
 
-    # The decorators call the limiter's method; its before_request hook was bound
-    # when the app was made, so only the forms' own checks are counted here.
+    # The decorators call the limiter's method (the check before the request is left
+    # out: test_no_check_before_the_request below), so the forms' own checks count.
     monkeypatch.setattr(limiter, "_check_request_limit", counting)
     client = app.test_client()
     page = client.get("/screener")
@@ -273,6 +273,11 @@ import json, sys
 from intake import create_app
 
 config, path, count = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+if len(sys.argv) > 4:  # a limit on a whole blueprint, set as its module is imported
+    from importlib import import_module
+    from intake.extensions import limiter
+
+    limiter.limit(sys.argv[4])(import_module(f"intake.{sys.argv[5]}.views").bp)
 client = create_app(config).test_client()
 print(json.dumps([client.get(path).status_code for _ in range(count)]))
 """
@@ -288,16 +293,33 @@ def test_no_check_before_the_request_without_a_limit_on_every_request(limited, a
     assert not [hook for hook in hooks if getattr(hook, "__self__", None) is limiter]
 
 
-@pytest.mark.parametrize("path", ["/screener", "/"])
-def test_a_limit_on_every_request_still_counts_every_get(limited, _schema, path):  # noqa: PT019
+@pytest.mark.parametrize(
+    ("setting", "path"),
+    [
+        ("RATELIMIT_DEFAULT", "/screener"),
+        ("RATELIMIT_DEFAULT", "/"),
+        ("RATELIMIT_APPLICATION", "/"),
+        ("RATELIMIT_APPLICATION", "/screener"),
+        # (A limit on a blueprint does not reach a view with limits of its own, as the
+        # screener: Flask-Limiter's rule, with or without the check before requests.)
+        ("blueprint home", "/"),
+    ],
+)
+# _schema's value (the database URL) is used: its underscore only keeps it out of sight.
+def test_a_limit_on_every_request_still_counts_every_get(limited, _schema, setting, path):  # noqa: PT019
     config = {
         key: value
         for key, value in limited.items()
         if isinstance(value, str | int | bool | type(None))
     }
-    config.update(SQLALCHEMY_DATABASE_URI=_schema, RATELIMIT_DEFAULT="2 per minute")
+    config.update(SQLALCHEMY_DATABASE_URI=_schema)
+    extra = []
+    if setting.startswith("blueprint "):
+        extra = ["2 per minute", setting.split()[1]]
+    else:
+        config[setting] = "2 per minute"
     result = subprocess.run(
-        [sys.executable, "-c", GETS, json.dumps(config), path, "3"],
+        [sys.executable, "-c", GETS, json.dumps(config), path, "3", *extra],
         cwd=ROOT,
         capture_output=True,
         text=True,
