@@ -156,7 +156,8 @@ def limits_on_every_request() -> bool:
     """Whether Flask-Limiter holds a limit that is not a view's own: default,
     application or meta limits, a limit on a whole blueprint, or the in-memory
     fallback (from the settings, RATELIMIT_DEFAULT and kin, or the Limiter's own
-    arguments). It keeps them on its shared object, so this reads them there."""
+    arguments). It keeps them on its shared object, so this reads them there, in its
+    private attributes: it has no public way to ask, and a rename fails at start."""
     manager = limiter.limit_manager
     return bool(
         manager._default_limits
