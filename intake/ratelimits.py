@@ -124,7 +124,7 @@ def form_limits(*limits):
     # The methods the limits count (Flask-Limiter's RouteLimit.methods; None: every
     # method). A form's limits count what is sent, never a GET of the page, so a GET
     # skips Flask-Limiter's check (it found nothing to count: 3.5 % of the screener's
-    # time), unless Flask-Limiter holds a limit on every request (``limits_on_every_request``).
+    # time), unless Flask-Limiter holds a limit on every request (``_limits_on_every_request``).
     counted = {method.lower() for limit in limits for method in (limit.methods or ("*",))}
     if not counted <= {"post", "put", "patch", "delete"}:
         raise ValueError("form_limits takes limits that count sent forms only (methods=...)")
@@ -152,7 +152,7 @@ def form_limits(*limits):
 _EVERY_REQUEST = "intake_limits_on_every_request"
 
 
-def limits_on_every_request() -> bool:
+def _held_by_limiter() -> bool:
     """Whether Flask-Limiter holds a limit that is not a view's own: default,
     application or meta limits, a limit on a whole blueprint, or the in-memory
     fallback (from the settings, RATELIMIT_DEFAULT and kin, or the Limiter's own
@@ -176,14 +176,15 @@ def leave_out_idle_check(app: Flask) -> None:
     decorator's check too (``form_limits``). Call it once every blueprint is
     registered. ``_check_request_limit`` is the hook Flask-Limiter registers (once per
     app); tests/test_ratelimits.py checks no hook of the limiter's is left."""
-    app.extensions[_EVERY_REQUEST] = limits_on_every_request()
+    app.extensions[_EVERY_REQUEST] = _held_by_limiter()
     hooks = app.before_request_funcs.get(None, [])
     if not app.extensions[_EVERY_REQUEST] and limiter._check_request_limit in hooks:
         hooks.remove(limiter._check_request_limit)
 
 
 def _limits_on_every_request() -> bool:
-    # An app made without leave_out_idle_check: as if there were such limits.
+    # What leave_out_idle_check found for this app (an app made without it: as if
+    # there were such limits).
     return current_app.extensions.get(_EVERY_REQUEST, True)
 
 
