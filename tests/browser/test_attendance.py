@@ -69,8 +69,9 @@ def _evening(page: Page, evening, check_a11y, *, javascript: bool) -> None:
     if javascript:
         # The swapped rows' buttons are htmx's once it has settled them (20 ms after the
         # swap): a key pressed sooner sends the plain form, a whole page (a test's speed,
-        # not a person's; it failed about one run in ten).
-        page.wait_for_function("!document.querySelector('.htmx-swapping, .htmx-settling')")
+        # not a person's; it failed about one run in ten). A function, not an expression:
+        # Playwright polls an expression with eval, which the page's CSP refuses.
+        page.wait_for_function("() => !document.querySelector('.htmx-swapping, .htmx-settling')")
 
     # Ben: from his Present button, Tab to Absent and press Space.
     page.get_by_role("button", name="Present: Ben Absent").focus()
