@@ -3,6 +3,7 @@ import re
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from intake.extensions import db
@@ -11,6 +12,7 @@ from intake.models import Application, ManageToken, OutboxMessage
 from intake.outbox.delivery import deliver_due
 from intake.outbox.services import enqueue
 from tests.helpers import submit_application
+from tests.outbox.support import queue
 
 MANAGE_LINK = re.compile(r"https://intake\.example\.org/manage/([A-Za-z0-9_-]+)")
 
@@ -138,3 +140,30 @@ def test_cli_delivers_once(smtp, client, runner):
     assert result.exit_code == 0, result.output
     assert "sent 1" in result.output
     assert len(smtp.messages) == 1
+
+
+SENDERS = [
+    ("Reflective Practice Groups <no-reply@example.org>", "Reflective Practice Groups"),
+    ("Grupos de Práctica Reflexiva <no-reply@example.org>", "Grupos de Práctica Reflexiva"),
+    ("反思实践小组 <no-reply@example.org>", "反思实践小组"),
+]
+
+
+@pytest.mark.parametrize(("sender", "name"), SENDERS)
+def test_the_sender_reads_the_same_on_every_message_and_the_envelope_is_its_address(
+    smtp, app, ctx, clock, sender, name
+):
+    # The From header is made once a process (intake.outbox.delivery._from_header): two
+    # messages, and a second sender in another test, must each still say who sent them.
+    app.extensions["mail"].default_sender = sender
+    queue(clock, "person0@example.org", "person1@example.org")
+
+    assert deliver_due(clock()).sent == 2
+
+    assert [m["From"].addresses[0].display_name for m in smtp.messages] == [name, name]
+    assert [m["From"].addresses[0].addr_spec for m in smtp.messages] == ["no-reply@example.org"] * 2
+    assert [e.mail_from for e in smtp.sink.envelopes] == ["no-reply@example.org"] * 2
+    assert [e.rcpt_tos for e in smtp.sink.envelopes] == [
+        ["person0@example.org"],
+        ["person1@example.org"],
+    ]

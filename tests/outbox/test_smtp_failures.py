@@ -15,24 +15,7 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import OutboxMessage
 from intake.outbox.delivery import deliver_due
-from intake.outbox.services import enqueue
-
-
-def queue(clock, *addresses: str) -> list[int]:
-    ids = []
-    for n, address in enumerate(addresses):
-        row = enqueue(
-            template="application_received",
-            to=address,
-            dedup_key=f"test:{n}:{address}",
-            locale="en",
-            now=clock(),
-            context={"applicant": {"name": f"Person {n}"}, "applications": []},
-        )
-        db.session.flush()
-        ids.append(row.id)
-    db.session.commit()
-    return ids
+from tests.outbox.support import queue
 
 
 def rows(ids: list[int]) -> list[OutboxMessage]:
