@@ -30,7 +30,7 @@ from flask import (
 )
 from flask_babel import force_locale
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from intake import clock, links, ratelimits
 from intake.extensions import db
@@ -65,16 +65,24 @@ MAX_TOKEN_LENGTH = 100
 def _find(token: str) -> tuple[Applicant, ManageToken] | None:
     if len(token) > MAX_TOKEN_LENGTH:
         return None
-    row = db.session.execute(
-        select(Applicant, ManageToken)
-        .join(ManageToken, ManageToken.applicant_id == Applicant.id)
-        .where(ManageToken.token_hash == hash_token(token))
-        .options(
-            selectinload(Applicant.applications).joinedload(Application.program),
-            selectinload(Applicant.languages),
-            selectinload(Applicant.availability_slots),
+    # The few languages and time slots come joined to the applicant's row (a row for
+    # each pair: a handful), not as two more statements; the applications, which
+    # would multiply those rows, come in one of their own. The token's hash is unique:
+    # one applicant, every row read.
+    row = (
+        db.session.execute(
+            select(Applicant, ManageToken)
+            .join(ManageToken, ManageToken.applicant_id == Applicant.id)
+            .where(ManageToken.token_hash == hash_token(token))
+            .options(
+                selectinload(Applicant.applications).joinedload(Application.program),
+                joinedload(Applicant.languages),
+                joinedload(Applicant.availability_slots),
+            )
         )
-    ).first()
+        .unique()
+        .one_or_none()
+    )
     return (row[0], row[1]) if row else None
 
 

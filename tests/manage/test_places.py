@@ -473,3 +473,27 @@ def test_a_cohort_whose_language_has_no_bit_is_counted_by_the_joins(ctx, clock):
         for n in range(1, 9)
     ]
     assert _assert_places_match_the_queue(applications, cohorts) == 6 + 5 + 3
+
+
+def test_the_status_page_reads_languages_and_times_with_the_applicant(
+    client, ctx, clock, statements
+):
+    """Languages and time slots come joined to the applicant's own row: no statement of
+    their own, and each still shown once (a row per pair is read)."""
+    now = clock()
+    application = add_application(
+        now,
+        1,
+        languages=("en", "es", "cmn"),
+        availability=("weekday_morning", "weekday_evening", "weekend"),
+    )
+    token = mint_manage_token(application.applicant_id, now)
+    db.session.commit()
+
+    statements.clear()
+    page = client.get(f"/manage/{token}").get_data(as_text=True)
+
+    assert not [s for s in statements if "FROM applicant_languages" in s]
+    assert not [s for s in statements if "FROM applicant_availability" in s]
+    assert "<dd>中文（普通话 Mandarin）; English; Español</dd>" in page
+    assert "<dd>Weekday evenings; Weekday mornings; Weekends</dd>" in page
