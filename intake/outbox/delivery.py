@@ -501,8 +501,10 @@ def deliver_one(
     # One UPDATE of the columns that change, not the session's flush of the object
     # (10-20% of the database's time a message, measured apart).
     marked = _MARK_SENT_FORGETTING if row.forget_recipient else _MARK_SENT
-    # On the session's own connection: the claim's transaction, and its row lock.
-    result = db.session.connection().execute(marked, {"message_id": row.id, "now": now})
+    # On the session's own connection for this table: the claim's transaction, and its
+    # row lock.
+    connection = db.session.connection(bind_arguments={"mapper": OutboxMessage})
+    result = connection.execute(marked, {"message_id": row.id, "now": now})
     if result.rowcount != 1:
         # PostgreSQL's claim holds the row until this commit; SQLite locks no row, so
         # there the row can be deleted or changed while the message is sent. It went:

@@ -63,7 +63,8 @@ def load(key: Any, kind: str, now: datetime) -> dict[str, Any] | None:
     # The column alone, and the table's, not the mapped class's: every application
     # form page reads it, nothing here changes it, and the ORM's handling of a mapped
     # column's select cost 0.23 of this read's 0.82 ms on PostgreSQL (0.08 of 0.38 ms
-    # on SQLite; each with its BEGIN and ROLLBACK, measured apart).
+    # on SQLite; each with its BEGIN and ROLLBACK, measured apart). A Core select does
+    # not flush the session first: whatever changes a draft (``save``) flushes itself.
     answers = db.session.scalar(_live(_DRAFTS.c.answers, key, kind, now))
     return dict(answers) if answers is not None else None
 
