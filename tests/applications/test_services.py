@@ -1,6 +1,7 @@
 import pytest
 
-from intake.applications.services import agency_key
+from intake.applications.services import agency_key, possible_duplicates
+from tests import factories
 
 
 @pytest.mark.parametrize(
@@ -22,3 +23,34 @@ def test_agency_key_matches_the_same_agency(one, other):
 )
 def test_agency_key_tells_different_agencies_apart(one, other):
     assert agency_key(one) != agency_key(other)
+
+
+def test_possible_duplicates_for_one_program_then_several(ctx, clock):
+    """The duplicates query is built once and shared (issue 13): one program, then
+    three, then one again, by e-mail and by agency, each gets its own answer."""
+    now = clock()
+    by_email = factories.add_application(now, 1, program="introductory", email="Ana@Example.org")
+    factories.add_application(
+        now, 2, program="bipoc-intensive", email="ana@example.org", status="withdrawn"
+    )
+    agency = factories.add_application(
+        now, 3, program="king-county-consultation", agency_name="Sprouts"
+    )
+    programs = factories.programs()
+    intro, bipoc, consult = (
+        programs[slug] for slug in ("introductory", "bipoc-intensive", "king-county-consultation")
+    )
+
+    assert possible_duplicates([intro], "ana@example.org", None) == {
+        intro.id: (by_email.id, "same_email")
+    }
+    # A withdrawn application is not open: not a duplicate.
+    assert possible_duplicates([intro, bipoc, consult], "ana@example.org", None) == {
+        intro.id: (by_email.id, "same_email")
+    }
+    assert possible_duplicates(
+        [intro, bipoc, consult], "ana@example.org", ("sprouts", "98104")
+    ) == {intro.id: (by_email.id, "same_email"), consult.id: (agency.id, "same_agency")}
+    assert possible_duplicates([bipoc], "ana@example.org", ("sprouts", "98104")) == {}
+    assert possible_duplicates([consult], "nobody@example.org", ("sprouts", "98105")) == {}
+    assert possible_duplicates([bipoc], "ana@example.org", None) == {}
