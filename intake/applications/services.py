@@ -6,7 +6,16 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, literal, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Join,
+    Select,
+    Table,
+    bindparam,
+    literal,
+    select,
+    union_all,
+)
 
 from intake.cycles.services import taking_windows
 from intake.cycles.windows import Availability
@@ -197,13 +206,14 @@ def agency_key(name: str) -> str:
 # The duplicates query, built once. Building its selects and their union on every
 # application took 0.8 ms of the POST in process (PostgreSQL, issue 13), more than the
 # query itself; the tables' columns spare the ORM's handling of a select that loads no
-# entity (as intake.screener.drafts does).
+# entity (as intake.screener.drafts does). A Core select does not flush the session
+# first: it runs before the new rows are added, and nothing pending is a duplicate.
 _APPLICATIONS = cast(Table, Application.__table__)
 _APPLICANTS = cast(Table, Applicant.__table__)
 _AGENCIES = cast(Table, AgencyDetails.__table__)
 
 
-def _open_matching(reason: str, joined):
+def _open_matching(reason: str, joined: Join) -> Select:
     return (
         select(_APPLICATIONS.c.program_id, _APPLICATIONS.c.id, literal(reason).label("reason"))
         .select_from(joined)
@@ -238,6 +248,7 @@ def possible_duplicates(
     the oldest one's id and the reason. One query (each half by its own index),
     before the new rows exist. Nothing is merged: a coordinator decides."""
     params: dict[str, Any] = {"program_ids": [p.id for p in programs], "email_key": email_key}
+    statement: Select | CompoundSelect
     if agency is None:
         statement = _SAME_EMAIL
     else:

@@ -1,6 +1,9 @@
 import pytest
 
 from intake.applications.services import agency_key, possible_duplicates
+from intake.extensions import db
+from intake.models import Application
+from intake.references import new_reference
 from tests import factories
 
 
@@ -30,12 +33,30 @@ def test_possible_duplicates_for_one_program_then_several(ctx, clock):
     three, then one again, by e-mail and by agency, each gets its own answer."""
     now = clock()
     by_email = factories.add_application(now, 1, program="introductory", email="Ana@Example.org")
+    # A second application of the same person: applicant and application ids differ
+    # from here on, so a join on the wrong column finds nothing.
+    db.session.add(
+        Application(
+            applicant=by_email.applicant,
+            program=factories.program("reflective-practice-group"),
+            reference=new_reference(),
+            status="waitlisted",
+            decision={"outcome": "pass", "rules": []},
+            priority=0,
+            seats_requested=1,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    db.session.commit()
     factories.add_application(
-        now, 2, program="bipoc-intensive", email="ana@example.org", status="withdrawn"
+        now, 3, program="bipoc-intensive", email="ana@example.org", status="withdrawn"
     )
     agency = factories.add_application(
-        now, 3, program="king-county-consultation", agency_name="Sprouts"
+        now, 4, program="king-county-consultation", agency_name="Sprouts"
     )
+    # The same e-mail again, later: the oldest open application is the one named.
+    factories.add_application(now, 5, program="introductory", email="ana@example.org")
     programs = factories.programs()
     intro, bipoc, consult = (
         programs[slug] for slug in ("introductory", "bipoc-intensive", "king-county-consultation")
@@ -54,3 +75,7 @@ def test_possible_duplicates_for_one_program_then_several(ctx, clock):
     assert possible_duplicates([bipoc], "ana@example.org", ("sprouts", "98104")) == {}
     assert possible_duplicates([consult], "nobody@example.org", ("sprouts", "98105")) == {}
     assert possible_duplicates([bipoc], "ana@example.org", None) == {}
+    # Matched both ways, the same e-mail is the reason given.
+    assert possible_duplicates([consult], "person0004@example.org", ("sprouts", "98104")) == {
+        consult.id: (agency.id, "same_email")
+    }
