@@ -59,6 +59,7 @@ from bench.report import (  # noqa: E402
 
 BIN = Path(sys.executable).parent
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/intake_bench"
+DEFAULT_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 USER_AGENT = "intake-bench"
 PASSWORD = "bench-password-long-enough-1"  # noqa: S105 - a throwaway account's
 ADMIN_EMAIL = "bench-admin@example.org"
@@ -1157,8 +1158,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--redis",
-        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
-        help="rate-limit storage (default redis://127.0.0.1:6379/13)",
+        default=DEFAULT_REDIS,
+        help=f"rate-limit storage (default {DEFAULT_REDIS})",
     )
     args = parser.parse_args(argv)
     args.databases = [d.strip() for d in args.db.split(",") if d.strip()]

@@ -4,24 +4,19 @@ errors), not the speed. Needs wrk (Debian's package) and Redis, like `make bench
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.bench.support import redis_listens
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 # SQLite of its own or no database, whatever TEST_DATABASE_URL says (CI's PostgreSQL run
 # leaves it out: it would only repeat the SQLite run).
 pytestmark = pytest.mark.own_database
-
-
-def redis_listens() -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex(("127.0.0.1", 6379)) == 0
 
 
 @pytest.mark.skipif(
