@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     CompoundSelect,
     Join,
     Select,
-    Table,
     bindparam,
     literal,
     select,
@@ -30,6 +29,7 @@ from intake.models import (
     Coordinator,
     Program,
     SelfIdentification,
+    table_of,
 )
 from intake.outbox.services import enqueue
 from intake.programs.services import reply_address
@@ -208,9 +208,9 @@ def agency_key(name: str) -> str:
 # query itself; the tables' columns spare the ORM's handling of a select that loads no
 # entity (as intake.screener.drafts does). A Core select does not flush the session
 # first: it runs before the new rows are added, and nothing pending is a duplicate.
-_APPLICATIONS = cast(Table, Application.__table__)
-_APPLICANTS = cast(Table, Applicant.__table__)
-_AGENCIES = cast(Table, AgencyDetails.__table__)
+_APPLICATIONS = table_of(Application)
+_APPLICANTS = table_of(Applicant)
+_AGENCIES = table_of(AgencyDetails)
 
 
 def _open_matching(reason: str, joined: Join) -> Select:
@@ -219,7 +219,7 @@ def _open_matching(reason: str, joined: Join) -> Select:
         .select_from(joined)
         .where(
             _APPLICATIONS.c.program_id.in_(bindparam("program_ids", expanding=True)),
-            _APPLICATIONS.c.status.in_(sorted(states.OPEN_STATUSES)),
+            _APPLICATIONS.c.status.in_(states.OPEN_IN_ORDER),
         )
     )
 

@@ -42,8 +42,6 @@ LANGUAGES = {"en": "English", "es": "Spanish", "zh": "Chinese"}
 SAMPLE_NAME = "Alex Sample"
 SAMPLE_LINK = "https://example.org/your-private-link"
 
-OPEN = sorted(states.OPEN_STATUSES)
-
 
 def language_of(column):
     """The language a person's e-mail is written in: their locale when the app writes
@@ -105,7 +103,7 @@ def audience(filters: Filters, cohort: Cohort | None, *, scope: Scope) -> Audien
             cohort,
             scope,
         )
-        .where(Application.status.in_(OPEN))
+        .where(Application.status.in_(states.OPEN_IN_ORDER))
         .group_by(language, reachable)
     )
     result = Audience()
@@ -117,7 +115,7 @@ def audience(filters: Filters, cohort: Cohort | None, *, scope: Scope) -> Audien
             result.unreachable += people
     ended = db.session.execute(
         _listed(select(Application.status, func.count()), filters, cohort, scope)
-        .where(Application.status.not_in(OPEN))
+        .where(Application.status.not_in(states.OPEN_IN_ORDER))
         .group_by(Application.status)
     )
     result.ended = {row[0]: row[1] for row in ended}
@@ -133,7 +131,7 @@ def recipients(filters: Filters, cohort: Cohort | None, *, scope: Scope):
             cohort,
             scope,
         )
-        .where(Application.status.in_(OPEN), _reachable())
+        .where(Application.status.in_(states.OPEN_IN_ORDER), _reachable())
         .distinct()
         .order_by(Applicant.id)
     )

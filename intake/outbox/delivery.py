@@ -37,18 +37,17 @@ from email import policy
 from email.generator import BytesGenerator
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
-from typing import cast
 
 from flask import current_app
 from flask_mail import BadHeaderError, Connection, Message, sanitize_address
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from intake.extensions import db
 from intake.letters.pdf import filename as letter_filename
 from intake.letters.pdf import render_pdf
 from intake.links import CannotMint, SpecInvalid, marker, mint_link, public_host, specs_from_json
-from intake.models import Letter, OutboxMessage
+from intake.models import Letter, OutboxMessage, table_of
 from intake.outbox.services import FORGOTTEN_RECIPIENT
 
 log = logging.getLogger(__name__)
@@ -459,7 +458,7 @@ _CLAIM = (
 # The mark is an UPDATE of the table, not of the mapped class: the ORM's UPDATE path
 # (its options, its session bookkeeping) cost about 0.2 ms a message, for an object
 # the commit expires anyway.
-_OUTBOX = cast(Table, OutboxMessage.__table__)
+_OUTBOX = table_of(OutboxMessage)
 _MARK_SENT = (
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("message_id"), _OUTBOX.c.status == "queued")

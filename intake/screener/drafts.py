@@ -13,13 +13,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import Table, delete, select
+from sqlalchemy import delete, select
 
 from intake.extensions import db
-from intake.models import ScreenerDraft
+from intake.models import ScreenerDraft, table_of
 from intake.rows import rows_changed
 
 # Keys are 43 characters; anything else in the session is not one of ours (an
@@ -39,7 +39,7 @@ def _lifetime() -> timedelta:
     return timedelta(minutes=current_app.config["SCREENER_DRAFT_MINUTES"])
 
 
-_DRAFTS = cast(Table, ScreenerDraft.__table__)
+_DRAFTS = table_of(ScreenerDraft)
 
 
 def _live(what, key: str, kind: str, now: datetime):

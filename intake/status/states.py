@@ -49,6 +49,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 STATUSES = tuple(TRANSITIONS)
 
 OPEN_STATUSES = frozenset(s for s, targets in TRANSITIONS.items() if WITHDRAWN in targets)
+# The same in a fixed order, for ``status IN (...)``: a frozenset's order changes with
+# the process's hash seed, and with it the statement's text.
+OPEN_IN_ORDER = tuple(sorted(OPEN_STATUSES))
 
 # What each status means, said to the applicant.
 APPLICANT_DESCRIPTIONS = {
