@@ -292,20 +292,30 @@ def places_in_line(
     return found
 
 
+# The statuses whose application the status page shows with its offer: the seat
+# offered, or the group it holds (templates/manage/status.html).
+SHOWS_OFFER = frozenset({states.OFFERED, states.ENROLLED, states.COMPLETED, states.CLOSED})
+
+
 def overview(applicant: Applicant, today: date) -> list[ApplicationOverview]:
     """Each application with its offer, and for each waiting one its place in every
     cohort that fits, or that it waits for a coordinator to arrange its seats (it
-    asks more than any planned group holds). Four queries, whatever the number of
-    applications, cohorts or people in line (the places are one, ``places_in_line``)."""
+    asks more than any planned group holds). At most four queries, whatever the number
+    of applications, cohorts or people in line (the places are one,
+    ``places_in_line``); the offers are read only when an application shows one."""
     applications = list(applicant.applications)
-    offers = db.session.scalars(
-        select(Offer)
-        .where(
-            Offer.application_id.in_([a.id for a in applications]),
-            Offer.status.in_((OPEN, ACCEPTED)),
+    # Only these statuses show an offer (the page, and an agency's named staff); a
+    # person waiting in line, the most usual visitor, has none to read.
+    with_offer = [a.id for a in applications if a.status in SHOWS_OFFER]
+    offers = (
+        db.session.scalars(
+            select(Offer)
+            .where(Offer.application_id.in_(with_offer), Offer.status.in_((OPEN, ACCEPTED)))
+            .options(joinedload(Offer.cohort))
+            .order_by(Offer.id)
         )
-        .options(joinedload(Offer.cohort))
-        .order_by(Offer.id)
+        if with_offer
+        else ()
     )
     offer_by_application = {}
     for offer in offers:

@@ -84,11 +84,22 @@ def test_the_application_form_reads_only_the_saved_screener(client, statements, 
 
 
 def test_the_manage_page_costs_the_applicants_own_rows_only(client, statements, ctx, clock):
-    application = factories.add_application(clock(), 1)
-    token = mint_manage_token(application.applicant_id, clock())
+    waiting = factories.add_application(clock(), 1)
+    offered = factories.add_application(clock(), 2, status="offered")
+    tokens = {
+        "waiting": mint_manage_token(waiting.applicant_id, clock()),
+        "offered": mint_manage_token(offered.applicant_id, clock()),
+    }
     db.session.commit()
-    # The applicant (with their languages and days), applications, offers and groups.
-    assert count(client, statements, f"/manage/{token}") == 4
+    # The applicant (with their languages and days), their applications, and then for
+    # someone waiting the groups that fit (no offers: nothing waiting shows one) ...
+    assert count(client, statements, f"/manage/{tokens['waiting']}") == 3
+    assert [s for s in statements if "FROM cohorts" in s]
+    assert not [s for s in statements if "FROM offers" in s]
+    # ... and for someone offered a seat, their offers (no groups: no place in line).
+    assert count(client, statements, f"/manage/{tokens['offered']}") == 3
+    assert [s for s in statements if "FROM offers" in s]
+    assert not [s for s in statements if "FROM cohorts" in s]
 
 
 def test_windows_come_from_the_copy_too(client, statements, ticks, ctx, clock):
