@@ -6,6 +6,7 @@ Functions flush and never commit; the view commits once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -13,12 +14,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
     and_,
+    bindparam,
     case,
     delete,
     func,
-    literal,
     null,
     or_,
     select,
@@ -153,7 +153,7 @@ def _fits_any(patterns: Sequence[int]):
     return or_(*(queue_bits.has_bits(Application.match_mask, p) for p in patterns))
 
 
-def _ahead_of(application: Application, patterns: Sequence[int] | None = None):
+def _ahead_of(application: _Bound, patterns: Sequence[int] | None = None):
     """The applications ahead of ``application`` in the fair order (id, applicant,
     seats asked and the mask of its applicant's languages and slots): a higher
     priority, or the same one and joined earlier, the id breaking a tie on the
@@ -180,15 +180,49 @@ def _ahead_of(application: Application, patterns: Sequence[int] | None = None):
         *waiting,
         Application.priority == application.priority,
         tuple_(Application.joined_at, Application.id)
-        < tuple_(
-            literal(application.joined_at, Application.joined_at.type),
-            literal(application.id, Application.id.type),
-        ),
+        < tuple_(application.joined_at, application.id),
     )
     return union_all(higher, same).subquery("ahead")
 
 
-def _places_query(application: Application, cohorts: Sequence[Cohort], width: int):
+@dataclass(frozen=True)
+class _CohortShape:
+    """What a cohort's part of the places statement is built from, as plain values
+    (the fields ``matching_applications`` reads, and the seats)."""
+
+    id: int
+    program_id: int
+    seats: int
+    language: str
+    time_slot: str | None
+
+    @classmethod
+    def of(cls, cohort: Cohort) -> _CohortShape:
+        return cls(cohort.id, cohort.program_id, cohort.seats, cohort.language, cohort.time_slot)
+
+
+class _Bound:
+    """The values of the ``n``-th application of the places statement, as parameters
+    named for it: the statement is built once for a shape of cohorts and run for any
+    application (``_places_statement``)."""
+
+    def __init__(self, n: int) -> None:
+        self.id = bindparam(f"application_{n}", type_=Application.id.type)
+        self.program_id = bindparam(f"program_{n}", type_=Application.program_id.type)
+        self.priority = bindparam(f"priority_{n}", type_=Application.priority.type)
+        self.joined_at = bindparam(f"joined_{n}", type_=Application.joined_at.type)
+
+    @staticmethod
+    def values(n: int, application: Application) -> dict[str, Any]:
+        return {
+            f"application_{n}": application.id,
+            f"program_{n}": application.program_id,
+            f"priority_{n}": application.priority,
+            f"joined_{n}": application.joined_at,
+        }
+
+
+def _places_query(application: _Bound, cohorts: Sequence[_CohortShape], width: int):
     """One pass over the applications ahead of ``application`` that counts, for every
     cohort at once, those in the cohort's queue (``matching_applications``): one
     conditional sum per cohort. Whether the applicant ahead takes part in the
@@ -239,7 +273,7 @@ def _places_query(application: Application, cohorts: Sequence[Cohort], width: in
         )
     padding = [null()] * (width - len(cohorts))
     query = select(
-        literal(application.id, Integer).label("application_id"),
+        application.id.label("application_id"),
         *counts,
         *padding,
         *in_queue,
@@ -279,10 +313,14 @@ def places_in_line(
     asked = [(application, cohorts) for application, cohorts in asked if cohorts]
     if not asked:
         return {}
+    statement = _places_statement(
+        tuple(tuple(_CohortShape.of(c) for c in cohorts) for _, cohorts in asked)
+    )
+    values: dict[str, Any] = {}
+    for n, (application, _) in enumerate(asked):
+        values |= _Bound.values(n, application)
+    rows = {row[0]: row for row in db.session.execute(statement, values)}
     width = max(len(cohorts) for _, cohorts in asked)
-    queries = [_places_query(application, cohorts, width) for application, cohorts in asked]
-    statement: Any = union_all(*queries) if len(queries) > 1 else queries[0]
-    rows = {row[0]: row for row in db.session.execute(statement)}
     found: dict[tuple[int, int], int] = {}
     for application, cohorts in asked:
         row = rows[application.id]
@@ -290,6 +328,19 @@ def places_in_line(
             if row[1 + width + n]:
                 found[(application.id, cohort.id)] = int(row[1 + n]) + 1
     return found
+
+
+# Building the statement cost more than running it (0.8 ms for one cohort, against
+# 0.75 ms in PostgreSQL at 100,000 applications); the shapes of cohorts a status page
+# asks about are few (a program's planned groups), so each is built once per worker.
+@functools.lru_cache(maxsize=256)
+def _places_statement(shapes: tuple[tuple[_CohortShape, ...], ...]) -> Any:
+    """The statement ``places_in_line`` runs for applications whose fitting cohorts
+    are ``shapes`` (one tuple per application, in order), with the applications'
+    values as parameters (``_Bound``)."""
+    width = max(len(cohorts) for cohorts in shapes)
+    queries = [_places_query(_Bound(n), cohorts, width) for n, cohorts in enumerate(shapes)]
+    return union_all(*queries) if len(queries) > 1 else queries[0]
 
 
 # The statuses whose application the status page shows with its offer: the seat

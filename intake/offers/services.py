@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import selectinload
@@ -67,7 +68,21 @@ class NotOfferable(Exception):
 # Who is next -------------------------------------------------------------------------
 
 
-def matching_applications(cohort: Cohort):
+class CohortQueue(Protocol):
+    """What a cohort's queue is drawn from: a ``Cohort``, or the same values held
+    plainly (the places in line build their statement once from those)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def program_id(self) -> int: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def time_slot(self) -> str | None: ...
+
+
+def matching_applications(cohort: CohortQueue):
     """A select() of the applications that fit a cohort, in the fair queue order:
     waiting in its program, taking part in its language, free at its time slot, and
     not having already declined or let lapse an offer of this cohort (they deferred
@@ -98,7 +113,7 @@ def matching_applications(cohort: Cohort):
     )
 
 
-def _fits_by_rows(cohort: Cohort) -> list[ColumnElement[bool]]:
+def _fits_by_rows(cohort: CohortQueue) -> list[ColumnElement[bool]]:
     fits: list[ColumnElement[bool]] = [
         exists().where(
             ApplicantLanguage.applicant_id == Application.applicant_id,

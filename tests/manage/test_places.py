@@ -175,6 +175,31 @@ def test_all_applications_at_once_give_the_same_places(crowded):
     assert at_once == one_by_one
 
 
+def test_the_statement_is_built_once_for_alike_cohorts_and_run_for_each_application(ctx, clock):
+    """The statement is kept per shape of cohorts; each application's own values are
+    its parameters, so a kept statement counts for whoever asks, and a cohort that
+    changed (its seats) gets a statement of its own."""
+    now = clock()
+    evening = add_cohort(now, name="Evening English")
+    three = add_application(now, 4, seats=3, joined_days_ago=5)  # ahead of all three
+    first, second, third = (add_application(now, n, joined_days_ago=3 - n) for n in (1, 2, 3))
+    services._places_statement.cache_clear()
+    found = [services.places_in_line([(a, [evening])]) for a in (third, first, second)]
+    assert found == [
+        {(third.id, evening.id): 4},
+        {(first.id, evening.id): 2},
+        {(second.id, evening.id): 3},
+    ]
+    assert services._places_statement.cache_info().misses == 1
+    assert services._places_statement.cache_info().hits == 2
+
+    evening.seats = 2  # three seats no longer fit the group, nor count ahead
+    db.session.commit()
+    assert services.places_in_line([(third, [evening])]) == {(third.id, evening.id): 3}
+    assert services.places_in_line([(three, [evening])]) == {}
+    assert services._places_statement.cache_info().misses == 2
+
+
 def test_a_deferral_and_a_tie_are_counted_as_the_queue_does(ctx, clock):
     now = clock()
     evening = add_cohort(now, name="Evening English")
