@@ -417,6 +417,31 @@ def test_languages_and_slots_changed_after_applying_move_the_places(ctx, clock):
     }
 
 
+def test_the_groups_that_fit_are_by_language_slot_program_and_start(ctx, clock):
+    """``fitting_cohorts`` (one statement, built once): a group in a language the
+    applicant takes part in, at a slot they chose or at no set time, in the programs
+    asked about, not started yet; someone who chose no slot fits only groups with
+    none."""
+    now = clock()
+    _mixed_cohorts(now)  # English, Spanish at weekends, ASL mornings, Mandarin any time
+    add_cohort(now, name="Started", language="cmn", time_slot=None, start_date=date(2026, 1, 5))
+    add_cohort(now, name="Elsewhere", program="bipoc-intensive", language="cmn", time_slot=None)
+    both = add_application(now, 1, languages=("es", "cmn"), availability=("weekend",))
+    no_slot = add_application(now, 2, languages=("cmn", "en"), availability=())
+    english = add_application(now, 3)
+    program = both.program_id
+    today = now.date()
+
+    def names(application, programs=(program,)):
+        found = services.fitting_cohorts(application.applicant, programs, today)
+        return {k: [c.name for c in v] for k, v in found.items()}
+
+    assert names(both) == {program: ["Mandarin, any time", "Weekend Spanish"]}  # by start, name
+    assert names(no_slot) == {program: ["Mandarin, any time"]}
+    assert names(english) == {program: ["Evening English"]}
+    assert names(english, ()) == {}
+
+
 def test_an_applicant_with_two_languages_is_in_both_queues(ctx, clock):
     now = clock()
     cohorts = _mixed_cohorts(now)
