@@ -106,7 +106,8 @@ class Place:
 class ApplicationOverview:
     application: Application
     places: list[Place] = field(default_factory=list)
-    # The open offer (status offered) or the accepted one (enrolled), if any.
+    # The open offer (status offered) or the accepted one (enrolled), if any; read only
+    # for an application in SHOWS_OFFER (the statuses the page shows it for), else None.
     offer: Offer | None = None
     # Waiting, but asking more seats than any planned group holds: no place in line
     # can lead to a seat until a coordinator splits it (intake.casefile.split).
@@ -222,18 +223,18 @@ class _Bound:
     application (``_places_statement``)."""
 
     def __init__(self, n: int) -> None:
-        self.id = bindparam(f"application_{n}", type_=Application.id.type)
-        self.program_id = bindparam(f"program_{n}", type_=Application.program_id.type)
-        self.priority = bindparam(f"priority_{n}", type_=Application.priority.type)
-        self.joined_at = bindparam(f"joined_{n}", type_=Application.joined_at.type)
+        self.id = bindparam(f"places_{n}_application", type_=Application.id.type)
+        self.program_id = bindparam(f"places_{n}_program", type_=Application.program_id.type)
+        self.priority = bindparam(f"places_{n}_priority", type_=Application.priority.type)
+        self.joined_at = bindparam(f"places_{n}_joined", type_=Application.joined_at.type)
 
     @staticmethod
     def values(n: int, application: Application) -> dict[str, Any]:
         return {
-            f"application_{n}": application.id,
-            f"program_{n}": application.program_id,
-            f"priority_{n}": application.priority,
-            f"joined_{n}": application.joined_at,
+            f"places_{n}_application": application.id,
+            f"places_{n}_program": application.program_id,
+            f"places_{n}_priority": application.priority,
+            f"places_{n}_joined": application.joined_at,
         }
 
 
