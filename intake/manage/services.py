@@ -359,9 +359,13 @@ def _places_statement(shapes: tuple[tuple[_CohortShape, ...], ...]) -> Any:
     return union_all(*queries) if len(queries) > 1 else queries[0]
 
 
+# An application that holds (or held) a seat: the status page shows its group, or an
+# agency's named staff (views.status), with the accepted offer.
+HOLDS_SEAT = frozenset({states.ENROLLED, states.COMPLETED, states.CLOSED})
 # The statuses whose application the status page shows with its offer: the seat
-# offered, or the group it holds (templates/manage/status.html).
-SHOWS_OFFER = frozenset({states.OFFERED, states.ENROLLED, states.COMPLETED, states.CLOSED})
+# offered, or the seat held (templates/manage/status.html). ``overview`` reads offers
+# for these only: a status that shows an offer must be here, or its offer is None.
+SHOWS_OFFER = HOLDS_SEAT | {states.OFFERED}
 
 
 def overview(applicant: Applicant, today: date) -> list[ApplicationOverview]:

@@ -45,7 +45,7 @@ from intake.models import Applicant, Application, ManageToken
 from intake.offers.services import OfferClosed
 from intake.participants import services as participants
 from intake.participants.forms import StaffForm
-from intake.status.states import CLOSED, COMPLETED, ENROLLED, WITHDRAWN, TransitionNotAllowed
+from intake.status.states import WITHDRAWN, TransitionNotAllowed
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 # The "manage my application" link in every e-mail to an applicant opens the status page.
@@ -136,7 +136,7 @@ def status(applicant: Applicant, token: str):
     groups, staff = {}, {}
     for item in items:
         application = item.application
-        if application.status not in (ENROLLED, COMPLETED, CLOSED):
+        if application.status not in services.HOLDS_SEAT:
             continue
         if applicant.kind == "agency":
             staff[application.id] = participants.holding_seats(
