@@ -259,6 +259,12 @@ def check_a11y(axe_source):
         _run(scripted_copy(page), f"{state} (without JavaScript: {page.url})")
 
     def _run(page, state: str) -> None:
+        # After a navigation, a test's "this text is visible" can pass before the
+        # stylesheet has loaded; axe would then measure the unstyled page, where the
+        # header's first links are small inline text (target-size fails at the skip
+        # link, the site name and a language link, as a page with its stylesheet
+        # disabled shows). The load event waits for the stylesheet.
+        page.wait_for_load_state("load")
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             page.evaluate(axe_source)
         violations = page.evaluate(
