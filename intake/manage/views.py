@@ -29,8 +29,6 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, selectinload
 
 from intake import clock, links, ratelimits
 from intake.extensions import db
@@ -41,7 +39,7 @@ from intake.i18n import gettext as _
 from intake.manage import services
 from intake.manage.forms import DeleteForm, RequestLinkForm, WithdrawForm, details_form_class
 from intake.manage.tokens import hash_token, manage_link
-from intake.models import Applicant, Application, ManageToken
+from intake.models import Applicant, ManageToken
 from intake.offers.services import OfferClosed
 from intake.participants import services as participants
 from intake.participants.forms import StaffForm
@@ -58,33 +56,6 @@ LANG_KEY = "manage_lang"
 # the button shows the final page again instead of "this link does not work".
 DELETED_KEY = "manage_deleted"
 DELETED_LANG_KEY = "manage_deleted_lang"
-# Manage tokens are 43 characters; anything much longer is not one.
-MAX_TOKEN_LENGTH = 100
-
-
-# The applicant a link belongs to, with the link's row. The few languages and time
-# slots come joined to the applicant's row (a row for each pair: a handful), not as two
-# more statements; the applications, which would multiply those rows, come in one of
-# their own. Built once: building it took about a tenth of a millisecond a page.
-_BY_TOKEN = (
-    select(Applicant, ManageToken)
-    .join(ManageToken, ManageToken.applicant_id == Applicant.id)
-    .where(ManageToken.token_hash == bindparam("token_hash"))
-    .options(
-        selectinload(Applicant.applications).joinedload(Application.program),
-        joinedload(Applicant.languages),
-        joinedload(Applicant.availability_slots),
-    )
-)
-
-
-def _find(token: str) -> tuple[Applicant, ManageToken] | None:
-    if len(token) > MAX_TOKEN_LENGTH:
-        return None
-    # The token's hash is unique: one applicant, every row read.
-    found = db.session.execute(_BY_TOKEN, {"token_hash": hash_token(token)})
-    row = found.unique().one_or_none()
-    return (row[0], row[1]) if row else None
 
 
 def link_expired(link: ManageToken, now: datetime) -> bool:
@@ -111,7 +82,7 @@ def with_applicant(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapper(token: str, **kwargs):
-        found = _find(token)
+        found = services.find_by_token(token)
         if found is None:
             return _invalid()
         applicant, link = found
