@@ -54,6 +54,9 @@ class Summary:
     failed: list[FailedReason]
     # The agency's applicant is not its leadership: only the referral is offered.
     not_leadership: bool
+    # The programs the person can apply to now (fit, and taking applications): the
+    # count the results announce to screen readers.
+    apply_now: tuple[Program, ...] = ()
 
     @property
     def nothing_open(self) -> bool:
@@ -104,5 +107,5 @@ def summarise(
     ]
     leadership = [f for f in failed if f.offers_referral]
     if leadership:
-        return Summary(open=[], failed=leadership, not_leadership=True)
-    return Summary(open=open_results, failed=failed, not_leadership=False)
+        return Summary(open=[], failed=leadership, not_leadership=True, apply_now=can_apply)
+    return Summary(open=open_results, failed=failed, not_leadership=False, apply_now=can_apply)

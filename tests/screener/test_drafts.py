@@ -176,3 +176,18 @@ def test_agency_answers_stay_off_the_cookie(client, ctx):
     for word in ("is_leader", "98104", "commit_cases", "bsk_consultation"):
         assert word not in text, text
     assert client.get("/apply/agency").status_code == 200
+
+
+def test_reading_and_changing_the_answers_builds_no_statement(client, ctx, monkeypatch):
+    # The draft's selects are built once, at import: a request only binds its values.
+    from intake.screener import drafts
+
+    built = []
+    monkeypatch.setattr(drafts, "select", lambda *what: built.append(what))
+    complete_screener(client)
+    complete_screener(client, bipoc="no")  # the saved copy found and changed
+    page = client.get("/screener").get_data(as_text=True)
+    assert 'value="no" checked' in page
+    page = client.get("/apply").get_data(as_text=True)
+    assert 'name="programs"' in page
+    assert built == []

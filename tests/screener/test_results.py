@@ -216,3 +216,38 @@ def test_a_program_whose_cycle_is_closed_is_not_suggested_instead(client, ctx, c
     [bipoc] = [card for card in _cards(page) if "created for and by Black" in card]
     assert "You can apply to Introductory reflective practice, which is open" in bipoc
     assert "Illinois" not in bipoc
+
+
+# What the results announce to screen readers ------------------------------------------
+
+
+def _announced(page: str) -> str:
+    [said] = re.findall(r'id="results-announcement"[^>]*>(.*?)</p>', page, re.S)
+    return said.strip()
+
+
+def test_the_announcement_counts_the_programs_one_can_apply_to_now(client, ctx, clock):
+    from datetime import timedelta
+
+    from tests.factories import add_window
+
+    page = complete_screener(client).get_data(as_text=True)
+    assert _announced(page) == "Results updated: 2 programs you can apply for."
+    # Neither a program that does not fit (the BIPOC space) nor one that fits but takes
+    # no applications now (Illinois, its cycle closed) is counted.
+    add_window(
+        "reflective-practice-group", clock() - timedelta(days=60), clock() - timedelta(days=30)
+    )
+    page = complete_screener(client, bipoc="no").get_data(as_text=True)
+    assert "This program fits your answers, but it is not taking applications now." in page
+    assert _announced(page) == "Results updated: 1 program you can apply for."
+
+
+def test_the_announcement_leaves_out_programs_still_waiting_for_answers(htmx):
+    page = htmx.get("/screener").get_data(as_text=True)
+    page = htmx.post(
+        "/screener",
+        data={"works_with_young_children": "yes", "csrf_token": csrf_token(page)},
+    ).get_data(as_text=True)
+    assert "Answer the questions above to see if this fits." in page
+    assert _announced(page) == "Results updated: 0 programs you can apply for."
