@@ -56,7 +56,7 @@ class Summary:
     not_leadership: bool
     # The programs the person can apply to now (fit, and taking applications): the
     # count the results announce to screen readers.
-    apply_now: tuple[Program, ...] = ()
+    apply_now: tuple[Program, ...]
 
     @property
     def nothing_open(self) -> bool:

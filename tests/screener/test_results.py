@@ -3,9 +3,10 @@ alternative pointing at a closed program, the programs' contact, the question co
 follow-ups without JavaScript, and staff who are not their agency's leadership."""
 
 import re
+from datetime import timedelta
 
 from intake.extensions import db
-from tests.factories import program
+from tests.factories import add_window, program
 from tests.helpers import (
     AGENCY_SCREENER_ANSWERS,
     SCREENER_ANSWERS,
@@ -205,10 +206,6 @@ def test_a_complete_agency_screener_still_continues(client):
 def test_a_program_whose_cycle_is_closed_is_not_suggested_instead(client, ctx, clock):
     # Illinois groups fit, but their cycle closed: the BIPOC card must not send the
     # person there ("You can apply to …") while that program's own card says it is closed.
-    from datetime import timedelta
-
-    from tests.factories import add_window
-
     add_window(
         "reflective-practice-group", clock() - timedelta(days=60), clock() - timedelta(days=30)
     )
@@ -227,27 +224,24 @@ def _announced(page: str) -> str:
 
 
 def test_the_announcement_counts_the_programs_one_can_apply_to_now(client, ctx, clock):
-    from datetime import timedelta
-
-    from tests.factories import add_window
-
+    # The default answers fit two programs (the BIPOC space does not fit "prefer not").
     page = complete_screener(client).get_data(as_text=True)
     assert _announced(page) == "Results updated: 2 programs you can apply for."
-    # Neither a program that does not fit (the BIPOC space) nor one that fits but takes
-    # no applications now (Illinois, its cycle closed) is counted.
+    # One that fits but takes no applications now (Illinois, its cycle closed) is not.
     add_window(
         "reflective-practice-group", clock() - timedelta(days=60), clock() - timedelta(days=30)
     )
-    page = complete_screener(client, bipoc="no").get_data(as_text=True)
+    page = complete_screener(client).get_data(as_text=True)
     assert "This program fits your answers, but it is not taking applications now." in page
     assert _announced(page) == "Results updated: 1 program you can apply for."
 
 
 def test_the_announcement_leaves_out_programs_still_waiting_for_answers(htmx):
+    # One answer decides the introductory program; the other two wait for more.
     page = htmx.get("/screener").get_data(as_text=True)
     page = htmx.post(
         "/screener",
-        data={"works_with_young_children": "yes", "csrf_token": csrf_token(page)},
+        data={"works_with_young_children": "direct", "csrf_token": csrf_token(page)},
     ).get_data(as_text=True)
     assert "Answer the questions above to see if this fits." in page
-    assert _announced(page) == "Results updated: 0 programs you can apply for."
+    assert _announced(page) == "Results updated: 1 program you can apply for."
