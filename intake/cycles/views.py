@@ -28,11 +28,6 @@ def cycle_availability(program: Program):
     return availability_of(program)
 
 
-@bp.app_template_test("cycle_taking")
-def cycle_taking(program: Program) -> bool:
-    return availability_of(program).taking
-
-
 @bp.app_template_global("cycle_label")
 def cycle_label(window: ApplicationWindow) -> str:
     return services.cycle_name(window, str(get_locale() or "en"))
