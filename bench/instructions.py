@@ -55,6 +55,8 @@ def _child(checkout: Path, page: str, requests: int) -> None:
     uri = f"sqlite:///{Path(temp.name) / 'instructions.sqlite3'}"
     app, urls = public_pages.intake_app(uri)
     client = app.test_client()
+    # The warm-up of public_pages.main, written again rather than called: a checkout
+    # from before this script has no function of it to call.
     complete_screener(client)  # the application form needs a finished screener
     for url in urls.values():
         for _ in range(5):

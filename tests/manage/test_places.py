@@ -439,6 +439,7 @@ def test_the_groups_that_fit_are_by_language_slot_program_and_start(ctx, clock):
     assert names(both) == {program: ["Mandarin, any time", "Weekend Spanish"]}  # by start, name
     assert names(no_slot) == {program: ["Mandarin, any time"]}
     assert names(english) == {program: ["Evening English"]}
+    assert names(english, ()) == {}  # no program asked about: no group
 
 
 def test_an_applicant_with_two_languages_is_in_both_queues(ctx, clock):
