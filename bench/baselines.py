@@ -7,9 +7,13 @@
 - ``GET /db``: bare Flask + Flask-SQLAlchemy, one SELECT of a program row from the app's
   own database, rendered with a small Jinja template (the "bare DB page").
 
-The engine gets the app's default options (``intake/config.py``: a pool of SQLAlchemy's
-default size, 5 + 10 overflow, with ``pool_pre_ping``), so the ratios compare the app with
-the same database set-up, not with a faster one.
+The engine gets the app's default options (``intake/config.py``, and SQLAlchemy's default
+pool of 5 + 10 overflow), so the ratios compare the app with the same database set-up, not
+with a faster one. (The app adds a ping of a PostgreSQL connection idle for 10 s,
+``intake/dbpool.py``, which a page under load never meets.)
+
+``bench/public_pages.py`` and ``bench/application_post.py`` measure the same bare DB page
+in process (``make_app``), so their ratios compare with the same page too.
 """
 
 from __future__ import annotations
@@ -35,21 +39,35 @@ PAGE = """<!doctype html>
 </html>
 """
 
-app = Flask(__name__)
-app.config["SQLALCHEMY_DATABASE_URI"] = database_url(os.environ["DATABASE_URL"])
-app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(config.SQLALCHEMY_ENGINE_OPTIONS)
-app.jinja_loader = DictLoader({"page.html": PAGE})
-db = SQLAlchemy(app)
-
 SELECT_PROGRAM = text("SELECT id, slug, name FROM programs ORDER BY id LIMIT 1")
 
 
-@app.get("/hello")
-def hello():
-    return "hello"
+def make_app(uri: str) -> Flask:
+    """The baselines' app on the database at ``uri`` (a URL as DATABASE_URL takes it)."""
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(uri)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(config.SQLALCHEMY_ENGINE_OPTIONS)
+    # Compiled once, as the app's templates are: a template made from a string on every
+    # request (render_template_string) would make the baseline slower than it is.
+    app.jinja_loader = DictLoader({"page.html": PAGE})
+    db = SQLAlchemy(app)
+
+    @app.get("/hello")
+    def hello():
+        return "hello"
+
+    @app.get("/db")
+    def bare_db_page():
+        program = db.session.execute(SELECT_PROGRAM).one()
+        return render_template("page.html", program=program)
+
+    return app
 
 
-@app.get("/db")
-def bare_db_page():
-    program = db.session.execute(SELECT_PROGRAM).one()
-    return render_template("page.html", program=program)
+def __getattr__(name: str) -> Flask:
+    # gunicorn's ``bench.baselines:app``: made on first use, from DATABASE_URL, so the
+    # in-process benches can import this module without it.
+    if name == "app":
+        app = globals()["app"] = make_app(os.environ["DATABASE_URL"])
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
