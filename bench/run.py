@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import math
 import os
 import platform
 import re
@@ -46,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 from bench import outbox_throughput  # noqa: E402
 from bench import wrk as wrkmod  # noqa: E402
 from bench.report import (  # noqa: E402
+    LAUNCH_DAY_RATE,
     POST_RATIO,
     PUBLIC_RATIO,
     Row,
@@ -55,6 +57,7 @@ from bench.report import (  # noqa: E402
     format_table,
     ratio_budget,
     size_budget,
+    wait_budget,
 )
 
 BIN = Path(sys.executable).parent
@@ -65,6 +68,11 @@ PASSWORD = "bench-password-long-enough-1"  # noqa: S105 - a throwaway account's
 ADMIN_EMAIL = "bench-admin@example.org"
 LOADED = ("-t2", "-c8")
 ALONE = ("-t1", "-c1")
+# Launch day's pace: two connections, each waiting PACED_DELAY_MS before each POST, so
+# 2 / (0.2 s + a POST's 10-30 ms): 8.7 to 9.5 applications a second, a little above
+# launch day's 8.3 (bench/report.py, LAUNCH_DAY_RATE).
+PACED = ("-t1", "-c2")
+PACED_DELAY_MS = 200
 # Every RATELIMIT_* figure of intake/config.py is raised to this for the run, so the
 # bench measures the app and not its 429s; the limiter still runs (in Redis) as in
 # production.
@@ -294,6 +302,7 @@ class Setup:
     program_id: int = 0
     cohort_id: int | None = None
     received: list[str] = field(default_factory=list)
+    mailbox: Mailbox | None = None
 
 
 def run_command(args: list[str], env: dict[str, str], what: str) -> str:
@@ -620,6 +629,7 @@ def run_wrk(
     target: Target,
     duration: int,
     pool: Path | None = None,
+    delay_ms: int = 0,
 ) -> wrkmod.Result:
     threads = int(mode[0][2:])
     script = setup.folder / "script.lua"
@@ -634,6 +644,7 @@ def run_wrk(
             expect_status=303 if target.post else 200,
             expect_location="/apply/received" if target.post else "",
             threads=threads,
+            delay_ms=delay_ms,
         )
     )
     done = subprocess.run(
@@ -848,6 +859,9 @@ def measure_paths(setup: Setup, app, args, selected: list[Target]) -> list[Row]:
         if target.least_ratio is not None:
             loaded_row.budgets.append(ratio_budget(loaded_row.ratio_db or 0.0, target.least_ratio))
         rows += [alone_row, loaded_row]
+        if target.post and args.launch_seconds:
+            say("  launch day: applications at launch day's pace, the e-mail's wait")
+            rows.append(launch_day(setup, app, target, args.launch_seconds))
         say(f"  {target.name}: alone p95 {a.p95_ms} ms; loaded {lo.rate:.0f}/s")
     for key, target in (("hello", HELLO), ("db", BARE_DB)):
         if baseline_runs[key]:
@@ -971,14 +985,142 @@ def outbox_row(name: str, result: outbox_throughput.Throughput) -> Row:
 
 
 class Mailbox:
-    """aiosmtpd counting what the outbox worker delivers during the run."""
+    """aiosmtpd counting what the outbox worker delivers during the run, and when each
+    recipient's message arrived (the epoch's seconds)."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.arrived: dict[str, float] = {}
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ARG002 - aiosmtpd API
         self.count += 1
+        now = time.time()
+        for recipient in envelope.rcpt_tos:
+            self.arrived[recipient.lower()] = now
         return "250 OK"
+
+
+class QueueWatch:
+    """The most e-mails queued in the outbox at once, looked at every quarter second on a
+    connection of its own while the block runs."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine
+
+        from intake import database_url
+
+        self.engine = create_engine(database_url(url))
+        self.most = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        from sqlalchemy import text
+
+        queued = text("SELECT count(*) FROM outbox_messages WHERE status = 'queued'")
+        with self.engine.connect() as connection:
+            while not self._stop.wait(0.25):
+                self.most = max(self.most, connection.execute(queued).scalar() or 0)
+                connection.rollback()
+
+    def __enter__(self) -> QueueWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.engine.dispose()
+
+
+def queued_count(app) -> int:
+    from sqlalchemy import func, select
+
+    from intake.models import OutboxMessage
+
+    with app_database(app) as session:
+        return session.scalar(select(func.count()).where(OutboxMessage.status == "queued")) or 0
+
+
+def wait_for_outbox(app, timeout_s: float) -> int:
+    """Wait until the delivery loop has sent every queued e-mail; how many are left."""
+    deadline = time.monotonic() + timeout_s
+    while (left := queued_count(app)) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    return left
+
+
+def received_waits(app, after_id: int, arrived: dict[str, float]) -> tuple[list[float], int]:
+    """Seconds from each new applicant's "received" e-mail being queued (the POST's
+    moment) to its arrival at the SMTP server; and how many never arrived."""
+    from datetime import UTC
+
+    from sqlalchemy import select
+
+    from intake.models import OutboxMessage
+
+    with app_database(app) as session:
+        queued = session.execute(
+            select(OutboxMessage.to_addr, OutboxMessage.created_at).where(
+                OutboxMessage.applicant_id > after_id,
+                OutboxMessage.template == "application_received",
+            )
+        ).all()
+    waits, missing = [], 0
+    for address, created in queued:
+        at = arrived.get(address.lower())
+        if at is None:
+            missing += 1
+            continue
+        created = created if created.tzinfo else created.replace(tzinfo=UTC)
+        waits.append(at - created.timestamp())
+    return waits, missing
+
+
+def launch_day(setup: Setup, app, target: Target, seconds: int) -> Row:
+    """Issue 13: "launch day's backlog never more than a few seconds". Applications at
+    launch day's pace (PACED) for ``seconds``, with the delivery loop running as in
+    production; then how long each one's "received" e-mail waited, and the most e-mails
+    queued at once."""
+    left = wait_for_outbox(app, 120)  # what the loaded runs queued goes out first
+    if left:
+        raise RuntimeError(f"the outbox still held {left} queued e-mails after 120 s")
+    if setup.mailbox is None:
+        raise RuntimeError("launch day needs the run's SMTP server")
+    count = math.ceil(LAUNCH_DAY_RATE * seconds * 1.5) + 10
+    pool = mint_applicants(app, count, setup.program_slug, setup.folder / "launch-day.txt")
+    first_new = count_applicants(app)
+    wait_until_idle(setup.app_port)
+    with QueueWatch(setup.url) as watch:
+        result = run_wrk(
+            setup, PACED, setup.app_port, target, seconds, pool, delay_ms=PACED_DELAY_MS
+        )
+        left = wait_for_outbox(app, 60)
+    waits, missing = received_waits(app, first_new, setup.mailbox.arrived)
+    new, wrong = received_mail_check(app, first_new)
+    row = Row(target.name, "launch day", result.rate, result.p50_ms, result.p95_ms, result.p99_ms)
+    row.errors = result.errors + missing + wrong
+    row.budgets.append(wait_budget(max(waits) if waits and not missing else None))
+    row.note = (
+        f"{new} applications in {seconds} s at {result.rate:.1f}/s (launch day "
+        f'{LAUNCH_DAY_RATE:.1f}/s), {result.ok} answered 303; their "received" e-mails '
+        f"waited p50 {percentile(waits, 50):.1f} s, p95 {percentile(waits, 95):.1f} s, "
+        f"longest {max(waits, default=math.nan):.1f} s; at most {watch.most} e-mails "
+        "queued at once"
+    )
+    if missing or left or wrong:
+        row.note += f" **({missing} never arrived, {left} still queued, {wrong} without one)**"
+    if result.rate < LAUNCH_DAY_RATE:
+        row.note += " **(slower than launch day's pace)**"
+    return row
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """The ``pct``th percentile (nearest rank); NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
 def run_one(args, database: str, rows: int, machine: dict[str, str]) -> str:
@@ -995,7 +1137,9 @@ def run_one(args, database: str, rows: int, machine: dict[str, str]) -> str:
     smtp.start()
     app_port, base_port = free_port(), free_port()
     env = production_env(url, app_port, smtp_socket.getsockname()[1], args.redis)
-    setup = Setup(url, database, rows, env, folder, app_port, base_port, processes=processes)
+    setup = Setup(
+        url, database, rows, env, folder, app_port, base_port, processes=processes, mailbox=mailbox
+    )
     started = time.monotonic()
     settled = 0
     try:
@@ -1148,6 +1292,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--only", default="", help="comma-separated substrings of path names to run"
     )
+    parser.add_argument(
+        "--launch-seconds",
+        type=int,
+        default=30,
+        help="after the application POST: seconds of applications at launch day's pace, "
+        "timing each one's e-mail (default 30; 0 leaves it out)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--out", help="also write the tables to this markdown file")
     parser.add_argument(
@@ -1162,6 +1313,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"rate-limit storage (default {DEFAULT_REDIS})",
     )
     args = parser.parse_args(argv)
+    if args.launch_seconds < 0:
+        parser.error("--launch-seconds: 0 or more")
     args.databases = [d.strip() for d in args.db.split(",") if d.strip()]
     for database in args.databases:
         if database not in ("postgresql", "sqlite"):

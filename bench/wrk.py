@@ -76,6 +76,7 @@ function request()
 end
 end
 
+%(delay)s
 function response(status, headers, body)
   local location = headers["Location"] or headers["location"] or ""
   if status == expect_status
@@ -121,7 +122,10 @@ def lua_script(
     expect_status: int = 200,
     expect_location: str = "",
     threads: int = 1,
+    delay_ms: int = 0,
 ) -> str:
+    """The script of one run; ``delay_ms`` makes each connection wait that long before
+    each request it sends (wrk's ``delay()``), to send at a set pace."""
     header_table = (
         "{"
         + ", ".join(
@@ -139,6 +143,7 @@ def lua_script(
         "expect_location": lua_string(expect_location),
         "threads": threads,
         "marker": MARKER,
+        "delay": f"function delay()\n  return {int(delay_ms)}\nend\n" if delay_ms > 0 else "",
     }
 
 
