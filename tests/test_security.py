@@ -301,3 +301,34 @@ def test_static_files_keep_their_caching(app, client):
             assert response.status_code == 200
             assert "no-store" not in response.headers.get("Cache-Control", "")
             assert response.headers["ETag"]
+
+
+def test_a_header_the_response_set_itself_is_kept_and_the_rest_added_once():
+    from werkzeug.datastructures import Headers
+
+    from intake.security import add_missing
+
+    headers = Headers([("Content-Type", "text/html"), ("x-frame-options", "SAMEORIGIN")])
+    wanted = [("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff")]
+
+    add_missing(headers, wanted)
+    add_missing(headers, wanted)
+
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    assert len(headers) == 3
+
+
+def test_every_security_header_is_on_a_page_once(client):
+    response = client.get("/")
+    for name in (
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "X-Frame-Options",
+        "Referrer-Policy",
+        "Permissions-Policy",
+        "Cross-Origin-Opener-Policy",
+    ):
+        assert len(response.headers.getlist(name)) == 1, name
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
