@@ -68,6 +68,9 @@ def __getattr__(name: str) -> Flask:
     # gunicorn's ``bench.baselines:app``: made on first use, from DATABASE_URL, so the
     # in-process benches can import this module without it.
     if name == "app":
+        if not os.environ.get("DATABASE_URL"):
+            # Not a KeyError or an AttributeError: gunicorn reads the latter as "no app".
+            raise RuntimeError("bench/baselines.py serves DATABASE_URL's database: set it")
         app = globals()["app"] = make_app(os.environ["DATABASE_URL"])
         return app
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

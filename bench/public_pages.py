@@ -1,7 +1,8 @@
 """What a public page costs per request, in-process: SQL statements, Python function
 calls and requests/s, each beside the bare DB page of ``make bench``
 (``bench/baselines.py``: Flask + Flask-SQLAlchemy, one SELECT, a small Jinja template)
-measured in the same run, interleaved. "3+1" statements: three, and one pre-ping SELECT 1.
+measured in the same run, interleaved. "3+1" statements (an older checkout, or
+``pool_pre_ping`` set): three, and one ping's SELECT 1.
 No server and no network: each request costs a page and the bare page alike less than
 under gunicorn and wrk, so the ratios here are lower than ``make bench``'s.
 

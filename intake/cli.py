@@ -45,11 +45,14 @@ def deliver_command(loop: bool, interval: float | None):
     """Send the e-mail that is due, once or in a loop."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s outbox %(message)s")
     interval = interval if interval is not None else current_app.config["OUTBOX_POLL_SECONDS"]
+    # After a pass the mail server or the database cut short: longer than the idle rest
+    # (each such pass costs the oldest message an attempt), never shorter.
+    down = max(interval, current_app.config["OUTBOX_DOWN_SECONDS"])
     while True:
         report = deliver_pass(clock.now()) if loop else deliver_due(clock.now())
         if report is None:  # the database was busy: logged; rest, then try again
             db.session.remove()
-            time.sleep(interval)
+            time.sleep(down)
             continue
         if report.attempted or not loop:
             click.echo(f"sent {report.sent}, will retry {report.retried}, failed {report.failed}")
@@ -59,7 +62,9 @@ def deliver_command(loop: bool, interval: float | None):
             return
         db.session.remove()
         # A full batch means more may be due: drain it before resting.
-        if not report.more_waiting:
+        if report.stopped:
+            time.sleep(down)
+        elif not report.more_waiting:
             time.sleep(interval)
 
 

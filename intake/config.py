@@ -69,10 +69,14 @@ OUTBOX_MAX_ATTEMPTS = 8
 OUTBOX_BACKOFF_SECONDS = 60  # doubled after every failed attempt
 OUTBOX_BACKOFF_MAX_SECONDS = 6 * 3600
 OUTBOX_BATCH_SIZE = 50
-# The loop's rest after a pass that found less than a full batch: the longest a new
-# e-mail waits before a pass picks it up. An idle pass is one indexed SELECT; at 5 s,
-# launch day's "received" e-mails waited up to 5.3 s (docs/PERFORMANCE.md, "Launch day").
+# The loop's rest after a pass that found less than a full batch: about the longest a
+# new e-mail waits for a pass. An idle pass is one indexed SELECT per worker; at 5 s,
+# launch day's "received" e-mails waited up to 5.4 s (docs/PERFORMANCE.md, "Launch day").
 OUTBOX_POLL_SECONDS = 1
+# The rest after a pass that could not reach the mail server or use the database: each
+# such pass puts the oldest due message into back-off and logs a warning, so while the
+# server is down the loop tries every 30 s, not every second.
+OUTBOX_DOWN_SECONDS = 30
 
 # Rate limits for public forms (Flask-Limiter). Use Redis in production, e.g.
 # INTAKE_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0, so every worker counts together.

@@ -16,6 +16,8 @@ def test_the_bare_page_in_process_is_the_benchmarks_and_compiles_its_template_on
     uri = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
     public_pages.intake_app(uri)  # the app's tables and the default programs
     bare = public_pages.bare_app(uri)
+    with bare.app_context():
+        engine = bare.extensions["sqlalchemy"].engine
     compiled = []
     compile_template = bare.jinja_env.compile
 
@@ -34,13 +36,27 @@ def test_the_bare_page_in_process_is_the_benchmarks_and_compiles_its_template_on
     # A template made from a string on every request (as this page once was) would
     # be compiled three times and make every ratio look better than `make bench`'s.
     assert len(compiled) == 1
+    engine.dispose()
 
 
-def test_gunicorn_gets_the_baselines_app_from_database_url(tmp_path, monkeypatch):
+@pytest.fixture
+def no_app_made_yet():
+    made = vars(baselines).pop("app", None)
+    yield
+    vars(baselines).pop("app", None)  # made here, on a folder that is gone after the test
+    if made is not None:
+        baselines.app = made
+
+
+def test_gunicorn_gets_the_baselines_app_from_database_url(tmp_path, monkeypatch, no_app_made_yet):
+    from gunicorn.util import import_app
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="set it"):
+        import_app("bench.baselines:app")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bench.sqlite3'}")
-    monkeypatch.delitem(vars(baselines), "app", raising=False)
 
-    app = baselines.app
+    app = import_app("bench.baselines:app")  # as `gunicorn bench.baselines:app` finds it
 
     assert app.url_map.bind("localhost").match("/db") == ("bare_db_page", {})
     assert baselines.app is app  # made once

@@ -153,5 +153,27 @@ def test_the_loop_rests_after_a_full_pass_the_server_cut_short(
 
     assert isinstance(result.exception, Rested), result.output
     assert "the mail server could not be reached" in result.output
-    assert rests == [1]  # OUTBOX_POLL_SECONDS, the default
+    # OUTBOX_DOWN_SECONDS: each such pass costs the oldest message an attempt.
+    assert rests == [30]
     assert [row.attempts for row in rows(ids)] == [1, 0, 0]
+
+
+def test_the_loop_rests_longer_when_the_database_cannot_be_used(rests, request, monkeypatch):
+    monkeypatch.setattr("intake.cli.deliver_pass", lambda now: None)  # logged, then None
+
+    result = request.getfixturevalue("runner").invoke(args=["outbox", "deliver", "--loop"])
+
+    assert isinstance(result.exception, Rested), result.output
+    assert rests == [30]  # OUTBOX_DOWN_SECONDS
+
+
+def test_a_longer_interval_than_the_down_rest_is_kept_for_both(smtp_down, rests, request, clock):
+    request.getfixturevalue("ctx")
+    queue(clock, "a@example.org")
+
+    result = request.getfixturevalue("runner").invoke(
+        args=["outbox", "deliver", "--loop", "--interval", "60"]
+    )
+
+    assert "the mail server could not be reached" in result.output
+    assert rests == [60]
