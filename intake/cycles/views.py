@@ -1,7 +1,10 @@
 """Application cycles: "e-mail me when it opens" on a closed program (public), and
 an admin's list of a program's application windows (add, change, delete)."""
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, render_template, request, url_for
+from markupsafe import Markup
 
 from intake import clock, ratelimits
 from intake.auth.access import workspace_blueprint
@@ -13,6 +16,7 @@ from intake.forms import shows_form_again_on_csrf_error
 from intake.htmx import form_page, page_or_fragment, redirect_after_post
 from intake.i18n import get_locale
 from intake.models import ApplicationWindow, Program
+from intake.programs import listing
 from intake.programs.services import get_open_program_by_slug
 
 bp = Blueprint("cycles", __name__)
@@ -26,6 +30,24 @@ admin_bp = workspace_blueprint("windows", __name__, url_prefix="/coord/admin/pro
 @bp.app_template_global("cycle_availability")
 def cycle_availability(program: Program):
     return availability_of(program)
+
+
+@bp.app_template_global("program_fragment")
+def program_fragment(
+    name: str, *programs: Program, caller: Callable[[], Markup], keep: bool = True
+) -> Markup:
+    """``{% call program_fragment("name", program, …) %}…{% endcall %}``: what the block
+    encloses, drawn once per copy of the program listing (intake.programs.listing),
+    language, and state now of these programs' cycles (without programs: of every
+    program listed). The block may show only those programs, their cycles and texts in
+    the reader's language, and links: nothing of the visitor's, no CSRF token, nothing
+    read from the request (tests/perf/test_program_fragments.py). ``keep=False``
+    draws it every time (a form that shows the visitor's answers)."""
+    if not keep:
+        return caller()
+    key = (name, str(get_locale()), request.script_root)
+    ids = [p.id for p in programs] if programs else None
+    return listing.kept_fragment(key, ids, request_now(), caller)
 
 
 @bp.app_template_global("cycle_label")

@@ -15,6 +15,10 @@ is read once per process and then served for ``PROGRAM_CACHE_SECONDS`` (5 by def
   Every other worker (gunicorn runs several) shows it within ``PROGRAM_CACHE_SECONDS``.
 - Whether a program takes applications is still worked out per request, from the
   request's moment: a window opening or closing on time needs no refresh.
+- The parts of a public page that show only the programs (home's list, a program's
+  page around its notice form, the screener's questions before any answer) are drawn
+  once per copy, language and state of the programs' cycles, and go with the copy
+  (``kept_fragment``, and ``program_fragment`` in the templates).
 
 The copy holds detached objects; each request gets its own instances, merged into its
 session without a query (``Session.merge(load=False)``, SQLAlchemy's caching recipe), so
@@ -27,13 +31,16 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from markupsafe import Markup
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from intake.cycles.windows import availability
 from intake.extensions import db
 from intake.models import ApplicationWindow, Program
 
@@ -48,6 +55,8 @@ class Listing:
     loaded_at: float
     programs: list[Program]
     windows: dict[int, list[ApplicationWindow]] = field(default_factory=dict)
+    # Markup drawn from this copy (``kept_fragment``): it goes when the copy goes.
+    fragments: dict[tuple, Markup] = field(default_factory=dict)
 
 
 class ProgramListing:
@@ -184,6 +193,52 @@ def windows_of(program_ids: list[int]) -> dict[int, list[ApplicationWindow]] | N
     if not listed.issuperset(program_ids):
         return None
     return {program_id: copy.windows(program_id) for program_id in program_ids}
+
+
+# Markup drawn once per copy ---------------------------------------------------------------
+# A public page's part that shows only the programs (their texts, their cycle) in one
+# language is the same for every visitor: drawing it once per copy and language takes
+# most of the template's work off home and the program pages. Kept on the copy itself
+# rather than in Flask-Caching's store, whose entries live by the clock: these must
+# go exactly when the copy does (an admin's save clears it at once), and their key
+# holds what the request's moment decides (each program's cycle now).
+
+# Keys are made of what a page shows (a part's name, a language, programs and their
+# cycle's state): a few dozen at most. The bound only keeps a mistake from growing.
+MAX_FRAGMENTS = 256
+
+
+def kept_fragment(
+    key: tuple, program_ids: Sequence[int] | None, now: datetime, draw: Callable[[], Markup]
+) -> Markup:
+    """What ``draw`` gives, drawn once per copy of the listing for ``key`` and the state
+    at ``now`` of these programs' cycles (None: every program in the copy), so a window
+    that opens or closes on time is a new key. The states are read from the copy itself:
+    nothing is merged into the request's session unless ``draw`` runs. Outside the
+    public pages' GET, or for a program not in the copy, it is drawn every time."""
+    if not in_use():
+        return draw()
+    copy = _request_copy().listing
+    programs = copy.programs
+    if program_ids is not None:
+        by_id = {p.id: p for p in programs}
+        if not by_id.keys() >= set(program_ids):
+            return draw()
+        programs = [by_id[program_id] for program_id in program_ids]
+    cycles = tuple((p.id, *_cycle_key(p, copy, now)) for p in programs)
+    kept = copy.fragments
+    found = kept.get((key, cycles))
+    if found is None:
+        found = draw()
+        if len(kept) < MAX_FRAGMENTS:
+            kept[key, cycles] = found
+    return found
+
+
+def _cycle_key(program: Program, copy: Listing, now: datetime) -> tuple[str, int | None]:
+    decided = availability(program.is_open, copy.windows.get(program.id, []), now)
+    window = decided.window
+    return decided.state, window.id if window is not None else None  # type: ignore[attr-defined]
 
 
 # Clearing the copy when this process saves a program or a window ---------------------

@@ -82,6 +82,8 @@ def _screen(screener: Screener):
         "summary": summarise(results, taking),
         "can_apply": complete and any(taking(r.program) for r in applicable(results)),
         "complete": complete,
+        # Nothing answered yet: the questions and results look the same for everyone.
+        "unanswered": request.method in ("GET", "HEAD") and not complete,
         "other_programs": [p for p in programs if p.kind != screener.kind],
         "chosen": chosen,
         "apply_url": url_for(f"applications.{screener.kind}", program=chosen),

@@ -217,11 +217,19 @@ def test_the_program_page_merges_its_own_program_and_windows_only(
     assert held == {"programs": ["introductory"], "windows": ["Spring intake"]}
     assert sorted(kind for kind, _ in merged) == ["ApplicationWindow", "Program"]
 
+    # Home draws its programs anew (the fragments kept from its first visit, above,
+    # are let go): every program and window merged, each once ...
+    listing.of(app).current().fragments.clear()
     merged.clear()
     client.get("/")
     assert sorted(held["programs"]) == sorted(p.slug for p in listing.of(app).current().programs)
     assert sorted(held["windows"]) == ["Autumn intake", "Spring intake"]
     assert len(merged) == len(set(merged)) == 6  # four programs, two windows, each once
+    # ... and shows them as drawn after that: nothing merged at all.
+    merged.clear()
+    assert "Autumn intake" in client.get("/").get_data(as_text=True)
+    assert held == {"programs": [], "windows": []}
+    assert merged == []
 
 
 def test_every_lookup_in_a_request_gives_the_same_instance_merged_once(
