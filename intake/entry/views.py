@@ -31,6 +31,7 @@ from intake.htmx import is_htmx, page_or_fragment, redirect_after_post
 from intake.i18n import LANGUAGE_NAMES
 from intake.inputs import arg_str
 from intake.models import Applicant
+from intake.programs.services import rules_of
 from intake.screener import forms as screeners
 from intake.screener.services import screen
 
@@ -81,7 +82,8 @@ def _answers(kind: Kind, screener, form) -> dict:
 def _enter(kind: Kind):
     scope = current_scope()
     programs = services.programs_for(scope, kind.kind)
-    entry, screener, form = EntryForm(), kind.screener.form(programs), kind.application_form()
+    screener = kind.screener.form(rules_of(programs, kind.kind))
+    entry, form = EntryForm(), kind.application_form()
     form.programs.choices = select_choices((p.slug, p.name) for p in programs)
     checking = request.method == "POST" and "check" in request.form
     if request.method == "GET":

@@ -185,6 +185,13 @@ def open_program(slug: str) -> Program | None:
     return copy.program(cached) if cached is not None else None
 
 
+def rule_keys(kind: str) -> frozenset[str]:
+    """The rules the copy's programs of one kind apply, read from the copy itself: no
+    program is merged into the request's session for them."""
+    programs = _request_copy().listing.programs
+    return frozenset(key for p in programs if p.kind == kind for key in p.rule_keys)
+
+
 def windows_of(program_ids: list[int]) -> dict[int, list[ApplicationWindow]] | None:
     """The windows of these programs, or None when one of them is not in the listing
     (a program closed meanwhile: the caller reads the database)."""

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask import current_app
@@ -45,6 +46,19 @@ def open_programs(kind: str | None = None) -> list[Program]:
     if kind is not None:
         query = query.where(Program.kind == kind)
     return list(db.session.scalars(query))
+
+
+def rules_of(programs: Iterable[Program], kind: str) -> frozenset[str]:
+    """Every rule the programs of one kind apply."""
+    return frozenset(key for p in programs if p.kind == kind for key in p.rule_keys)
+
+
+def open_rule_keys(kind: str) -> frozenset[str]:
+    """Every rule the open programs of one kind apply (for a public page's GET, read
+    from the copy kept in this process, merging no program into the session)."""
+    if listing.in_use():
+        return listing.rule_keys(kind)
+    return rules_of(open_programs(kind), kind)
 
 
 def get_open_program_by_slug(slug: str) -> Program | None:

@@ -1,3 +1,4 @@
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -230,12 +231,13 @@ class Screener:
     # the form's flag to set -> the rule key.
     asked_for_rules: tuple[tuple[str, str], ...] = ()
 
-    def form(self, considered: list[Any], **kwargs) -> Any:
+    def form(self, rule_keys: Collection[str], **kwargs) -> Any:
         """The screener's form, asking the questions only some programs need (the
-        Illinois one) when such a program is among those ``considered``."""
+        Illinois one) when a program considered applies the rule that reads them:
+        ``rule_keys`` are the rules of the programs considered."""
         form = self.form_class(**kwargs)
         for flag, rule_key in self.asked_for_rules:
-            setattr(form, flag, any(rule_key in program.rule_keys for program in considered))
+            setattr(form, flag, rule_key in rule_keys)
         return form
 
 

@@ -10,7 +10,13 @@ from intake.forms import shows_form_again_on_csrf_error
 from intake.htmx import is_htmx, page_or_fragment
 from intake.i18n import get_locale
 from intake.inputs import arg_str
-from intake.programs.services import get_open_program_by_slug, open_programs
+from intake.models import Program
+from intake.programs.services import (
+    get_open_program_by_slug,
+    open_programs,
+    open_rule_keys,
+    rules_of,
+)
 from intake.screener import drafts
 from intake.screener.forms import AGENCY, INDIVIDUAL, DirectorReferralForm, Screener
 from intake.screener.services import applicable, count_screened_out, refer_director, screen
@@ -44,10 +50,14 @@ def _screen(screener: Screener):
     if chosen and get_open_program_by_slug(chosen) is None:
         abort(404)
 
-    programs = open_programs()
-    considered = [p for p in programs if p.kind == screener.kind]
+    # What the questions ask depends only on the rules of the programs considered; the
+    # programs themselves are needed once there are answers to screen. A GET reads the
+    # rules from the process's copy of the programs, so a screener not yet answered
+    # merges no program into the session (a fifth of its time: docs/PERFORMANCE.md).
+    programs: list[Program] | None = None
     if request.method == "POST":
-        form = screener.form(considered)
+        programs = open_programs()
+        form = screener.form(rules_of(programs, screener.kind))
         key = session.get(screener.session_key)
         if ratelimits.refused(form):
             # Shown again as typed; what was kept before stays as it was.
@@ -71,11 +81,16 @@ def _screen(screener: Screener):
         if saved is None:
             # Expired, or an older cookie that carried the answers themselves.
             session.pop(screener.session_key, None)
-        form = screener.form(considered, data=saved)
+        form = screener.form(open_rule_keys(screener.kind), data=saved)
         complete = saved is not None
 
     answers = form.answers()
-    results = screen(considered, answers) if any(answers.values()) else []
+    results, other_programs = [], []
+    if any(answers.values()):
+        if programs is None:
+            programs = open_programs()
+        results = screen([p for p in programs if p.kind == screener.kind], answers)
+        other_programs = [p for p in programs if p.kind != screener.kind]
     context = {
         "form": form,
         "results": results,
@@ -84,7 +99,7 @@ def _screen(screener: Screener):
         "complete": complete,
         # Nothing answered yet: the questions and results look the same for everyone.
         "unanswered": request.method in ("GET", "HEAD") and not complete,
-        "other_programs": [p for p in programs if p.kind != screener.kind],
+        "other_programs": other_programs,
         "chosen": chosen,
         "apply_url": url_for(f"applications.{screener.kind}", program=chosen),
         # Made only when the results offer it (a form costs ~6 % of the page).

@@ -199,6 +199,17 @@ def test_only_programs_in_the_coordinators_scope(app, make_coordinator, login, c
     assert count(Applicant) == 0
 
 
+def test_the_illinois_question_is_asked_when_a_program_in_scope_needs_it(
+    app, coordinator_client, make_coordinator, login
+):
+    # Every program: the Illinois groups among them apply the rule that reads it.
+    assert 'name="works_in_illinois"' in open_entry(coordinator_client)[0]
+    client = login(
+        app.test_client(), make_coordinator(email="intro@example.org", programs=["introductory"])
+    )
+    assert 'name="works_in_illinois"' not in open_entry(client)[0]
+
+
 def test_facilitators_and_strangers_cannot_enter(app, make_coordinator, login, client):
     assert client.get(ENTER).status_code == 302  # to sign in
     facilitator = login(
@@ -298,6 +309,7 @@ def test_two_copies_of_the_form_arriving_at_once_make_one_application(coordinato
         "csrf_token": csrf,
         "form_token": token,
     }
+
     def post(client):
         def send():
             with app.app_context():

@@ -237,3 +237,11 @@ def test_a_head_request_is_answered_from_what_is_kept(app, client, ticks):
     page = client.get("/screener").get_data(as_text=True)
     assert 'name="works_with_young_children"' in page
     assert len(kept(app)) == 1
+
+
+def test_without_a_copy_the_questions_still_follow_the_programs(app, client, ctx, ticks):
+    listing.of(app).seconds = 0
+    assert 'name="works_in_illinois"' in client.get("/screener").get_data(as_text=True)
+    factories.program("reflective-practice-group").is_open = False
+    db.session.commit()
+    assert 'name="works_in_illinois"' not in client.get("/screener").get_data(as_text=True)

@@ -232,6 +232,29 @@ def test_the_program_page_merges_its_own_program_and_windows_only(
     assert merged == []
 
 
+def test_a_screener_not_yet_answered_merges_no_program(app, client, ticks, monkeypatch):
+    """Its questions need the programs' rules only, read from the copy; once answered,
+    the programs are screened, each merged once."""
+    client.get("/screener")  # the copy is warm
+    merged: list[str] = []
+    real_merge = Session.merge
+
+    def counting_merge(session, instance, *args, **kwargs):
+        merged.append(type(instance).__name__)
+        return real_merge(session, instance, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "merge", counting_merge)
+    for url in ("/screener", "/screener/agency"):
+        assert "is-invalid" not in client.get(url).get_data(as_text=True)
+    assert 'name="works_in_illinois"' in client.get("/screener").get_data(as_text=True)
+    assert merged == []
+
+    complete_screener(client)  # a POST: the database, not the copy
+    merged.clear()
+    assert "You can apply." in client.get("/screener").get_data(as_text=True)
+    assert merged.count("Program") == len(listing.of(app).current().programs)
+
+
 def test_every_lookup_in_a_request_gives_the_same_instance_merged_once(
     app, client, ctx, ticks, monkeypatch
 ):
