@@ -81,7 +81,9 @@ def _screen(screener: Screener):
         if saved is None:
             # Expired, or an older cookie that carried the answers themselves.
             session.pop(screener.session_key, None)
-        form = screener.form(open_rule_keys(screener.kind), data=saved)
+        # The agency screener asks nothing that depends on a program's rules.
+        rules = open_rule_keys(screener.kind) if screener.asked_for_rules else frozenset()
+        form = screener.form(rules, data=saved)
         complete = saved is not None
 
     answers = form.answers()
