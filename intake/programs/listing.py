@@ -185,11 +185,15 @@ def open_program(slug: str) -> Program | None:
     return copy.program(cached) if cached is not None else None
 
 
+def rules_of(programs: Iterable[Program], kind: str) -> frozenset[str]:
+    """Every rule the programs of one kind apply."""
+    return frozenset(key for p in programs if p.kind == kind for key in p.rule_keys)
+
+
 def rule_keys(kind: str) -> frozenset[str]:
     """The rules the copy's programs of one kind apply, read from the copy itself: no
     program is merged into the request's session for them."""
-    programs = _request_copy().listing.programs
-    return frozenset(key for p in programs if p.kind == kind for key in p.rule_keys)
+    return rules_of(_request_copy().listing.programs, kind)
 
 
 def windows_of(program_ids: list[int]) -> dict[int, list[ApplicationWindow]] | None:

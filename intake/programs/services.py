@@ -1,4 +1,3 @@
-from collections.abc import Iterable
 from datetime import datetime
 
 from flask import current_app
@@ -9,6 +8,7 @@ from intake.i18n import get_locale, gettext
 from intake.models import Cohort, Program
 from intake.programs import listing, texts
 from intake.programs.defaults import DEFAULT_PROGRAMS, SESSION_DEFAULTS
+from intake.programs.listing import rules_of
 
 
 def seed_default_programs(now: datetime) -> list[Program]:
@@ -46,11 +46,6 @@ def open_programs(kind: str | None = None) -> list[Program]:
     if kind is not None:
         query = query.where(Program.kind == kind)
     return list(db.session.scalars(query))
-
-
-def rules_of(programs: Iterable[Program], kind: str) -> frozenset[str]:
-    """Every rule the programs of one kind apply."""
-    return frozenset(key for p in programs if p.kind == kind for key in p.rule_keys)
 
 
 def open_rule_keys(kind: str) -> frozenset[str]:
