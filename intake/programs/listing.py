@@ -16,9 +16,9 @@ is read once per process and then served for ``PROGRAM_CACHE_SECONDS`` (5 by def
 - Whether a program takes applications is still worked out per request, from the
   request's moment: a window opening or closing on time needs no refresh.
 - The parts of a public page that show only the programs (home's list, a program's
-  page around its notice form, the screener's questions before any answer) are drawn
-  once per copy, language and state of the programs' cycles, and go with the copy
-  (``kept_fragment``, and ``program_fragment`` in the templates).
+  page around its notice form, the screener's questions and their count before any
+  answer) are drawn once per copy, language and state of the programs' cycles, and go
+  with the copy (``kept_fragment``, and ``program_fragment`` in the templates).
 
 The copy holds detached objects; each request gets its own instances, merged into its
 session without a query (``Session.merge(load=False)``, SQLAlchemy's caching recipe), so

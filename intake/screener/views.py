@@ -2,6 +2,7 @@ import functools
 
 from flask import Blueprint, abort, render_template, request, session, url_for
 from jinja2_fragments.flask import render_blocks
+from werkzeug.local import LocalProxy
 
 from intake import clock, ratelimits
 from intake.cycles.current import taking
@@ -81,12 +82,18 @@ def _screen(screener: Screener):
         if saved is None:
             # Expired, or an older cookie that carried the answers themselves.
             session.pop(screener.session_key, None)
-        # The agency screener asks nothing that depends on a program's rules.
-        rules = open_rule_keys(screener.kind) if screener.asked_for_rules else frozenset()
-        form = screener.form(rules, data=saved)
         complete = saved is not None
+        if complete:
+            form = _form_from_copy(screener, data=saved)
+        else:
+            # Nothing answered: what the page shows of its form is kept with the copy
+            # of the programs (program_fragment) and its token is the session's, so the
+            # form is built only when those parts are drawn (a quarter of the page's time:
+            # docs/PERFORMANCE.md).
+            form = LocalProxy(functools.cache(functools.partial(_form_from_copy, screener)))
 
-    answers = form.answers()
+    # Nothing answered on a GET: no answers to read, and no form to read them from.
+    answers = form.answers() if complete or request.method == "POST" else {}
     results, other_programs = [], []
     if any(answers.values()):
         if programs is None:
@@ -121,6 +128,13 @@ def _screen(screener: Screener):
         ) + render_blocks(screener.template, blocks, **fragment)
     status = ratelimits.status(422 if request.method == "POST" and not complete else 200)
     return render_template(screener.template, show_errors=True, **context), status
+
+
+def _form_from_copy(screener: Screener, **kwargs):
+    """The screener's form for a GET: the rules it asks about read from the copy of the
+    programs, no program merged (the agency's questions depend on no program's rules)."""
+    rules = open_rule_keys(screener.kind) if screener.asked_for_rules else frozenset()
+    return screener.form(rules, **kwargs)
 
 
 @bp.route("/agency/refer", methods=["GET", "POST"])

@@ -14,8 +14,9 @@ import pytest
 from intake.cycles.current import request_now
 from intake.extensions import db
 from intake.programs import listing
+from intake.screener.forms import Screener
 from tests import factories
-from tests.helpers import complete_screener, csrf_token
+from tests.helpers import SCREENER_ANSWERS, complete_screener, csrf_token
 from tests.perf.test_public_pages import FakeClock
 
 
@@ -186,7 +187,7 @@ def test_each_screener_keeps_its_own_questions(app, client, ticks):
         assert 'name="is_leader"' not in individual
         assert 'name="is_leader"' in agency
         assert 'name="works_with_young_children"' not in agency
-    assert len(kept(app)) == 2
+    assert len(kept(app)) == 4  # each screener's top (its count of questions) and questions
 
 
 def test_answers_are_never_kept_or_shown_to_another(app, client, ticks):
@@ -213,15 +214,48 @@ def test_the_program_asked_for_is_the_visitors_own(app, client, ticks):
 
 
 def test_the_illinois_question_goes_with_the_program(app, client, ctx, ticks):
-    assert 'name="works_in_illinois"' in client.get("/screener").get_data(as_text=True)
+    page = client.get("/screener").get_data(as_text=True)
+    assert 'name="works_in_illinois"' in page
+    assert "4 short questions" in page
     factories.program("reflective-practice-group").is_open = False
     db.session.commit()  # the copy goes, and the questions drawn from it
-    assert 'name="works_in_illinois"' not in client.get("/screener").get_data(as_text=True)
+    page = client.get("/screener").get_data(as_text=True)
+    assert 'name="works_in_illinois"' not in page
+    assert "3 short questions" in page  # the count at the top goes with the question
+
+
+def test_an_unanswered_screener_builds_no_form_once_kept(app, client, ticks, monkeypatch):
+    built = []
+    real = Screener.form
+
+    def counting(screener, rule_keys, **kwargs):
+        built.append(screener.kind)
+        return real(screener, rule_keys, **kwargs)
+
+    monkeypatch.setattr(Screener, "form", counting)
+    client.get("/screener")
+    client.get("/screener/agency")
+    assert built == ["individual", "agency"]  # drawn once each
+    built.clear()
+    page = client.get("/screener").get_data(as_text=True)
+    agency = client.get("/screener/agency").get_data(as_text=True)
+    assert built == []  # the kept parts shown, and the session's token beside them
+    assert 'name="works_with_young_children"' in page
+    assert 'name="is_leader"' in agency
+    token = csrf_token(page)
+    assert token == csrf_token(agency)  # the session's one token
+    answered = client.post("/screener", data={**SCREENER_ANSWERS, "csrf_token": token})
+    assert answered.status_code == 200  # the token written out is the one checked
+    assert "You can apply." in answered.get_data(as_text=True)
+    built.clear()
+    again = client.get("/screener").get_data(as_text=True)
+    assert built == ["individual"]  # answered: built, with the answers
+    assert 'value="direct" checked' in again
 
 
 def test_answering_after_a_kept_page_refreshes_only_the_changed_parts(app, htmx, ticks):
     page = htmx.get("/screener").get_data(as_text=True)  # kept
-    assert len(kept(app)) == 1
+    assert len(kept(app)) == 2
     data = {"roles": ["other"], "csrf_token": csrf_token(page)}
     answer = htmx.post("/screener", data=data).get_data(as_text=True)
     assert "<html" not in answer
@@ -233,10 +267,10 @@ def test_answering_after_a_kept_page_refreshes_only_the_changed_parts(app, htmx,
 
 def test_a_head_request_is_answered_from_what_is_kept(app, client, ticks):
     assert client.head("/screener").status_code == 200
-    assert len(kept(app)) == 1
+    assert len(kept(app)) == 2
     page = client.get("/screener").get_data(as_text=True)
     assert 'name="works_with_young_children"' in page
-    assert len(kept(app)) == 1
+    assert len(kept(app)) == 2
 
 
 def test_without_a_copy_the_questions_still_follow_the_programs(app, client, ctx, ticks):
