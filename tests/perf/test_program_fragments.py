@@ -239,11 +239,15 @@ def test_an_unanswered_screener_builds_no_form_once_kept(app, client, ticks, mon
     built.clear()
     page = client.get("/screener").get_data(as_text=True)
     agency = client.get("/screener/agency").get_data(as_text=True)
+    asked_for = client.get("/screener?program=introductory").get_data(as_text=True)
+    assert client.head("/screener").status_code == 200
     assert built == []  # the kept parts shown, and the session's token beside them
     assert 'name="works_with_young_children"' in page
     assert 'name="is_leader"' in agency
+    assert 'action="/screener?program=introductory"' in asked_for
     token = csrf_token(page)
-    assert token == csrf_token(agency)  # the session's one token
+    # The session's one token (signed anew each request: its payload is the same).
+    assert token.split(".")[0] == csrf_token(agency).split(".")[0]
     answered = client.post("/screener", data={**SCREENER_ANSWERS, "csrf_token": token})
     assert answered.status_code == 200  # the token written out is the one checked
     assert "You can apply." in answered.get_data(as_text=True)
