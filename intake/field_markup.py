@@ -133,7 +133,9 @@ def _attribute(name: str, value: str) -> str:
 def _label_text(field, label, optional: bool) -> str:
     text = escape(label or field.label.text)
     if optional:
-        return f'{text} <span class="optional">{escape(gettext("(optional)"))}</span>'
+        # Translated outside the f-string: Babel's extractor does not look inside one.
+        marker = escape(gettext("(optional)"))
+        return f'{text} <span class="optional">{marker}</span>'
     return text
 
 
@@ -146,9 +148,10 @@ def _hint(description: str, field_id: str) -> str:
 def _error(field, field_id: str, invalid: bool) -> str:
     if not invalid:
         return ""
+    said = escape(gettext("Error:"))  # outside the f-string, where Babel finds it
     return (
         f'  <p class="field-error" id="{field_id}-error"><span class="visually-hidden">'
-        f"{escape(gettext('Error:'))}</span> {escape(field.errors[0])}</p>\n"
+        f"{said}</span> {escape(field.errors[0])}</p>\n"
     )
 
 
