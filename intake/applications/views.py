@@ -33,7 +33,7 @@ from intake.i18n import gettext as _
 from intake.inputs import arg_str
 from intake.models import Applicant
 from intake.programs.seats import request_limits
-from intake.programs.services import get_open_program_by_slug, program_plain
+from intake.programs.services import is_open_program, program_plain
 from intake.screener import drafts
 from intake.screener.forms import AGENCY, INDIVIDUAL, Screener
 from intake.screener.services import applicable, screen
@@ -85,7 +85,7 @@ def agency():
 
 def _apply(path: Path):
     chosen = arg_str("program")
-    if chosen and get_open_program_by_slug(chosen) is None:
+    if chosen and not is_open_program(chosen):
         abort(404)
     draft_key = session.get(path.screener.session_key)
     answers = drafts.load(draft_key, path.kind, clock.now())

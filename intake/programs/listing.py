@@ -180,9 +180,18 @@ def open_programs(kind: str | None = None) -> list[Program]:
 
 
 def open_program(slug: str) -> Program | None:
-    copy = _request_copy()
-    cached = next((p for p in copy.listing.programs if p.slug == slug), None)
-    return copy.program(cached) if cached is not None else None
+    cached = _listed(slug)
+    return _request_copy().program(cached) if cached is not None else None
+
+
+def lists_open(slug: str) -> bool:
+    """Whether the copy lists an open program with this slug, read from the copy
+    itself: nothing merged."""
+    return _listed(slug) is not None
+
+
+def _listed(slug: str) -> Program | None:
+    return next((p for p in _request_copy().listing.programs if p.slug == slug), None)
 
 
 def rules_of(programs: Iterable[Program], kind: str) -> frozenset[str]:

@@ -62,6 +62,15 @@ def get_open_program_by_slug(slug: str) -> Program | None:
     return db.session.scalar(select(Program).where(Program.slug == slug, Program.is_open.is_(True)))
 
 
+def is_open_program(slug: str) -> bool:
+    """Whether an open program has this slug, for a page that only checks the one it
+    was asked about (``?program=``): the copy is read without taking the program into
+    the request's session (a sixth of the screener's time, docs/PERFORMANCE.md)."""
+    if listing.in_use():
+        return listing.lists_open(slug)
+    return get_open_program_by_slug(slug) is not None
+
+
 def reply_address(program: Program) -> str:
     """Where applicants' answers to a program's e-mail go: its coordinators' address,
     or the app's COORDINATOR_EMAIL when the program has none."""

@@ -13,7 +13,7 @@ from intake.i18n import get_locale
 from intake.inputs import arg_str
 from intake.models import Program
 from intake.programs.services import (
-    get_open_program_by_slug,
+    is_open_program,
     open_programs,
     open_rule_keys,
     rules_of,
@@ -48,7 +48,7 @@ def agency():
 
 def _screen(screener: Screener):
     chosen = arg_str("program")
-    if chosen and get_open_program_by_slug(chosen) is None:
+    if chosen and not is_open_program(chosen):
         abort(404)
 
     # What the questions ask depends only on the rules of the programs considered; the

@@ -247,6 +247,12 @@ def test_a_screener_not_yet_answered_merges_no_program(app, client, ticks, monke
     for url in ("/screener", "/screener/agency"):
         assert "is-invalid" not in client.get(url).get_data(as_text=True)
     assert 'name="works_in_illinois"' in client.get("/screener").get_data(as_text=True)
+    # Asked about one program (from its page): only checked against the copy.
+    page = client.get("/screener?program=introductory").get_data(as_text=True)
+    assert 'action="/screener?program=introductory"' in page
+    agency = client.get("/screener/agency?program=king-county-consultation")
+    assert agency.status_code == 200
+    assert client.get("/screener?program=no-such-program").status_code == 404
     assert merged == []
 
     complete_screener(client)  # a POST: the database, not the copy
