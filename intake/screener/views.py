@@ -56,6 +56,8 @@ def _screen(screener: Screener):
     # rules from the process's copy of the programs, so a screener not yet answered
     # merges no program into the session (a fifth of its time: docs/PERFORMANCE.md).
     programs: list[Program] | None = None
+    # A GET with nothing answered: the questions and results look the same for everyone.
+    unanswered = False
     if request.method == "POST":
         programs = open_programs()
         form = screener.form(rules_of(programs, screener.kind))
@@ -83,17 +85,18 @@ def _screen(screener: Screener):
             # Expired, or an older cookie that carried the answers themselves.
             session.pop(screener.session_key, None)
         complete = saved is not None
-        if complete:
-            form = _form_from_copy(screener, data=saved)
-        else:
-            # Nothing answered: what the page shows of its form is kept with the copy
-            # of the programs (program_fragment) and its token is the session's, so the
-            # form is built only when those parts are drawn (a quarter of the page's time:
+        unanswered = not complete
+        if unanswered:
+            # What the page shows of its form is kept with the copy of the programs
+            # (program_fragment) and its token is the session's, so the form is built
+            # only when those parts are drawn (a quarter of the page's time:
             # docs/PERFORMANCE.md).
             form = LocalProxy(functools.cache(functools.partial(_form_from_copy, screener)))
+        else:
+            form = _form_from_copy(screener, data=saved)
 
-    # Nothing answered on a GET: no answers to read, and no form to read them from.
-    answers = form.answers() if complete or request.method == "POST" else {}
+    # Nothing answered: no answers to read, and no form to read them from.
+    answers = {} if unanswered else form.answers()
     results, other_programs = [], []
     if any(answers.values()):
         if programs is None:
@@ -106,8 +109,7 @@ def _screen(screener: Screener):
         "summary": summarise(results, taking),
         "can_apply": complete and any(taking(r.program) for r in applicable(results)),
         "complete": complete,
-        # Nothing answered yet: the questions and results look the same for everyone.
-        "unanswered": request.method in ("GET", "HEAD") and not complete,
+        "unanswered": unanswered,
         "other_programs": other_programs,
         "chosen": chosen,
         "apply_url": url_for(f"applications.{screener.kind}", program=chosen),
