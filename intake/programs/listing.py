@@ -139,6 +139,9 @@ class _RequestCopy:
         self._programs: dict[int, Program] = {}
         self._windows: dict[int, list[ApplicationWindow]] = {}
         self._all: list[Program] | None = None
+        # Each kept part's programs and their cycles' states now, worked out once a
+        # request: a page keeps two parts of the same programs (kept_fragment).
+        self.cycles: dict[tuple[int, ...] | None, tuple | None] = {}
 
     def program(self, cached: Program) -> Program:
         merged = self._programs.get(cached.id)
@@ -238,21 +241,32 @@ def kept_fragment(
     public pages' GET, or for a program not in the copy, it is drawn every time."""
     if not in_use():
         return draw()
-    copy = _request_copy().listing
-    programs = copy.programs
-    if program_ids is not None:
-        by_id = {p.id: p for p in programs}
-        if not by_id.keys() >= set(program_ids):
-            return draw()
-        programs = [by_id[program_id] for program_id in program_ids]
-    cycles = tuple((p.id, *_cycle_key(p, copy, now)) for p in programs)
-    kept = copy.fragments
+    request_copy = _request_copy()
+    asked = tuple(program_ids) if program_ids is not None else None
+    if asked not in request_copy.cycles:
+        request_copy.cycles[asked] = _cycles(request_copy.listing, asked, now)
+    cycles = request_copy.cycles[asked]
+    if cycles is None:
+        return draw()
+    kept = request_copy.listing.fragments
     found = kept.get((key, cycles))
     if found is None:
         found = draw()
         if len(kept) < MAX_FRAGMENTS:
             kept[key, cycles] = found
     return found
+
+
+def _cycles(copy: Listing, program_ids: tuple[int, ...] | None, now: datetime) -> tuple | None:
+    """Each program's id and its cycle's state and window at ``now`` (None: a program
+    not in the copy)."""
+    programs = copy.programs
+    if program_ids is not None:
+        by_id = {p.id: p for p in programs}
+        if not by_id.keys() >= set(program_ids):
+            return None
+        programs = [by_id[program_id] for program_id in program_ids]
+    return tuple((p.id, *_cycle_key(p, copy, now)) for p in programs)
 
 
 def _cycle_key(program: Program, copy: Listing, now: datetime) -> tuple[str, int | None]:

@@ -283,3 +283,20 @@ def test_without_a_copy_the_questions_still_follow_the_programs(app, client, ctx
     factories.program("reflective-practice-group").is_open = False
     db.session.commit()
     assert 'name="works_in_illinois"' not in client.get("/screener").get_data(as_text=True)
+
+
+def test_a_pages_kept_parts_work_out_the_cycles_once(app, client, ticks, monkeypatch):
+    """The screener keeps two parts of the same programs: each program's cycle is
+    decided once a request, not once a part."""
+    client.get("/screener")  # the copy is warm, its parts drawn
+    decided = []
+    real = listing._cycle_key
+
+    def counting(program, copy, now):
+        decided.append(program.id)
+        return real(program, copy, now)
+
+    monkeypatch.setattr(listing, "_cycle_key", counting)
+    page = client.get("/screener").get_data(as_text=True)
+    assert 'name="works_with_young_children"' in page
+    assert sorted(decided) == sorted(p.id for p in listing.of(app).current().programs)
