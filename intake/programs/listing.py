@@ -139,9 +139,9 @@ class _RequestCopy:
         self._programs: dict[int, Program] = {}
         self._windows: dict[int, list[ApplicationWindow]] = {}
         self._all: list[Program] | None = None
-        # Each kept part's programs and their cycles' states now, worked out once a
-        # request: a page keeps two parts of the same programs (kept_fragment).
-        self.cycles: dict[tuple[int, ...] | None, tuple | None] = {}
+        # Each kept part's programs and their cycles' states at a moment, worked out
+        # once a request: a page keeps two parts of the same programs (kept_fragment).
+        self.cycles: dict[tuple[tuple[int, ...] | None, datetime], tuple | None] = {}
 
     def program(self, cached: Program) -> Program:
         merged = self._programs.get(cached.id)
@@ -243,9 +243,11 @@ def kept_fragment(
         return draw()
     request_copy = _request_copy()
     asked = tuple(program_ids) if program_ids is not None else None
-    if asked not in request_copy.cycles:
-        request_copy.cycles[asked] = _cycles(request_copy.listing, asked, now)
-    cycles = request_copy.cycles[asked]
+    # Remembered for these programs at this moment: every caller passes the request's
+    # one moment, but a part asked at another must not be told the first one's cycles.
+    if (asked, now) not in request_copy.cycles:
+        request_copy.cycles[asked, now] = _cycles(request_copy.listing, asked, now)
+    cycles = request_copy.cycles[asked, now]
     if cycles is None:
         return draw()
     kept = request_copy.listing.fragments

@@ -300,3 +300,20 @@ def test_a_pages_kept_parts_work_out_the_cycles_once(app, client, ticks, monkeyp
     page = client.get("/screener").get_data(as_text=True)
     assert 'name="works_with_young_children"' in page
     assert sorted(decided) == sorted(p.id for p in listing.of(app).current().programs)
+
+
+def test_a_part_asked_at_another_moment_gets_that_moments_cycles(app, client, ctx, ticks, clock):
+    """The cycles are remembered for the moment they were worked out at: a part asked
+    at a later moment in the same request is keyed by that moment's cycles."""
+    opens = clock() + timedelta(minutes=5)
+    factories.add_window("introductory", opens, opens + timedelta(days=30), name="Spring intake")
+    listing.of(app).clear()
+    client.get("/")  # the copy is warm
+    program_id = next(p.id for p in listing.of(app).current().programs if p.slug == "introductory")
+    with app.test_request_context("/"):
+        now = request_now()
+        before = listing.kept_fragment(("moment",), [program_id], now, lambda: "before")
+        later = listing.kept_fragment(
+            ("moment",), [program_id], now + timedelta(minutes=5), lambda: "after"
+        )
+    assert (before, later) == ("before", "after")
