@@ -37,6 +37,12 @@ class _Choices(SelectFieldBase):
 class CheckboxGroupField(_Choices, SelectMultipleField):
     """Several choices, rendered as a fieldset of checkboxes by intake/field_markup.py."""
 
+    def process_formdata(self, valuelist):
+        # A browser sends each ticked box once; a value sent twice (a crafted post) is
+        # still one choice, not two applications to one program or a language's row
+        # twice (its primary key).
+        super().process_formdata(list(dict.fromkeys(valuelist)))
+
 
 class ChoiceGroupField(_Choices, RadioField):
     """One choice, rendered as a fieldset of radio buttons by intake/field_markup.py."""

@@ -20,6 +20,8 @@ from intake.cycles.services import taking_windows
 from intake.cycles.windows import Availability
 from intake.eligibility.rules import FAIL, PASS, evaluate
 from intake.extensions import db
+from intake.fields import column_length
+from intake.inputs import clean_text
 from intake.models import (
     AgencyDetails,
     Applicant,
@@ -39,6 +41,7 @@ from intake.status.services import move
 
 # Answers that are sensitive: kept in SelfIdentification, never in Applicant.answers.
 SENSITIVE_ANSWERS = ("bipoc",)
+FORM_TOKEN_LENGTH = column_length(Applicant.form_token)
 
 
 class NotEligible(Exception):
@@ -46,7 +49,13 @@ class NotEligible(Exception):
 
 
 def find_by_form_token(form_token: str) -> Applicant | None:
-    return db.session.scalar(select(Applicant).where(Applicant.form_token == form_token))
+    """The applicant this form token made, if any. The value is cleaned as the form
+    cleans it (a form sent back without its screener answers is looked up straight from
+    the post): PostgreSQL refuses a NUL, and a value longer than any token finds none."""
+    token, _removed = clean_text(form_token, multiline=False)
+    if not token or len(token) > FORM_TOKEN_LENGTH:
+        return None
+    return db.session.scalar(select(Applicant).where(Applicant.form_token == token))
 
 
 def submit_application(

@@ -253,3 +253,38 @@ def test_the_applicants_language_is_stored(client, ctx):
     submit_application(client)
     assert db.session.scalars(select(Applicant.locale)).one() == "es"
     assert db.session.scalars(select(OutboxMessage.locale)).one() == "es"
+
+
+def test_a_choice_sent_twice_is_one_choice(client, ctx):
+    """A crafted post repeats checkbox values: one application to the program, and one
+    row for each language and time slot (not a second row's primary key: a 500)."""
+    response = submit_application(
+        client,
+        programs=["introductory", "introductory"],
+        languages=["en", "en", "es"],
+        availability=["weekday_evening", "weekday_evening"],
+    )
+    assert response.status_code == 303
+    applicant = db.session.scalars(select(Applicant)).one()
+    assert [a.program.slug for a in applicant.applications] == ["introductory"]
+    assert applicant.language_codes == ["en", "es"]
+    assert applicant.availability == ["weekday_evening"]
+    assert count(OutboxMessage) == 1
+
+
+def test_a_resent_form_with_a_nul_in_its_token_is_not_a_500(client, ctx):
+    """Sent again after the first copy went in (its screener answers gone), the form's
+    token is looked up straight from the post: cleaned as the form cleans it, on
+    PostgreSQL too, which refuses a NUL."""
+    complete_screener(client)
+    _, csrf, token = open_application(client)
+    data = {**APPLICATION_DETAILS, "csrf_token": csrf, "form_token": token}
+    assert client.post("/apply", data=data).status_code == 303
+    again = client.post("/apply", data={**data, "form_token": token + "\x00"})
+    assert again.status_code == 303
+    assert again.headers["Location"] == "/apply/received"
+    too_long = client.post("/apply", data={**data, "form_token": "x" * 1000 + "\x00"})
+    assert too_long.status_code == 303  # no draft, no such token: the screener again
+    assert too_long.headers["Location"] == "/screener"
+    assert count(Applicant) == 1
+    assert count(OutboxMessage) == 1
