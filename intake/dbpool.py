@@ -49,7 +49,7 @@ def has_news(dbapi_connection) -> bool:
     connection that is the server ending it (or a notice, rarely; a ping settles it)."""
     try:
         readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
-    except (OSError, ValueError):
+    except Exception:  # OSError, ValueError, or psycopg's own error once it is closed
         return True  # closed already: let the ping fail and replace it
     return bool(readable)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from intake import dbpool
 from intake.extensions import db
 from tests.conftest import TEST_DATABASE_URL, wait_until
 
@@ -107,3 +108,18 @@ class _Closing:
     def __exit__(self, *exc_info):
         self.conn.close()
         self.engine.dispose()
+
+
+def test_a_connection_closed_in_the_driver_has_news(app):
+    """psycopg raises its own error, not OSError, for the socket of a closed
+    connection: the check then answers "look" (the ping fails, the pool replaces the
+    connection) instead of failing the request."""
+    with app.app_context():
+        record = db.engine.raw_connection()
+        try:
+            dbapi_connection = record.driver_connection
+            assert not dbpool.has_news(dbapi_connection)
+            dbapi_connection.close()
+            assert dbpool.has_news(dbapi_connection)
+        finally:
+            record.invalidate()
