@@ -88,7 +88,11 @@ def _apply(path: Path):
     if chosen and not is_open_program(chosen):
         abort(404)
     draft_key = session.get(path.screener.session_key)
-    answers = drafts.load(draft_key, path.kind, clock.now())
+    # Renewed while the form is filled in, so the answers do not expire under someone
+    # typing (intake.screener.drafts).
+    answers, renewed = drafts.load_renewing(draft_key, path.kind, clock.now())
+    if renewed:
+        db.session.commit()
     if answers is None and request.method == "POST":
         # The second click of a double click, after the first sent the application
         # and deleted the screener answers: show what the first one created.
@@ -96,9 +100,7 @@ def _apply(path: Path):
         if sent is not None:
             return _received(sent.id)
     if answers is None:
-        session.pop(path.screener.session_key, None)
-        flash(_("Please answer a few short questions first, so we can show what fits you."))
-        return redirect(url_for(f"screener.{path.kind}", program=chosen))
+        return _screener_first(path, chosen, answered=draft_key is not None)
 
     form = path.form_class()
     if request.method == "GET":
@@ -147,6 +149,24 @@ def _apply(path: Path):
             "answers": answers,
         },
     )
+
+
+def _screener_first(path: Path, chosen: str | None, *, answered: bool):
+    """To the screener: not answered yet, or its answers expired (the session still
+    names them). A form sent back is answered as any post is (for htmx a full page
+    load, not the screener swapped into the form)."""
+    session.pop(path.screener.session_key, None)
+    if answered:
+        flash(
+            _(
+                "We keep your answers to the short questions only for a while, and that "
+                "time ran out. Please answer them again; then you can send the form."
+            )
+        )
+    else:
+        flash(_("Please answer a few short questions first, so we can show what fits you."))
+    location = url_for(f"screener.{path.kind}", program=chosen)
+    return redirect_after_post(location) if request.method == "POST" else redirect(location)
 
 
 def _bound_seats(form: AgencyApplicationForm, options) -> None:

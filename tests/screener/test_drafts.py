@@ -4,6 +4,7 @@ cookie is signed, not encrypted, so anyone holding it could read them."""
 import base64
 import json
 import zlib
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -128,8 +129,10 @@ def test_an_incomplete_screener_deletes_the_saved_answers(client, ctx):
 
 def test_answers_expire_and_the_tick_deletes_them(client, ctx, clock):
     complete_screener(client, **BIPOC_ANSWERS)
-    clock.advance(minutes=119)
+    clock.advance(minutes=59)
+    # More than half their time left: opening the form does not renew them.
     assert client.get("/apply").status_code == 200
+    clock.advance(minutes=60)
     assert tick_once(clock())["expired screener answers deleted"] == 0
 
     clock.advance(minutes=2)
@@ -192,3 +195,54 @@ def test_reading_and_changing_the_answers_builds_no_statement(client, ctx, monke
     assert checked(client.get("/screener").get_data(as_text=True), "bipoc") == {"no"}
     assert 'name="programs"' in client.get("/apply").get_data(as_text=True)
     assert built == []
+
+
+def _sent(client, csrf, token):
+    return client.post(
+        "/apply", data={**APPLICATION_DETAILS, "csrf_token": csrf, "form_token": token}
+    )
+
+
+def test_opening_the_form_late_renews_the_answers_for_the_typing(client, ctx, clock):
+    """Opened with less than half their time left, the answers get their full time
+    again: someone who takes 25 minutes over the form still sends it."""
+    complete_screener(client)
+    clock.advance(minutes=100)
+    _, csrf, token = open_application(client)
+    saved = db.session.scalars(select(ScreenerDraft)).one()
+    db.session.refresh(saved)
+    assert saved.expires_at == clock() + timedelta(minutes=120)
+    clock.advance(minutes=25)
+    response = _sent(client, csrf, token)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/apply/received"
+    assert db.session.scalar(select(func.count()).select_from(Applicant)) == 1
+
+
+def test_answers_that_ran_out_under_a_form_say_so(client, ctx, clock):
+    """Sent after the answers expired: back to the screener, with a message that says
+    what happened (not "answer a few short questions first")."""
+    complete_screener(client)
+    clock.advance(minutes=10)
+    _, csrf, token = open_application(client)
+    clock.advance(minutes=115)
+    response = _sent(client, csrf, token)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/screener"
+    page = client.get("/screener").get_data(as_text=True)
+    assert "that time ran out" in page
+    assert "answer a few short questions first" not in page
+    assert db.session.scalar(select(func.count()).select_from(Applicant)) == 0
+
+
+def test_htmx_is_sent_to_the_screener_by_a_full_page_load(app, client, ctx, clock):
+    """htmx follows a plain redirect inside its request and would swap the screener's
+    whole page into the form: it is told to load the page instead (HX-Redirect)."""
+    complete_screener(client)
+    _, csrf, token = open_application(client)
+    clock.advance(minutes=125)
+    client.environ_base["HTTP_HX_REQUEST"] = "true"
+    response = _sent(client, csrf, token)
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == "/screener"
+    assert response.get_data(as_text=True) == ""
