@@ -156,6 +156,17 @@ class NormalisedEmailField(EmailField):
         if not self.data:
             return
         try:
-            self.data = validate_email(self.data, check_deliverability=False).normalized
+            checked = validate_email(self.data, check_deliverability=False)
         except EmailNotValidError as exc:
             raise ValidationError(_l("Enter an e-mail address like name@example.org.")) from exc
+        if not checked.local_part.isascii():
+            # Letters such as "é" before the @ need a mail server that takes SMTPUTF8, and
+            # Flask-Mail writes the envelope in ASCII: such an address could never be
+            # written to (a name in a domain can: it goes as its ASCII form).
+            raise ValidationError(
+                _l(
+                    "We cannot send e-mail to an address with letters such as é or ü "
+                    "before the @. Please give another address."
+                )
+            )
+        self.data = checked.normalized

@@ -288,3 +288,16 @@ def test_a_resent_form_with_a_nul_in_its_token_is_not_a_500(client, ctx):
     assert too_long.headers["Location"] == "/screener"
     assert count(Applicant) == 1
     assert count(OutboxMessage) == 1
+
+
+def test_an_address_with_letters_mail_cannot_carry_is_refused_plainly(client, ctx):
+    """Mail cannot be written to "josé@…" here (no SMTPUTF8): the form says so and keeps
+    what was typed. A name in the domain is fine: it goes in its ASCII form."""
+    response = submit_application(client, email="josé@example.org")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "We cannot send e-mail to an address with letters such as é or ü" in page
+    assert 'value="josé@example.org"' in page
+    assert count(Applicant) == 0
+    assert submit_application(client, email="rosa@bücher.example").status_code == 303
+    assert db.session.scalars(select(Applicant.email)).one() == "rosa@bücher.example"
