@@ -40,7 +40,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_mail import BadHeaderError, Connection, Message, sanitize_address
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from intake.extensions import db
@@ -261,7 +261,9 @@ def classify(exc: BaseException) -> str:
     """What kind of failure: "connection", "permanent" or "transient"."""
     if isinstance(exc, ConnectionFailed | smtplib.SMTPServerDisconnected):
         return "connection"
-    if isinstance(exc, Permanent | BadHeaderError):
+    # An address Flask-Mail cannot write in ASCII (letters such as "é" before the @,
+    # stored before the form refused them) fails the same way every time.
+    if isinstance(exc, Permanent | BadHeaderError | UnicodeError):
         return "permanent"
     code = _reply_code(exc)
     if code in SESSION_CODES:
@@ -286,6 +288,10 @@ def describe(exc: BaseException, recipient: str) -> str:
     cause = exc.cause if isinstance(exc, ConnectionFailed) else exc
     if isinstance(cause, Permanent):
         return f"Cannot be sent: {cause}"
+    if isinstance(cause, UnicodeError):
+        return (
+            "Cannot be sent: an address has letters (such as é) before the @ that mail cannot carry"
+        )
     if isinstance(cause, smtplib.SMTPRecipientsRefused):
         detail = "; ".join(f"{code} {_decode(text)}" for code, text in cause.recipients.values())
     elif isinstance(cause, smtplib.SMTPResponseException):
@@ -293,9 +299,21 @@ def describe(exc: BaseException, recipient: str) -> str:
     else:
         detail = str(cause)
     text = f"{type(cause).__name__}: {detail}"
-    if recipient:
-        text = re.sub(f"<?{re.escape(recipient)}>?", "<recipient>", text, flags=re.IGNORECASE)
+    for written in _as_written(recipient):
+        text = re.sub(f"<?{re.escape(written)}>?", "<recipient>", text, flags=re.IGNORECASE)
     return " ".join(text.split())
+
+
+def _as_written(recipient: str) -> set[str]:
+    """The address as stored and as it went to the server: a name in the domain goes
+    in its ASCII form (``bücher`` as ``xn--bcher-kva``), which a reply quotes."""
+    if not recipient:
+        return set()
+    local, _, domain = recipient.rpartition("@")
+    try:
+        return {recipient, f"{local}@{domain.encode('idna').decode('ascii')}"}
+    except UnicodeError:
+        return {recipient}
 
 
 # Transports ------------------------------------------------------------------------------
@@ -482,36 +500,87 @@ def deliver_one(
     """Try to send one message. Returns "sent", "retry", "failed" or None if not ours;
     raises ServerDown (after recording the attempt) when the mail server cannot be
     reached, so the caller stops its pass."""
+    unmarked = _unmarked()
     row = _claim(message_id, now)
     if row is None:
         db.session.rollback()
+        unmarked.pop(message_id, None)
         return None
+    lost_mark = unmarked.pop(message_id, None)
+    if lost_mark is not None:
+        # Sent by this worker already; only its mark was lost. Marked now, with the
+        # rows of the links it carries, and not sent again.
+        sent_at, minted = lost_mark
+        db.session.add_all(_as_new(minted))
+        return _mark_sent(row, sent_at, unmarked)
     via = via or transport()
     recipient = row.to_addr
     try:
         via.send(_build_message(row, now), row)
-    except (OSError, smtplib.SMTPException, ConnectionFailed, Permanent, BadHeaderError) as exc:
+    except (
+        OSError,
+        smtplib.SMTPException,
+        ConnectionFailed,
+        Permanent,
+        BadHeaderError,
+        UnicodeError,
+    ) as exc:
         db.session.rollback()
         kind = classify(exc)
         outcome = _record_failure(message_id, now, kind, describe(exc, recipient))
         if kind == "connection":
             raise ServerDown(outcome) from exc
         return outcome
+    return _mark_sent(row, now, unmarked)
+
+
+def _unmarked() -> dict[int, tuple[datetime, list]]:
+    """The messages this worker sent whose mark could not be written (SQLite busy past
+    its timeout, a connection lost), by id: when and the rows of the links minted for
+    them. The next pass marks them instead of sending them again. Kept with the app
+    (one worker process, one app); a worker that stops forgets them, as it would a
+    message sent the moment before it stopped."""
+    return current_app.extensions.setdefault("outbox_sent_unmarked", {})
+
+
+def _as_new(rows: list) -> list:
+    """Rows a rollback took back, made ready to go in again: one flushed before the
+    rollback keeps the id the database gave it then, which another row may hold now."""
+    for obj in rows:
+        mapper = inspect(obj).mapper
+        column = mapper.local_table.autoincrement_column
+        if column is not None:
+            setattr(obj, mapper.get_property_by_column(column).key, None)
+    return rows
+
+
+def _mark_sent(row: OutboxMessage, now: datetime, unmarked: dict) -> str:
+    message_id = row.id
     # One UPDATE of the columns that change, not the session's flush of the object
     # (10-20% of the database's time a message, measured apart).
     marked = _MARK_SENT_FORGETTING if row.forget_recipient else _MARK_SENT
-    # On the session's own connection for this table: the claim's transaction, and its
-    # row lock.
-    connection = db.session.connection(bind_arguments={"mapper": OutboxMessage})
-    result = connection.execute(marked, {"message_id": row.id, "now": now})
-    if result.rowcount != 1:
-        # PostgreSQL's claim holds the row until this commit; SQLite locks no row, so
-        # there the row can be deleted or changed while the message is sent. It went:
-        # nothing to mark, and nothing to undo.
+    # The links' rows, added since the claim and inserted by the commit's flush.
+    minted = list(db.session.new)
+    try:
+        # On the session's own connection for this table: the claim's transaction, and
+        # its row lock.
+        connection = db.session.connection(bind_arguments={"mapper": OutboxMessage})
+        result = connection.execute(marked, {"message_id": message_id, "now": now})
+        if result.rowcount != 1:
+            # PostgreSQL's claim holds the row until this commit; SQLite locks no row,
+            # so there the row can be deleted or changed while the message is sent. It
+            # went: nothing to mark, and nothing to undo.
+            db.session.rollback()
+            log.warning("outbox message %s changed while it was sent: not marked", message_id)
+            return SENT
+        db.session.commit()
+    except (OperationalError, InterfaceError):
         db.session.rollback()
-        log.warning("outbox message %s changed while it was sent: not marked", message_id)
-        return SENT
-    db.session.commit()
+        unmarked[message_id] = (now, minted)
+        log.warning(
+            "outbox message %s sent, its mark not written: the next pass marks it", message_id
+        )
+        raise
     return SENT
 
 
@@ -535,6 +604,9 @@ def _record_failure(message_id: int, now: datetime, kind: str, error: str) -> st
         row.last_error = error[:500]
         row.next_attempt_at = now + backoff(row.attempts)
         outcome = RETRY
+    if outcome == FAILED and row.forget_recipient:
+        # Given for this one message: not kept once it will not be tried again either.
+        row.to_addr = FORGOTTEN_RECIPIENT
     db.session.commit()
     return outcome
 

@@ -109,6 +109,7 @@ def show(message_id: int):
         applications=applications,
         status_labels=workspace.STATUS_LABELS,
         now=clock.now(),
+        forgotten=FORGOTTEN_RECIPIENT,
     )
 
 
@@ -147,6 +148,13 @@ def resend(message_id: int):
     _load(message_id)
     try:
         workspace.resend(message_id, clock.now())
+    except workspace.AddressNotKept:
+        db.session.rollback()
+        return _after_action(
+            message_id,
+            "Its address was given for this one message and was not kept, so it cannot "
+            "be sent again. Nothing was changed.",
+        )
     except workspace.NotFailed:
         db.session.rollback()
         return _after_action(

@@ -17,6 +17,7 @@ from sqlalchemy import case, func, select, true, update
 from intake.auth.scope import Scope
 from intake.extensions import db
 from intake.models import OutboxMessage
+from intake.outbox.services import FORGOTTEN_RECIPIENT
 from intake.pagination import Page, last_page
 from intake.rows import update_guarded
 
@@ -35,6 +36,11 @@ STATUS_LABELS = {"queued": "Waiting", "sent": "Sent", "failed": "Failed"}
 
 class NotFailed(Exception):
     """The message is not (or no longer) failed: nothing to send again."""
+
+
+class AddressNotKept(Exception):
+    """The message failed, and its address was given for that one message: it was not
+    kept, so there is nowhere to send it again."""
 
 
 class NotWaiting(Exception):
@@ -120,10 +126,21 @@ def resend(message_id: int, now: datetime) -> None:
     from zero. Its last error stays until the next attempt replaces or clears it."""
     if not update_guarded(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "failed")
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "failed",
+            OutboxMessage.to_addr != FORGOTTEN_RECIPIENT,
+        )
         .values(status="queued", attempts=0, next_attempt_at=now)
     ):
-        raise NotFailed(message_id)
+        forgotten = db.session.scalar(
+            select(OutboxMessage.id).where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == "failed",
+                OutboxMessage.to_addr == FORGOTTEN_RECIPIENT,
+            )
+        )
+        raise AddressNotKept(message_id) if forgotten is not None else NotFailed(message_id)
 
 
 def send_now(message_id: int, now: datetime) -> None:

@@ -3,15 +3,19 @@ SQLite file another process holds locked (seen under a burst of applications) co
 one pass, not the worker, and nothing queued is lost or sent twice."""
 
 import sqlite3
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.models import OutboxMessage
-from intake.outbox.delivery import deliver_one, deliver_pass
+from intake.manage.tokens import mint_manage_token
+from intake.models import Applicant, OutboxMessage
+from intake.outbox.delivery import SmtpTransport, deliver_one, deliver_pass
 from intake.outbox.services import enqueue
 from tests.conftest import TEST_DATABASE_URL, fresh_engine
+from tests.helpers import submit_application
+from tests.outbox.test_delivery import MANAGE_LINK
 
 pytestmark = pytest.mark.skipif(
     bool(TEST_DATABASE_URL), reason="a whole-database write lock is SQLite's"
@@ -93,3 +97,54 @@ def test_a_row_changed_while_its_message_went_keeps_the_change(app, ctx, clock, 
     db.session.expire_all()
     statuses = db.session.scalars(select(OutboxMessage.status)).all()
     assert statuses == ([] if change == "deleted" else ["failed"])
+
+
+@pytest.mark.parametrize(
+    "lock",
+    [
+        # Another request writing: the mark's UPDATE cannot start.
+        "BEGIN IMMEDIATE",
+        # Another request reading (a long export, say): the UPDATE starts, the commit
+        # that writes it and the link's row cannot finish.
+        "BEGIN; SELECT count(*) FROM outbox_messages",
+    ],
+)
+def test_a_message_whose_mark_was_locked_out_is_marked_not_sent_again(
+    smtp, app, client, ctx, clock, caplog, monkeypatch, lock
+):
+    """The server took the message, then the database stayed locked past the timeout:
+    the next pass writes the mark, with the manage link's row, and sends nothing."""
+    submit_application(client)
+    db.session.remove()
+    other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    real = SmtpTransport.send
+
+    def send_then_lock(self, message, row):
+        real(self, message, row)
+        for statement in lock.split("; "):
+            other.execute(statement)
+
+    monkeypatch.setattr(SmtpTransport, "send", send_then_lock)
+    try:
+        assert deliver_pass(clock()) is None
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert "sent, its mark not written" in caplog.text
+    monkeypatch.setattr(SmtpTransport, "send", real)
+    # Meanwhile another link is made: it may take the id the lost one had been given.
+    mint_manage_token(db.session.scalars(select(Applicant.id)).one(), clock())
+    db.session.commit()
+
+    report = deliver_pass(clock() + timedelta(minutes=1))
+
+    assert report is not None
+    assert (report.sent, report.attempted) == (1, 1)
+    assert len(smtp.messages) == 1
+    row = db.session.scalars(select(OutboxMessage)).one()
+    assert (row.status, row.attempts, row.sent_at) == ("sent", 1, clock())
+    # The link in the e-mail the person has opens their page.
+    [token] = MANAGE_LINK.findall(smtp.messages[0].get_body(("plain",)).get_content())
+    page = client.get(f"/manage/{token}")
+    assert page.status_code == 200
+    assert "Rosa Example" in page.get_data(as_text=True)

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import OutboxMessage
 from intake.outbox.delivery import deliver_due
+from intake.outbox.services import FORGOTTEN_RECIPIENT, enqueue
+from tests.helpers import csrf_token
 from tests.outbox.support import queue
 
 
@@ -65,6 +67,77 @@ def test_a_5xx_fails_that_message_at_once_and_a_4xx_retries_it(
     assert (report.sent, report.attempted) == (1, 1)
     assert sorted(m["To"] for m in smtp.messages) == ["busy@example.org", "ok@example.org"]
     assert rows(ids)[0].attempts == 1
+
+
+def test_an_address_mail_cannot_carry_fails_that_message_and_the_pass_goes_on(smtp, ctx, clock):
+    """Letters such as "é" before the @ (stored before the form refused them) cannot be
+    written in the envelope: that message fails for good, with the reason, and the rest
+    are sent; before, the error ended the worker on every pass."""
+    ids = queue(clock, "josé@example.org", "ok@example.org", "rosa@bücher.example")
+    report = deliver_due(clock())
+    assert (report.sent, report.failed, report.stopped) == (2, 1, False)
+    assert sorted(m["To"] for m in smtp.messages) == [
+        "ok@example.org",
+        "rosa@xn--bcher-kva.example",
+    ]
+    accented, ok, _ = rows(ids)
+    assert (accented.status, accented.attempts) == ("failed", 1)
+    assert accented.last_error == (
+        "Not retried: Cannot be sent: an address has letters (such as é) before the @ "
+        "that mail cannot carry"
+    )
+    assert ok.status == "sent"
+    assert deliver_due(clock()).attempted == 0
+
+
+def test_an_address_given_for_one_message_is_not_kept_when_it_fails_either(
+    smtp, ctx, clock, coordinator_client
+):
+    """A director's address, given by staff for one referral, is forgotten once the
+    message is refused for good too, and the message cannot be sent again."""
+    smtp.sink.rcpt_replies["director@example.org"] = "550 5.1.1 User unknown"
+    message = enqueue(
+        template="application_received",
+        to="director@example.org",
+        dedup_key="test:referral",
+        locale="en",
+        now=clock(),
+        forget_recipient=True,
+        context={"applicant": {"name": "Person"}, "applications": []},
+    )
+    db.session.commit()
+    assert deliver_due(clock()).failed == 1
+    (row,) = rows([message.id])
+    assert (row.status, row.to_addr) == ("failed", FORGOTTEN_RECIPIENT)
+    assert "director@example.org" not in (row.last_error or "")
+
+    page = coordinator_client.get(f"/coord/outbox/{row.id}").get_data(as_text=True)
+    assert "director@example.org" not in page
+    assert "was not kept, so it cannot be sent again" in page
+    assert f"/coord/outbox/{row.id}/resend" not in page
+    listing = coordinator_client.get("/coord/outbox?status=failed").get_data(as_text=True)
+    assert f"/coord/outbox/{row.id}/resend" not in listing
+    response = coordinator_client.post(
+        f"/coord/outbox/{row.id}/resend", data={"csrf_token": csrf_token(listing)}
+    )
+    assert response.status_code == 303
+    shown = coordinator_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "was not kept, so it cannot be sent again. Nothing was changed." in shown
+    assert rows([row.id])[0].status == "failed"
+
+
+def test_a_reply_quoting_a_domain_in_its_ascii_form_keeps_the_address_out(smtp, ctx, clock):
+    """A name in the domain goes to the server in its ASCII form, which its reply
+    quotes: that form is taken out of the error coordinators read as well."""
+    smtp.sink.rcpt_replies["rosa@xn--bcher-kva.example"] = (
+        "550 5.1.1 <rosa@xn--bcher-kva.example>: User unknown"
+    )
+    (message_id,) = queue(clock, "rosa@bücher.example")
+    assert deliver_due(clock()).failed == 1
+    (row,) = rows([message_id])
+    assert (
+        row.last_error == "Not retried: SMTPRecipientsRefused: 550 5.1.1 <recipient>: User unknown"
+    )
 
 
 # The server cannot be reached ----------------------------------------------------------------
