@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
     configure_secret_key(app)
     configure_secure_cookies(app)
+    refuse_mail_max_emails(app)
     if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
         # Flask's documented way to wrap the WSGI app; mypy sees a method being replaced.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -157,6 +158,19 @@ def secret_key_problem(key: object) -> str | None:
     if len(set(key)) < 8:
         return "repeats too few different characters to be random"
     return None
+
+
+def refuse_mail_max_emails(app: Flask) -> None:
+    """Flask-Mail's MAIL_MAX_EMAILS reconnects inside the send of the message that
+    reaches it, after the server took that message: a reconnect refused there would
+    read as that message's failure, and it would be sent again. The worker sends one
+    pass over one connection (OUTBOX_BATCH_SIZE messages at most) and opens a new one
+    when the server closes it, so the setting is refused rather than half honoured."""
+    if app.config.get("MAIL_MAX_EMAILS"):
+        raise RuntimeError(
+            "MAIL_MAX_EMAILS is not used here: set INTAKE_OUTBOX_BATCH_SIZE instead (the "
+            "most e-mails the worker sends over one connection)."
+        )
 
 
 def configure_secure_cookies(app: Flask) -> None:

@@ -29,6 +29,17 @@ def test_refuses_to_start_without_a_secret_key_outside_local_mode(monkeypatch, t
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3"})
 
 
+def test_refuses_flask_mails_max_emails_and_names_the_setting_that_does_it(tmp_path):
+    with pytest.raises(RuntimeError, match="INTAKE_OUTBOX_BATCH_SIZE"):
+        create_app(
+            {
+                "LOCAL": True,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3",
+                "MAIL_MAX_EMAILS": 20,
+            }
+        )
+
+
 def test_local_mode_keeps_a_generated_key_in_instance(monkeypatch, tmp_path):
     monkeypatch.delenv("INTAKE_SECRET_KEY", raising=False)
     config = {"LOCAL": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3"}
