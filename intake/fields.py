@@ -143,9 +143,15 @@ class ZipListField(StrippedTextAreaField):
 
 
 class NormalisedEmailField(EmailField):
-    """An e-mail address checked and normalised by email-validator (no DNS look-up)."""
+    """An e-mail address checked and normalised by email-validator (no DNS look-up).
+    ``receives_mail=False`` for an address that is only looked up (signing in), where
+    refusing one that mail cannot carry would lock its account out."""
 
     data: Any
+
+    def __init__(self, *args, receives_mail: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.receives_mail = receives_mail
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
@@ -159,14 +165,15 @@ class NormalisedEmailField(EmailField):
             checked = validate_email(self.data, check_deliverability=False)
         except EmailNotValidError as exc:
             raise ValidationError(_l("Enter an e-mail address like name@example.org.")) from exc
-        if not checked.local_part.isascii():
+        if self.receives_mail and not checked.local_part.isascii():
             # Letters such as "é" before the @ need a mail server that takes SMTPUTF8, and
             # Flask-Mail writes the envelope in ASCII: such an address could never be
             # written to (a name in a domain can: it goes as its ASCII form).
             raise ValidationError(
                 _l(
-                    "We cannot send e-mail to an address with letters such as é or ü "
-                    "before the @. Please give another address."
+                    "We can only send e-mail to an address that uses the letters a to z, "
+                    "numbers and signs such as . or - before the @. Please give another "
+                    "address."
                 )
             )
         self.data = checked.normalized

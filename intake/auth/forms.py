@@ -11,6 +11,8 @@ class LoginForm(Form):
     email = NormalisedEmailField(
         _l("E-mail address"),
         validators=[InputRequired(_l("Enter your e-mail address.")), Length(max=254)],
+        # Only looked up: an account made with any address can sign in.
+        receives_mail=False,
     )
     password = PasswordField(
         _l("Password"),

@@ -36,6 +36,15 @@ def test_wrong_password_and_unknown_address_get_the_same_answer(app, make_coordi
     assert client.get("/coord/waitlist").status_code == 302
 
 
+def test_an_account_whose_address_mail_cannot_carry_still_signs_in(app, make_coordinator):
+    """Forms that send mail refuse letters such as "é" before the @; signing in only
+    looks the address up, so an account made with one (from the command line) is not
+    locked out."""
+    make_coordinator(email="josé@example.org")
+    response = _sign_in(app.test_client(), "josé@example.org")
+    assert response.status_code == 303
+
+
 def test_sign_in_starts_a_fresh_session(app, make_coordinator):
     make_coordinator()
     client = app.test_client()
