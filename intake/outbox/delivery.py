@@ -38,6 +38,7 @@ from email.generator import BytesGenerator
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_mail import BadHeaderError, Connection, Message, sanitize_address
 from sqlalchemy import bindparam, inspect, select, update
@@ -289,9 +290,7 @@ def describe(exc: BaseException, recipient: str) -> str:
     if isinstance(cause, Permanent):
         return f"Cannot be sent: {cause}"
     if isinstance(cause, UnicodeError):
-        return (
-            "Cannot be sent: an address has letters (such as é) before the @ that mail cannot carry"
-        )
+        return "Cannot be sent: an address cannot be written for the mail server"
     if isinstance(cause, smtplib.SMTPRecipientsRefused):
         detail = "; ".join(f"{code} {_decode(text)}" for code, text in cause.recipients.values())
     elif isinstance(cause, smtplib.SMTPResponseException):
@@ -309,10 +308,9 @@ def _as_written(recipient: str) -> set[str]:
     in its ASCII form (``bücher`` as ``xn--bcher-kva``), which a reply quotes."""
     if not recipient:
         return set()
-    local, _, domain = recipient.rpartition("@")
     try:
-        return {recipient, f"{local}@{domain.encode('idna').decode('ascii')}"}
-    except UnicodeError:
+        return {recipient, wire_address(recipient)}
+    except Permanent:
         return {recipient}
 
 
@@ -434,14 +432,30 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, config["OUTBOX_BACKOFF_MAX_SECONDS"]))
 
 
+def wire_address(address: str) -> str:
+    """The address as SMTP carries it here (no SMTPUTF8): an ASCII one as it is; a name
+    in the domain in its ASCII form as email-validator (IDNA 2008) writes it, the form
+    the forms checked. Flask-Mail's own (IDNA 2003) writes "straße" as "strasse", which
+    is another domain. Letters such as "é" before the @ have no such form: Permanent."""
+    if address.isascii():
+        return address
+    try:
+        written = validate_email(address, check_deliverability=False).ascii_email
+    except EmailNotValidError as exc:
+        raise Permanent("an address cannot be written for the mail server") from exc
+    if written is None:
+        raise Permanent("an address has letters (such as é) before the @ that mail cannot carry")
+    return written
+
+
 def _build_message(row: OutboxMessage, now: datetime) -> Message:
     text, html = fill_links(row, row.text_body, row.html_body, now)
     message = OutboxMail(
         subject=row.subject,
-        recipients=[row.to_addr],
+        recipients=[wire_address(row.to_addr)],
         body=text,
         html=html,
-        reply_to=row.reply_to,
+        reply_to=wire_address(row.reply_to) if row.reply_to else row.reply_to,
         extra_headers={"Auto-Submitted": "auto-generated"},
     )
     if row.ics:
@@ -507,16 +521,19 @@ def deliver_one(
         unmarked.pop(message_id, None)
         return None
     lost_mark = unmarked.pop(message_id, None)
-    if lost_mark is not None:
+    if lost_mark is not None and lost_mark.identity == _identity(row):
         # Sent by this worker already; only its mark was lost. Marked now, with the
         # rows of the links it carries, and not sent again.
-        sent_at, minted = lost_mark
-        db.session.add_all(_as_new(minted))
-        return _mark_sent(row, sent_at, unmarked)
+        db.session.add_all(_as_new(lost_mark.minted))
+        return _mark_sent(row, lost_mark.sent_at, unmarked)
     via = via or transport()
     recipient = row.to_addr
     try:
-        via.send(_build_message(row, now), row)
+        # The rows of the links minted for it stay pending until the mark (a look-up
+        # while it is built would flush them), so the mark knows them all.
+        with db.session.no_autoflush:
+            message = _build_message(row, now)
+        via.send(message, row)
     except (
         OSError,
         smtplib.SMTPException,
@@ -534,12 +551,31 @@ def deliver_one(
     return _mark_sent(row, now, unmarked)
 
 
-def _unmarked() -> dict[int, tuple[datetime, list]]:
+@dataclass
+class _LostMark:
+    sent_at: datetime
+    # The rows of the links minted for it, to go in with the mark.
+    minted: list
+    # Which message this is: an id alone may be another's by the next pass (SQLite
+    # gives a deleted row's id again).
+    identity: tuple
+
+
+def _identity(row: OutboxMessage) -> tuple:
+    return row.dedup_key, row.link_nonce, row.created_at
+
+
+# At most one is added a pass (the pass stops there); one whose row went is dropped
+# when it is claimed no more, or with the oldest past this many.
+MAX_LOST_MARKS = 100
+
+
+def _unmarked() -> dict[int, _LostMark]:
     """The messages this worker sent whose mark could not be written (SQLite busy past
-    its timeout, a connection lost), by id: when and the rows of the links minted for
-    them. The next pass marks them instead of sending them again. Kept with the app
-    (one worker process, one app); a worker that stops forgets them, as it would a
-    message sent the moment before it stopped."""
+    its timeout, a connection lost), by id. Its next pass marks them instead of sending
+    them again. Kept with the app (one worker process, one app); a worker that stops
+    forgets them, as it would a message sent the moment before it stopped, and on
+    PostgreSQL another worker may claim the row first (docs/operations.md)."""
     return current_app.extensions.setdefault("outbox_sent_unmarked", {})
 
 
@@ -559,8 +595,9 @@ def _mark_sent(row: OutboxMessage, now: datetime, unmarked: dict) -> str:
     # One UPDATE of the columns that change, not the session's flush of the object
     # (10-20% of the database's time a message, measured apart).
     marked = _MARK_SENT_FORGETTING if row.forget_recipient else _MARK_SENT
-    # The links' rows, added since the claim and inserted by the commit's flush.
-    minted = list(db.session.new)
+    # The links' rows, added since the claim and inserted by the commit's flush; and
+    # which message this is, read while the claimed row is loaded.
+    minted, identity = list(db.session.new), _identity(row)
     try:
         # On the session's own connection for this table: the claim's transaction, and
         # its row lock.
@@ -576,7 +613,9 @@ def _mark_sent(row: OutboxMessage, now: datetime, unmarked: dict) -> str:
         db.session.commit()
     except (OperationalError, InterfaceError):
         db.session.rollback()
-        unmarked[message_id] = (now, minted)
+        unmarked[message_id] = _LostMark(now, minted, identity)
+        while len(unmarked) > MAX_LOST_MARKS:
+            del unmarked[next(iter(unmarked))]
         log.warning(
             "outbox message %s sent, its mark not written: the next pass marks it", message_id
         )

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.manage.tokens import mint_manage_token
 from intake.models import Applicant, OutboxMessage
-from intake.outbox.delivery import SmtpTransport, deliver_one, deliver_pass
+from intake.outbox.delivery import deliver_one, deliver_pass
 from intake.outbox.services import enqueue
 from tests.conftest import TEST_DATABASE_URL, fresh_engine
 from tests.helpers import submit_application
+from tests.outbox.support import pass_locked_out_after_sending
 from tests.outbox.test_delivery import MANAGE_LINK
 
 pytestmark = pytest.mark.skipif(
@@ -115,23 +116,8 @@ def test_a_message_whose_mark_was_locked_out_is_marked_not_sent_again(
     """The server took the message, then the database stayed locked past the timeout:
     the next pass writes the mark, with the manage link's row, and sends nothing."""
     submit_application(client)
-    db.session.remove()
-    other = sqlite3.connect(db.engine.url.database, isolation_level=None)
-    real = SmtpTransport.send
-
-    def send_then_lock(self, message, row):
-        real(self, message, row)
-        for statement in lock.split("; "):
-            other.execute(statement)
-
-    monkeypatch.setattr(SmtpTransport, "send", send_then_lock)
-    try:
-        assert deliver_pass(clock()) is None
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
+    pass_locked_out_after_sending(monkeypatch, clock(), *lock.split("; "))
     assert "sent, its mark not written" in caplog.text
-    monkeypatch.setattr(SmtpTransport, "send", real)
     # Meanwhile another link is made: it may take the id the lost one had been given.
     mint_manage_token(db.session.scalars(select(Applicant.id)).one(), clock())
     db.session.commit()
@@ -148,3 +134,29 @@ def test_a_message_whose_mark_was_locked_out_is_marked_not_sent_again(
     page = client.get(f"/manage/{token}")
     assert page.status_code == 200
     assert "Rosa Example" in page.get_data(as_text=True)
+
+
+def test_a_lost_mark_is_not_taken_for_another_message_with_its_id(
+    smtp, app, ctx, clock, monkeypatch
+):
+    """SQLite gives a deleted row's id again: a message queued under the id of one whose
+    mark was lost (deleted meanwhile, as "delete my data" does) is still sent."""
+    queue_one(clock())
+    pass_locked_out_after_sending(monkeypatch, clock(), "BEGIN IMMEDIATE")
+    lost = db.session.scalars(select(OutboxMessage)).one()
+    lost_id = lost.id
+    db.session.delete(lost)
+    db.session.commit()
+    row = enqueue(
+        template="application_received",
+        to="someone.else@example.org",
+        dedup_key="test:another",
+        locale="en",
+        now=clock(),
+        context={"applicant": {"name": "Someone Else"}, "applications": []},
+    )
+    db.session.commit()
+    assert row.id == lost_id
+
+    assert deliver_pass(clock()).sent == 1
+    assert [m["To"] for m in smtp.messages] == ["person@example.org", "someone.else@example.org"]

@@ -140,6 +140,15 @@ def test_a_reply_quoting_a_domain_in_its_ascii_form_keeps_the_address_out(smtp, 
     )
 
 
+def test_a_name_in_the_domain_goes_as_the_form_checked_it(smtp, ctx, clock):
+    """email-validator checks "straße" as IDNA 2008 writes it (xn--strae-oqa); Flask-Mail
+    alone would write "strasse", another domain, and send there."""
+    queue(clock, "rosa@straße.example")
+    assert deliver_due(clock()).sent == 1
+    assert smtp.sink.envelopes[0].rcpt_tos == ["rosa@xn--strae-oqa.example"]
+    assert smtp.messages[0]["To"] == "rosa@xn--strae-oqa.example"
+
+
 # The server cannot be reached ----------------------------------------------------------------
 
 
