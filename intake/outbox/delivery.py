@@ -262,8 +262,8 @@ def classify(exc: BaseException) -> str:
     """What kind of failure: "connection", "permanent" or "transient"."""
     if isinstance(exc, ConnectionFailed | smtplib.SMTPServerDisconnected):
         return "connection"
-    # An address Flask-Mail cannot write in ASCII (letters such as "é" before the @,
-    # stored before the form refused them) fails the same way every time.
+    # What Flask-Mail cannot write in ASCII and ``wire_address`` did not see (the
+    # sender's own address, say) fails the same way every time.
     if isinstance(exc, Permanent | BadHeaderError | UnicodeError):
         return "permanent"
     code = _reply_code(exc)

@@ -9,7 +9,7 @@ from intake.outbox.delivery import SmtpTransport, deliver_pass
 from intake.outbox.services import enqueue
 
 
-def queue(clock, *addresses: str) -> list[int]:
+def queue(clock, *addresses: str, forget_recipient: bool = False) -> list[int]:
     ids = []
     for n, address in enumerate(addresses):
         row = enqueue(
@@ -18,6 +18,7 @@ def queue(clock, *addresses: str) -> list[int]:
             dedup_key=f"test:{n}:{address}",
             locale="en",
             now=clock(),
+            forget_recipient=forget_recipient,
             context={"applicant": {"name": f"Person {n}"}, "applications": []},
         )
         db.session.flush()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import OutboxMessage
 from intake.outbox.delivery import deliver_due
-from intake.outbox.services import FORGOTTEN_RECIPIENT, enqueue
+from intake.outbox.services import FORGOTTEN_RECIPIENT
 from tests.helpers import csrf_token
 from tests.outbox.support import queue
 
@@ -96,18 +96,9 @@ def test_an_address_given_for_one_message_is_not_kept_when_it_fails_either(
     """A director's address, given by staff for one referral, is forgotten once the
     message is refused for good too, and the message cannot be sent again."""
     smtp.sink.rcpt_replies["director@example.org"] = "550 5.1.1 User unknown"
-    message = enqueue(
-        template="application_received",
-        to="director@example.org",
-        dedup_key="test:referral",
-        locale="en",
-        now=clock(),
-        forget_recipient=True,
-        context={"applicant": {"name": "Person"}, "applications": []},
-    )
-    db.session.commit()
+    ids = queue(clock, "director@example.org", forget_recipient=True)
     assert deliver_due(clock()).failed == 1
-    (row,) = rows([message.id])
+    (row,) = rows(ids)
     assert (row.status, row.to_addr) == ("failed", FORGOTTEN_RECIPIENT)
     assert "director@example.org" not in (row.last_error or "")
 
