@@ -11,6 +11,7 @@ import socket
 import tempfile
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -23,6 +24,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.util import LRUCache
 
 from intake import create_app, database_url
 from intake.extensions import db
@@ -300,6 +302,8 @@ def app(_schema, app_config):
     app.test_client_class = OwnContextClient
     app.test_cli_runner_class = OwnContextRunner
     with app.app_context():
+        db.engine._compiled_cache = ENGINE_STATEMENTS
+        _share_compiled_statements()
         _empty_tables(db.engine)
         seed_default_programs(app.config["CLOCK"]())
         db.session.commit()
@@ -307,21 +311,69 @@ def app(_schema, app_config):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    _forget_compiled_statements()
 
 
-def _forget_compiled_statements() -> None:
-    """Empty each mapper's cache of compiled INSERT/UPDATE/DELETE statements.
+class StatementCache(LRUCache):
+    """SQL compiled once for the whole run, whichever test's engine runs it.
 
-    SQLAlchemy keys those by dialect, and each test's app has an engine (so a dialect)
-    of its own: the caches (up to 150 entries a mapper) kept ~100 dead dialects with
-    their statements alive, ~250,000 objects that every full garbage collection
-    walked. A server has one engine, so this is a test-only cost. The cache is private
-    to SQLAlchemy, hence the guard; tests/test_suite_speed.py fails if it moves."""
+    SQLAlchemy caches each statement it compiles under a key that starts with the
+    dialect object, and each test's app makes an engine, so a dialect, of its own: in
+    every test, every statement was compiled again (a quarter of the time of the
+    database-heavy tests). Here that part of the key is the first dialect seen with
+    the same settings (same class, same plain attributes: server version, paramstyle,
+    schema, identifier length, …), so a statement compiled in one test is found by the
+    next; a compiled statement holds nothing of the connection or the test that made
+    it. A server has one engine for its life, so this is a test-only saving. The keys'
+    layout is SQLAlchemy's (``_compile_w_cache``); tests/test_suite_speed.py fails if it
+    changes."""
+
+    def __init__(self, capacity: int):
+        super().__init__(capacity)
+        self._first_alike: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def _key(self, key):
+        dialect = key[0]
+        first = self._first_alike.get(dialect)
+        if first is None:
+            first = _DIALECTS.setdefault(_settings(dialect), dialect)
+            self._first_alike[dialect] = first
+        return (first, *key[1:])
+
+    def get(self, key, default=None):
+        return super().get(self._key(key), default)
+
+    def __getitem__(self, key):
+        return super().__getitem__(self._key(key))
+
+    def __setitem__(self, key, value):
+        super().__setitem__(self._key(key), value)
+
+
+# The first dialect of each kind of engine the run made, by its settings.
+_DIALECTS: dict[tuple, object] = {}
+
+
+def _settings(dialect) -> tuple:
+    plain = (str, int, float, bool, tuple, type(None))
+    attributes = sorted(
+        (name, value) for name, value in vars(dialect).items() if isinstance(value, plain)
+    )
+    return (type(dialect), *attributes)
+
+
+# Every engine's SELECTs (SQLAlchemy's own default holds 500; a run compiles more).
+ENGINE_STATEMENTS = StatementCache(5000)
+
+
+def _share_compiled_statements() -> None:
+    """Each mapper's INSERT/UPDATE/DELETE statements in a StatementCache, kept across
+    tests. SQLAlchemy's own per-mapper cache, keyed by each test's dialect, also kept
+    ~100 dead dialects alive with their statements (~250,000 objects every full
+    garbage collection walked). The cache is private to SQLAlchemy (a memoized
+    ``_compiled_cache`` on the mapper), hence the guard."""
     for mapper in db.Model.registry.mappers:
-        cache = mapper.__dict__.get("_compiled_cache")
-        if cache is not None:
-            cache.clear()
+        if not isinstance(mapper.__dict__.get("_compiled_cache"), StatementCache):
+            mapper.__dict__["_compiled_cache"] = StatementCache(mapper._compiled_cache_size)
 
 
 @pytest.fixture

@@ -35,7 +35,11 @@ SCHEDULE = "First Tuesday of the month, 6–8 pm"
 
 
 def program(slug: str = "introductory") -> Program:
-    return db.session.scalars(select(Program).where(Program.slug == slug)).one()
+    # Without flushing what the caller added so far: the builders look a program up
+    # for every row, and a flush per row would keep the ORM from batching the INSERTs
+    # of many rows into a few statements.
+    with db.session.no_autoflush:
+        return db.session.scalars(select(Program).where(Program.slug == slug)).one()
 
 
 # The builders take a program's slug as ``program``.
