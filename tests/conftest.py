@@ -11,7 +11,6 @@ import socket
 import tempfile
 import threading
 import time
-import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient, FlaskCliRunner
+from flask_sqlalchemy import SQLAlchemy
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
@@ -120,6 +120,22 @@ def _url_builders_compiled_once():
     Rule._compile_builder = compiled_once
     yield
     Rule._compile_builder = compile_builder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _engines_share_their_dialect():
+    """Every engine an app of the run makes compiles with the first dialect of its kind
+    (see _share_one_dialect), whichever test or fixture made the app."""
+    make_engine = SQLAlchemy._make_engine
+
+    def made_sharing(self, bind_key, options, app):
+        engine = make_engine(self, bind_key, options, app)
+        _share_one_dialect(engine)
+        return engine
+
+    SQLAlchemy._make_engine = made_sharing
+    yield
+    SQLAlchemy._make_engine = make_engine
 
 
 def _worker_database(url: str) -> str:
@@ -302,8 +318,6 @@ def app(_schema, app_config):
     app.test_client_class = OwnContextClient
     app.test_cli_runner_class = OwnContextRunner
     with app.app_context():
-        db.engine._compiled_cache = ENGINE_STATEMENTS
-        _share_compiled_statements()
         _empty_tables(db.engine)
         seed_default_programs(app.config["CLOCK"]())
         db.session.commit()
@@ -313,67 +327,41 @@ def app(_schema, app_config):
         db.engine.dispose()
 
 
-class StatementCache(LRUCache):
-    """SQL compiled once for the whole run, whichever test's engine runs it.
+def _share_one_dialect(engine) -> None:
+    """The engine compiles with the first dialect made with the same settings, and
+    keeps what it compiled in that dialect's cache, for the whole run.
 
-    SQLAlchemy caches each statement it compiles under a key that starts with the
-    dialect object, and each test's app makes an engine, so a dialect, of its own: in
-    every test, every statement was compiled again (a quarter of the time of the
-    database-heavy tests). Here that part of the key is the first dialect seen with
-    the same settings (same class, same plain attributes: server version, paramstyle,
-    schema, identifier length, …), so a statement compiled in one test is found by the
-    next; a compiled statement holds nothing of the connection or the test that made
-    it. A server has one engine for its life, so this is a test-only saving. The keys'
-    layout is SQLAlchemy's (``_compile_w_cache``); tests/test_suite_speed.py fails if it
-    changes."""
+    SQLAlchemy caches each compiled statement under a key that starts with the dialect
+    object, and each test's app makes an engine, so a dialect, of its own: every test
+    compiled every statement again (a quarter of the time of the database-heavy
+    tests), and the mappers' caches of compiled INSERT/UPDATE/DELETE statements kept
+    ~100 dead dialects alive, ~250,000 objects that every full garbage collection
+    walked. A server has one engine for its life, so this is a test-only saving.
 
-    def __init__(self, capacity: int):
-        super().__init__(capacity)
-        self._first_alike: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def _key(self, key):
-        dialect = key[0]
-        first = self._first_alike.get(dialect)
-        if first is None:
-            first = _DIALECTS.setdefault(_settings(dialect), dialect)
-            self._first_alike[dialect] = first
-        return (first, *key[1:])
-
-    def get(self, key, default=None):
-        return super().get(self._key(key), default)
-
-    def __getitem__(self, key):
-        return super().__getitem__(self._key(key))
-
-    def __setitem__(self, key, value):
-        super().__setitem__(self._key(key), value)
+    A dialect's state after it first connected (server version, default schema) is the
+    same for every engine on the same server, and the engine's own connections are
+    still set up by the dialect it was made with. The attributes are SQLAlchemy's
+    (``Engine.dialect``, ``Pool._dialect``, ``Engine._compiled_cache``);
+    tests/test_suite_speed.py fails if they move."""
+    dialect, cache = _FIRST_DIALECTS.setdefault(
+        _settings(engine.dialect), (engine.dialect, LRUCache(5000))
+    )
+    engine.dialect = engine.pool._dialect = dialect
+    engine._compiled_cache = cache
 
 
-# The first dialect of each kind of engine the run made, by its settings.
-_DIALECTS: dict[tuple, object] = {}
+# By the settings a dialect was made with: the first such dialect, and its statements.
+_FIRST_DIALECTS: dict[tuple, tuple] = {}
 
 
 def _settings(dialect) -> tuple:
+    """A dialect's class and the plain values it was made with (paramstyle, isolation
+    level, identifier length, …), before it connects."""
     plain = (str, int, float, bool, tuple, type(None))
     attributes = sorted(
         (name, value) for name, value in vars(dialect).items() if isinstance(value, plain)
     )
     return (type(dialect), *attributes)
-
-
-# Every engine's SELECTs (SQLAlchemy's own default holds 500; a run compiles more).
-ENGINE_STATEMENTS = StatementCache(5000)
-
-
-def _share_compiled_statements() -> None:
-    """Each mapper's INSERT/UPDATE/DELETE statements in a StatementCache, kept across
-    tests. SQLAlchemy's own per-mapper cache, keyed by each test's dialect, also kept
-    ~100 dead dialects alive with their statements (~250,000 objects every full
-    garbage collection walked). The cache is private to SQLAlchemy (a memoized
-    ``_compiled_cache`` on the mapper), hence the guard."""
-    for mapper in db.Model.registry.mappers:
-        if not isinstance(mapper.__dict__.get("_compiled_cache"), StatementCache):
-            mapper.__dict__["_compiled_cache"] = StatementCache(mapper._compiled_cache_size)
 
 
 @pytest.fixture
