@@ -7,13 +7,13 @@ them when it renders the field.
 import re
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from wtforms import EmailField, Field, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice, SelectFieldBase
 from wtforms.validators import ValidationError
 
 from intake.eligibility.king_county import parse_zip_list
 from intake.i18n import lazy_gettext as _l
+from intake.mailaddress import AddressRefused, checked_address
 
 
 def column_length(column) -> int:
@@ -142,10 +142,19 @@ class ZipListField(StrippedTextAreaField):
             )
 
 
+_ADDRESS_REFUSED = {
+    "invalid": _l("Enter an e-mail address like name@example.org."),
+    "not_ascii": _l(
+        "We can only send e-mail to an address that uses the letters a to z, "
+        "numbers and signs such as . or - before the @. Please give another "
+        "address."
+    ),
+}
+
+
 class NormalisedEmailField(EmailField):
-    """An e-mail address checked and normalised by email-validator (no DNS look-up).
-    ``receives_mail=False`` for an address that is only looked up (signing in), where
-    refusing one that mail cannot carry would lock its account out."""
+    """An e-mail address checked and normalised by ``checked_address`` (no DNS look-up);
+    ``receives_mail=False`` for one that is only looked up (signing in)."""
 
     data: Any
 
@@ -162,18 +171,6 @@ class NormalisedEmailField(EmailField):
         if not self.data:
             return
         try:
-            checked = validate_email(self.data, check_deliverability=False)
-        except EmailNotValidError as exc:
-            raise ValidationError(_l("Enter an e-mail address like name@example.org.")) from exc
-        if self.receives_mail and not checked.local_part.isascii():
-            # Letters such as "é" before the @ need a mail server that takes SMTPUTF8, and
-            # Flask-Mail writes the envelope in ASCII: such an address could never be
-            # written to (a name in a domain can: it goes as its ASCII form).
-            raise ValidationError(
-                _l(
-                    "We can only send e-mail to an address that uses the letters a to z, "
-                    "numbers and signs such as . or - before the @. Please give another "
-                    "address."
-                )
-            )
-        self.data = checked.normalized
+            self.data = checked_address(self.data, receives_mail=self.receives_mail)
+        except AddressRefused as exc:
+            raise ValidationError(_ADDRESS_REFUSED[exc.reason]) from exc

@@ -11,10 +11,17 @@ from sqlalchemy import select
 from intake import clock
 from intake.auth.services import ROLES, AccountError, create_coordinator
 from intake.extensions import db
+from intake.mailaddress import AddressRefused, checked_address
 from intake.models import Coordinator, Program
 from intake.programs.services import open_programs
 
 DEMO_ADMIN_EMAIL = "admin@example.org"
+# The account's invitations and password links go to its address: the forms' rule.
+_ADDRESS_REFUSED = {
+    "invalid": "not an e-mail address",
+    "not_ascii": "mail from here cannot carry letters such as é before the @, so this "
+    "account could get no password link: give another address",
+}
 
 
 @click.command("create-coordinator")
@@ -32,6 +39,11 @@ DEMO_ADMIN_EMAIL = "admin@example.org"
 @with_appcontext
 def create_coordinator_command(email, name, admin, role, programs, password_stdin):
     """Create a coordinator account. The password is asked for, hidden."""
+    # Before the password is asked for: nobody types one twice for a refused address.
+    try:
+        email = checked_address(email.strip())
+    except AddressRefused as exc:
+        raise click.UsageError(f"{email!r}: {_ADDRESS_REFUSED[exc.reason]}") from exc
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:

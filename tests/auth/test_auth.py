@@ -290,6 +290,36 @@ def test_create_coordinator_refuses_bad_input(runner, ctx, args, password, messa
     assert db.session.scalars(select(Coordinator)).all() == []
 
 
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ("josé@example.org", "letters such as é before the @"),
+        ("not an address", "not an e-mail address"),
+        ("c@example.org\x00", "not an e-mail address"),
+    ],
+)
+def test_create_coordinator_refuses_an_address_mail_cannot_reach(runner, ctx, email, message):
+    """The forms' rule: the account's password links go to this address. The password is
+    not asked for first (the prompt would take the input and ask again)."""
+    result = runner.invoke(
+        args=["create-coordinator", email, "--name", "C"],
+        input="a long enough password\na long enough password\n",
+    )
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Password" not in result.output
+    assert db.session.scalars(select(Coordinator)).all() == []
+
+
+def test_create_coordinator_writes_a_name_in_the_domain_as_the_forms_do(runner, ctx):
+    result = runner.invoke(
+        args=["create-coordinator", " Rosa@Bücher.Example ", "--name", "Rosa", "--password-stdin"],
+        input="a long enough password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert db.session.scalars(select(Coordinator.email)).one() == "rosa@bücher.example"
+
+
 def test_demo_admin_only_in_local_mode_and_only_once(runner, ctx):
     assert runner.invoke(args=["demo-admin"]).exit_code != 0
     ctx.config["LOCAL"] = True  # commands run in the test's app context
