@@ -69,6 +69,15 @@ def _search(page: Page, reference: str, *, javascript: bool) -> None:
         assert answer.value.status == 200
         page.wait_for_url(f"**/coord/waitlist?q={reference}")
         assert page.evaluate("window.notReloaded") is True
+        # Leaving the box ("change") does not send the same search again. htmx sends a
+        # select's change at once, so a second search would be asked for before it.
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.url) if "/coord/waitlist" in r.url else None)
+        search.press("Tab")
+        with page.expect_response(lambda r: "kind=individual" in r.url):
+            page.get_by_label("Kind").select_option(label="People applying for themselves")
+        assert len(asked) == 1, asked
+        assert "kind=individual" in asked[0]
     else:
         search.fill(reference)
         page.get_by_role("button", name="Show", exact=True).click()
