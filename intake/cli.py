@@ -1,5 +1,6 @@
 """Command-line entry points. They call services and hold no logic."""
 
+import contextlib
 import logging
 import time
 
@@ -14,7 +15,13 @@ from intake.digest import services as digest
 from intake.extensions import db
 from intake.letters import services as letters
 from intake.offers import services as offers
-from intake.outbox.delivery import deliver_due, deliver_pass
+from intake.outbox.delivery import (
+    Stopped,
+    StopRequest,
+    deliver_due,
+    deliver_pass,
+    rest_problem,
+)
 from intake.participants import services as participants
 from intake.programs.services import seed_default_programs
 from intake.retention import services as retention
@@ -48,24 +55,39 @@ def deliver_command(loop: bool, interval: float | None):
     # After a pass the mail server or the database cut short: longer than the idle rest
     # (each such pass costs the oldest message an attempt), never shorter.
     down = max(interval, current_app.config["OUTBOX_DOWN_SECONDS"])
+    problem = rest_problem(down) if loop else None
+    if problem:
+        raise click.UsageError(problem)
+    with StopRequest().handling_sigterm() as stop:
+        with contextlib.suppress(Stopped):
+            _deliver(loop, interval, down, stop)
+        if stop.requested:
+            click.echo("stopped (SIGTERM): what this pass did not send is left for the next worker")
+
+
+def _deliver(loop: bool, interval: float, down: float, stop: StopRequest) -> None:
+    def stopping() -> bool:
+        return stop.requested
+
     while True:
-        report = deliver_pass(clock.now()) if loop else deliver_due(clock.now())
+        now = clock.now()
+        report = deliver_pass(now, stopping) if loop else deliver_due(now, stopping=stopping)
         if report is None:  # the database was busy: logged; rest, then try again
             db.session.remove()
-            time.sleep(down)
+            stop.rest(down)
             continue
         if report.attempted or not loop:
             click.echo(f"sent {report.sent}, will retry {report.retried}, failed {report.failed}")
         if report.stopped:
             click.echo("the mail server could not be reached: the rest waits for the next pass")
-        if not loop:
+        if not loop or stop.requested:
             return
         db.session.remove()
         # A full batch means more may be due: drain it before resting.
         if report.stopped:
-            time.sleep(down)
+            stop.rest(down)
         elif not report.more_waiting:
-            time.sleep(interval)
+            stop.rest(interval)
 
 
 # The waitlist's clock ------------------------------------------------------------------

@@ -572,6 +572,10 @@ class OutboxMessage(Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The delivery worker whose pass has taken this message, and until when: other
+    # workers leave it alone till then (intake.outbox.delivery, "leases").
+    lease_holder: Mapped[str | None] = mapped_column(String(32))
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def readable(self, body: str) -> str:
         """``body`` (a stored part) with each link marker shown as words."""

@@ -1,9 +1,12 @@
 """The delivery worker: sends queued outbox messages, retries with back-off.
 
-Each message is claimed in its own transaction with ``SELECT … FOR UPDATE SKIP
-LOCKED`` and marked sent in that transaction, so on PostgreSQL several workers
-never send the same message. SQLite has no row locks (the clause is dropped):
-run a single worker there, as `make run` does. A pass sends over one SMTP
+A pass first leases its batch to this worker (one UPDATE, committed); then each
+message is claimed in its own transaction with ``SELECT … FOR UPDATE SKIP LOCKED``
+and marked sent in that transaction, so on PostgreSQL several workers never send the
+same message. The lease is what keeps a message whose mark was lost (the connection
+dropped after the server took it, and the row lock went with it) from another
+worker until this one's next pass marks it. SQLite has no row locks (the clause is
+dropped): run a single worker there, as `make run` does. A pass sends over one SMTP
 connection (``SmtpTransport``); a connection the server drops after it has carried
 a message is opened again once.
 
@@ -28,9 +31,15 @@ import logging
 import os
 import random
 import re
+import signal
 import smtplib
 import ssl
 import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
@@ -41,8 +50,8 @@ from pathlib import Path
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_mail import BadHeaderError, Connection, Message, sanitize_address
-from sqlalchemy import bindparam, inspect, select, update
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy import bindparam, inspect, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from intake.extensions import db
 from intake.letters.pdf import filename as letter_filename
@@ -475,22 +484,84 @@ def _build_message(row: OutboxMessage, now: datetime) -> Message:
     return message
 
 
-# The claim and the mark are built once, with bound parameters: building them again
-# for each message cost about 0.3 ms of SQLAlchemy's Python a message (the operators'
-# coercions; 1,433 -> 977 calls for claim, mark and commit), measured apart.
+# Leases ----------------------------------------------------------------------------------
+#
+# A worker's pass takes its batch before it sends any of it: each row gets this
+# worker's name and a time until which other workers leave it alone (one UPDATE,
+# committed). The row lock of a message's claim lasts only while its transaction
+# does; if the connection drops after the mail server took the message and before the
+# mark is committed, the lock goes too, but the lease stays, so the message waits for
+# this worker's next pass, which remembers sending it and marks it (``_unmarked``).
+# A worker that stops for good leaves its lease to run out: then another worker sends
+# what it had taken (once more, if the stopped one had sent it without marking it).
+# What a pass took and did not try it gives back as it ends (``_release``), except a
+# message it remembers sending. A pass renews the leases of those first and marks them
+# before it sends anything. And a pass takes no new message once half its lease has
+# gone by (``_PASS_SHARE_OF_LEASE``): a mark lost late in a slow pass still leaves the
+# worker its rest between passes and one mail timeout to come back and write it
+# (``outbox deliver`` refuses a rest too long for the lease).
+
+
+def worker_name() -> str:
+    """This worker's name on the rows it leases: one per process (one worker, one app)."""
+    return current_app.extensions.setdefault("outbox_worker_name", uuid.uuid4().hex)
+
+
+# The claim, the lease and the mark are built once, with bound parameters: building
+# them again for each message cost about 0.3 ms of SQLAlchemy's Python a message (the
+# operators' coercions; 1,433 -> 977 calls for claim, mark and commit), measured apart.
+_OUTBOX = table_of(OutboxMessage)
+_DUE = (_OUTBOX.c.status == "queued", _OUTBOX.c.next_attempt_at <= bindparam("now"))
+# Not leased, its lease run out, or leased to this worker.
+_FREE = or_(
+    _OUTBOX.c.lease_holder.is_(None),
+    _OUTBOX.c.leased_until <= bindparam("now"),
+    _OUTBOX.c.lease_holder == bindparam("worker"),
+)
+_LEASE = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(
+            select(_OUTBOX.c.id)
+            .where(*_DUE, _FREE)
+            .order_by(_OUTBOX.c.next_attempt_at, _OUTBOX.c.id)
+            .limit(bindparam("limit"))
+            # Rows another worker is leasing or sending this moment are not waited for.
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+    )
+    .values(lease_holder=bindparam("worker"), leased_until=bindparam("until"))
+    .returning(_OUTBOX.c.id, _OUTBOX.c.next_attempt_at)
+)
+# The messages this worker remembers sending, their leases renewed whatever came
+# after (but another worker's lease that has not run out).
+_RENEW = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.status == "queued",
+        _FREE,
+    )
+    .values(lease_holder=bindparam("worker"), leased_until=bindparam("until"))
+    .returning(_OUTBOX.c.id)
+)
+_RELEASE = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.lease_holder == bindparam("worker"),
+    )
+    .values(lease_holder=None, leased_until=None)
+)
 _CLAIM = (
     select(OutboxMessage)
-    .where(
-        OutboxMessage.id == bindparam("message_id"),
-        OutboxMessage.status == "queued",
-        OutboxMessage.next_attempt_at <= bindparam("now"),
-    )
+    .where(OutboxMessage.id == bindparam("message_id"), *_DUE, _FREE)
     .with_for_update(skip_locked=True)
 )
 # The mark is an UPDATE of the table, not of the mapped class: the ORM's UPDATE path
 # (its options, its session bookkeeping) cost about 0.2 ms a message, for an object
 # the commit expires anyway.
-_OUTBOX = table_of(OutboxMessage)
 _MARK_SENT = (
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("message_id"), _OUTBOX.c.status == "queued")
@@ -499,13 +570,58 @@ _MARK_SENT = (
         sent_at=bindparam("now", type_=_OUTBOX.c.sent_at.type),
         attempts=_OUTBOX.c.attempts + 1,
         last_error=None,
+        lease_holder=None,
+        leased_until=None,
     )
 )
 _MARK_SENT_FORGETTING = _MARK_SENT.values(to_addr=FORGOTTEN_RECIPIENT)
 
 
+# A pass takes no new message once this share of its lease has gone by.
+_PASS_SHARE_OF_LEASE = 0.5
+
+
+def _lease(now: datetime, limit: int) -> list[int]:
+    """Lease to this worker the messages it remembers sending, then up to ``limit`` due
+    messages; their ids, the remembered first (their marks need no mail server), then
+    the oldest due first."""
+    parameters = {
+        "now": now,
+        "worker": worker_name(),
+        "until": now + timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"]),
+    }
+    remembered = list(_unmarked())
+    renewed = set()
+    if remembered:
+        renewed = set(db.session.scalars(_RENEW, {**parameters, "ids": remembered}))
+    rows = db.session.execute(_LEASE, {**parameters, "limit": limit}).all()
+    db.session.commit()
+    ordered = sorted(rows, key=lambda row: (row.next_attempt_at, row.id))
+    return [i for i in remembered if i in renewed] + [
+        row.id for row in ordered if row.id not in renewed
+    ]
+
+
+def _release(ids: list[int]) -> None:
+    """Give back the leases of messages this pass took and did not try, but those it
+    remembers sending. Best effort, also on the way out of a pass an error ended: a
+    database that cannot be written now only delays them (their leases run out)."""
+    remembered = _unmarked()
+    ids = [i for i in ids if i not in remembered]
+    if not ids:
+        return
+    try:
+        db.session.rollback()
+        db.session.execute(_RELEASE, {"ids": ids, "worker": worker_name()})
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("%s leased messages not given back: their leases run out", len(ids))
+
+
 def _claim(message_id: int, now: datetime) -> OutboxMessage | None:
-    return db.session.scalar(_CLAIM, {"message_id": message_id, "now": now})
+    parameters = {"message_id": message_id, "now": now, "worker": worker_name()}
+    return db.session.scalar(_CLAIM, parameters)
 
 
 def deliver_one(
@@ -629,6 +745,8 @@ def _record_failure(message_id: int, now: datetime, kind: str, error: str) -> st
         db.session.rollback()
         return None
     row.attempts += 1
+    # Tried: the next attempt is anyone's.
+    row.lease_holder = row.leased_until = None
     if kind == "permanent":
         row.status = "failed"
         row.last_error = f"Not retried: {error}"[:500]
@@ -650,23 +768,33 @@ def _record_failure(message_id: int, now: datetime, kind: str, error: str) -> st
     return outcome
 
 
-def deliver_due(now: datetime, limit: int | None = None) -> DeliveryReport:
+def _never() -> bool:
+    return False
+
+
+def deliver_due(
+    now: datetime, limit: int | None = None, stopping: Callable[[], bool] = _never
+) -> DeliveryReport:
     """Send every message that is due, oldest first; returns what happened. Stops at
-    the first connection failure, leaving the rest for the next pass."""
+    the first connection failure, leaving the rest for the next pass; before the next
+    message once ``stopping()`` is true; and once half the lease has gone by, leaving
+    the rest for a pass that follows at once (the report says a full batch)."""
     limit = limit or current_app.config["OUTBOX_BATCH_SIZE"]
-    ids = list(
-        db.session.scalars(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(limit)
-        )
-    )
-    db.session.rollback()
+    ids = _lease(now, limit)
     report = DeliveryReport(full=len(ids) >= limit)
     via = transport()
+    untried = list(reversed(ids))
+    deadline = time.monotonic() + (
+        current_app.config["OUTBOX_LEASE_SECONDS"] * _PASS_SHARE_OF_LEASE
+    )
     try:
-        for message_id in ids:
+        while untried and not stopping():
+            if time.monotonic() >= deadline:
+                report.full = True
+                break
+            # Taken off before it is tried: a message that may have gone out keeps its
+            # lease, whatever happens next.
+            message_id = untried.pop()
             try:
                 report.add(deliver_one(message_id, now, via))
             except ServerDown as down:
@@ -675,17 +803,37 @@ def deliver_due(now: datetime, limit: int | None = None) -> DeliveryReport:
                 log.warning("mail server unreachable: the pass stops, the rest waits")
                 break
     finally:
+        # Also when the pass ends by an error or Ctrl-C: what it did not try is anyone's.
+        # Given back before the connection is closed, which can take a mail timeout.
+        _release(untried)
         via.close()
     return report
 
 
-def deliver_pass(now: datetime) -> DeliveryReport | None:
+def rest_problem(rest: float) -> str | None:
+    """Why resting ``rest`` seconds after a pass cut short could let another worker send
+    a message twice, or None. After a mark lost at the end of a pass, the worker needs
+    the rest and a mail timeout to come back and write it within its lease."""
+    config = current_app.config
+    lease, timeout = config["OUTBOX_LEASE_SECONDS"], config["MAIL_TIMEOUT"]
+    left_after_a_pass = lease * (1 - _PASS_SHARE_OF_LEASE)
+    if rest + timeout <= left_after_a_pass:
+        return None
+    needed = (rest + timeout) / (1 - _PASS_SHARE_OF_LEASE)
+    return (
+        f"a rest of {rest:g} s between passes is too long for OUTBOX_LEASE_SECONDS ({lease:g}):"
+        " a message whose mark was lost could be sent again by another worker. Give a"
+        f" shorter --interval or OUTBOX_DOWN_SECONDS, or a lease of at least {needed:g} s"
+    )
+
+
+def deliver_pass(now: datetime, stopping: Callable[[], bool] = _never) -> DeliveryReport | None:
     """``deliver_due`` for the worker's loop: a database that cannot be used just now
     (SQLite locked by a long write, PostgreSQL restarting) costs this pass, not the
     worker. Returns None then; what was not sent is still queued for the next pass.
     Anything else (no tables: a database never migrated) still stops the worker."""
     try:
-        return deliver_due(now)
+        return deliver_due(now, stopping=stopping)
     except (OperationalError, InterfaceError) as exc:
         db.session.rollback()
         if not _passing(exc):
@@ -705,3 +853,50 @@ def _passing(exc: OperationalError | InterfaceError) -> bool:
         return True
     message = str(exc.orig)
     return "locked" in message or "busy" in message
+
+
+class Stopped(Exception):
+    """The worker was asked to stop (``StopRequest``)."""
+
+
+class StopRequest:
+    """SIGTERM (systemd's stop, `make run` stopping its processes) ends the worker
+    between messages, not in the middle of one: the message being sent is marked, the
+    pass gives back what it did not try (its leases), and the worker exits. While it
+    rests between passes, it stops at once. Python's default for SIGTERM ends the
+    process where it stands, and a message the server had just taken would go
+    unmarked (sent again by the next worker to take it)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._resting = False
+
+    def __call__(self, _signum, _frame) -> None:
+        self.requested = True
+        if self._resting:
+            raise Stopped
+
+    @contextmanager
+    def handling_sigterm(self) -> Iterator[StopRequest]:
+        """Handle SIGTERM while the block runs, then put back what handled it before.
+        Signals reach only the main thread: anywhere else this changes nothing."""
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        before = signal.signal(signal.SIGTERM, self)
+        try:
+            yield self
+        finally:
+            # None: a handler set outside Python, which cannot be put back from here.
+            if before is not None:
+                signal.signal(signal.SIGTERM, before)
+
+    def rest(self, seconds: float) -> None:
+        """Sleep between passes; raises Stopped if asked to stop before or during it."""
+        self._resting = True
+        try:
+            if self.requested:
+                raise Stopped
+            time.sleep(seconds)
+        finally:
+            self._resting = False

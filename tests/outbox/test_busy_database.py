@@ -11,7 +11,7 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.manage.tokens import mint_manage_token
 from intake.models import Applicant, OutboxMessage
-from intake.outbox.delivery import deliver_one, deliver_pass
+from intake.outbox.delivery import deliver_due, deliver_one, deliver_pass, worker_name
 from intake.outbox.services import enqueue
 from tests.conftest import TEST_DATABASE_URL, fresh_engine
 from tests.helpers import submit_application
@@ -151,3 +151,77 @@ def test_a_lost_mark_is_not_taken_for_another_message_with_its_id(
 
     assert deliver_pass(clock()).sent == 1
     assert [m["To"] for m in smtp.messages] == ["person@example.org", "someone.else@example.org"]
+
+
+def _queue_older(clock, address: str) -> int:
+    """A message due before everything queued so far."""
+    [message_id] = queue(clock, address)
+    db.session.execute(
+        OutboxMessage.__table__.update()
+        .where(OutboxMessage.__table__.c.id == message_id)
+        .values(next_attempt_at=clock() - timedelta(hours=1))
+    )
+    db.session.commit()
+    return message_id
+
+
+def test_a_remembered_message_is_marked_before_the_mail_server_is_needed(
+    smtp, app, ctx, clock, monkeypatch
+):
+    """The pass after a lost mark meets a mail server that is down, at a message due
+    before the remembered one: the remembered one is marked first (its mark needs no
+    server), and its lease is never given back for another worker to send it again."""
+    queue_one(clock())
+    pass_locked_out_after_sending(monkeypatch, clock(), "BEGIN IMMEDIATE")
+    older = _queue_older(clock, "older@example.org")
+    smtp.stop()
+
+    report = deliver_pass(clock() + timedelta(minutes=1))
+
+    assert report is not None
+    assert (report.sent, report.retried, report.stopped) == (1, 1, True)
+    assert [m["To"] for m in smtp.messages] == ["person@example.org"]
+    db.session.expire_all()
+    rows = {row.to_addr: row for row in db.session.scalars(select(OutboxMessage))}
+    assert (rows["person@example.org"].status, rows["person@example.org"].lease_holder) == (
+        "sent",
+        None,
+    )
+    assert (rows["older@example.org"].id, rows["older@example.org"].attempts) == (older, 1)
+
+
+def test_a_remembered_message_is_marked_however_small_the_batch(
+    smtp, app_config, request, clock, monkeypatch
+):
+    """Its lease is renewed whatever is due before it: a batch of one after a lost mark
+    still takes the remembered message (and the one due first after it)."""
+    app_config["OUTBOX_BATCH_SIZE"] = 1
+    request.getfixturevalue("ctx")
+    queue_one(clock())
+    pass_locked_out_after_sending(monkeypatch, clock(), "BEGIN IMMEDIATE")
+    _queue_older(clock, "older@example.org")
+
+    report = deliver_pass(clock() + timedelta(minutes=1))
+
+    assert report is not None
+    assert report.sent == 2
+    assert [m["To"] for m in smtp.messages] == ["person@example.org", "older@example.org"]
+    db.session.expire_all()
+    assert db.session.scalars(select(OutboxMessage.status)).all() == ["sent", "sent"]
+
+
+def test_a_pass_stopped_before_a_remembered_message_keeps_its_lease(
+    smtp, app, ctx, clock, monkeypatch
+):
+    queue_one(clock())
+    pass_locked_out_after_sending(monkeypatch, clock(), "BEGIN IMMEDIATE")
+    later = clock() + timedelta(minutes=1)
+
+    report = deliver_due(later, stopping=lambda: True)
+
+    assert report.attempted == 0
+    db.session.expire_all()
+    row = db.session.scalars(select(OutboxMessage)).one()
+    # Still this worker's, renewed: no other worker sends it before this one marks it.
+    assert (row.status, row.lease_holder) == ("queued", worker_name())
+    assert row.leased_until == later + timedelta(seconds=app.config["OUTBOX_LEASE_SECONDS"])

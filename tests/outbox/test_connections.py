@@ -5,10 +5,14 @@ is opened again once, and ``--loop`` drains full batches before it rests."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import time
+from types import SimpleNamespace
 
 import pytest
 
-from intake.outbox.delivery import deliver_due
+from intake.outbox.delivery import SmtpTransport, deliver_due
 from tests.conftest import SMTPSink, SocketController
 from tests.outbox.test_smtp_failures import queue, rows
 
@@ -112,7 +116,11 @@ def rests(monkeypatch):
         slept.append(seconds)
         raise Rested
 
-    monkeypatch.setattr("intake.cli.time.sleep", sleep)
+    # The loop rests in intake.outbox.delivery (StopRequest.rest); only its clock is
+    # replaced, not the process's time.sleep.
+    monkeypatch.setattr(
+        "intake.outbox.delivery.time", SimpleNamespace(sleep=sleep, monotonic=time.monotonic)
+    )
     return slept
 
 
@@ -159,7 +167,7 @@ def test_the_loop_rests_after_a_full_pass_the_server_cut_short(
 
 
 def test_the_loop_rests_longer_when_the_database_cannot_be_used(rests, request, monkeypatch):
-    monkeypatch.setattr("intake.cli.deliver_pass", lambda now: None)  # logged, then None
+    monkeypatch.setattr("intake.cli.deliver_pass", lambda now, stopping: None)  # logged, then None
 
     result = request.getfixturevalue("runner").invoke(args=["outbox", "deliver", "--loop"])
 
@@ -177,3 +185,87 @@ def test_a_longer_interval_than_the_down_rest_is_kept_for_both(smtp_down, rests,
 
     assert "the mail server could not be reached" in result.output
     assert rests == [60]
+
+
+# Stopping (SIGTERM: systemd's stop, `make run` stopping its processes) ----------------
+
+
+@pytest.fixture
+def sigterm_outside():
+    """SIGTERMs that reach the test process outside the command's own handling, noted
+    instead of ending the test run."""
+    seen: list[int] = []
+    before = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
+    yield seen
+    signal.signal(signal.SIGTERM, before)
+
+
+def test_sigterm_while_sending_lets_that_message_be_marked_and_gives_back_the_rest(
+    smtp, rests, request, clock, monkeypatch, sigterm_outside
+):
+    request.getfixturevalue("ctx")
+    ids = queue(clock, "a@example.org", "b@example.org", "c@example.org")
+    real = SmtpTransport.send
+
+    def send_then_get_sigterm(self, message, row):
+        real(self, message, row)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(SmtpTransport, "send", send_then_get_sigterm)
+    before = signal.getsignal(signal.SIGTERM)
+
+    result = request.getfixturevalue("runner").invoke(args=["outbox", "deliver", "--loop"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "sent 1, will retry 0, failed 0",
+        "stopped (SIGTERM): what this pass did not send is left for the next worker",
+    ]
+    assert rests == []
+    assert [m["To"] for m in smtp.messages] == ["a@example.org"]
+    assert [(r.status, r.lease_holder) for r in rows(ids)] == [
+        ("sent", None),
+        ("queued", None),
+        ("queued", None),
+    ]
+    # What handled SIGTERM before the command handles it again.
+    assert signal.getsignal(signal.SIGTERM) is before
+    assert sigterm_outside == []
+
+
+def test_sigterm_while_resting_stops_at_once(smtp, request, monkeypatch, sigterm_outside):
+    slept = []
+
+    def sleep_and_get_sigterm(seconds):
+        slept.append(seconds)
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("still asleep after SIGTERM")
+
+    monkeypatch.setattr(
+        "intake.outbox.delivery.time",
+        SimpleNamespace(sleep=sleep_and_get_sigterm, monotonic=time.monotonic),
+    )
+
+    result = request.getfixturevalue("runner").invoke(args=["outbox", "deliver", "--loop"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "stopped (SIGTERM): what this pass did not send is left for the next worker"
+    ]
+    assert slept == [1]
+    assert sigterm_outside == []
+
+
+def test_the_loop_refuses_a_rest_too_long_for_the_lease(smtp, request):
+    # 150 s of the 300 s lease are left after a pass; 140 s of rest and a 5 s mail
+    # timeout fit, 150 s do not.
+    runner = request.getfixturevalue("runner")
+    result = runner.invoke(args=["outbox", "deliver", "--loop", "--interval", "150"])
+
+    assert result.exit_code == 2
+    assert "a rest of 150 s between passes is too long for OUTBOX_LEASE_SECONDS (300)" in (
+        result.output
+    )
+    assert "or a lease of at least 310 s" in result.output
+    # Once (no --loop) there is no rest: nothing to refuse.
+    assert runner.invoke(args=["outbox", "deliver", "--interval", "150"]).exit_code == 0

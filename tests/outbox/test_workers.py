@@ -1,5 +1,6 @@
-"""Several delivery workers at once on PostgreSQL never send a message twice
-(each message is claimed with SELECT … FOR UPDATE SKIP LOCKED)."""
+"""Several delivery workers at once on PostgreSQL never send a message twice: each
+pass leases its batch, and each message is claimed with SELECT … FOR UPDATE SKIP
+LOCKED."""
 
 import threading
 from collections import Counter
@@ -7,6 +8,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
+from intake import create_app
 from intake.extensions import db
 from intake.models import OutboxMessage
 from intake.outbox.delivery import deliver_due
@@ -31,15 +33,19 @@ def test_three_workers_send_each_message_once(smtp, app, ctx, clock):
         )
     db.session.commit()
 
+    # Three worker processes: three apps, each with its own name on the rows it leases.
+    workers = [create_app(dict(app.config)) for _ in range(3)]
     barrier = threading.Barrier(3)
+    sent: list[int] = []
 
-    def work():
-        with app.app_context():
+    def work(worker):
+        with worker.app_context():
             barrier.wait()
-            deliver_due(clock(), limit=30)
+            sent.append(deliver_due(clock(), limit=10).sent)
             db.session.remove()
+            db.engine.dispose()
 
-    threads = [threading.Thread(target=work) for _ in range(3)]
+    threads = [threading.Thread(target=work, args=(worker,)) for worker in workers]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -48,5 +54,7 @@ def test_three_workers_send_each_message_once(smtp, app, ctx, clock):
     received = Counter(message["To"] for message in smtp.messages)
     assert len(received) == 30
     assert set(received.values()) == {1}
+    # Each took a batch of its own (leased), not the same oldest ten.
+    assert sent == [10, 10, 10]
     statuses = db.session.scalars(select(OutboxMessage.status)).all()
     assert statuses == ["sent"] * 30
