@@ -8,11 +8,14 @@ from email_validator import EmailNotValidError, validate_email
 
 class AddressRefused(ValueError):
     """Why an address was refused: ``reason`` is "invalid" (not an e-mail address) or
-    "not_ascii" (letters such as "é" before the @, which mail from here cannot carry)."""
+    "not_ascii" (letters such as "é" before the @, which mail from here cannot carry).
+    ``detail``: email-validator's own words for an invalid one, in English (for
+    operators; the forms say it in the visitor's language)."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, detail: str = ""):
         super().__init__(reason)
         self.reason = reason
+        self.detail = detail
 
 
 def checked_address(address: str, *, receives_mail: bool = True) -> str:
@@ -22,7 +25,7 @@ def checked_address(address: str, *, receives_mail: bool = True) -> str:
     try:
         checked = validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise AddressRefused("invalid") from exc
+        raise AddressRefused("invalid", str(exc)) from exc
     if receives_mail and not checked.local_part.isascii():
         # Letters such as "é" before the @ need a mail server that takes SMTPUTF8, and
         # Flask-Mail writes the envelope in ASCII: such an address could never be

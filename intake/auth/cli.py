@@ -43,7 +43,8 @@ def create_coordinator_command(email, name, admin, role, programs, password_stdi
     try:
         email = checked_address(email.strip())
     except AddressRefused as exc:
-        raise click.UsageError(f"{email!r}: {_ADDRESS_REFUSED[exc.reason]}") from exc
+        detail = f" ({exc.detail})" if exc.detail else ""
+        raise click.UsageError(f"{email!r}: {_ADDRESS_REFUSED[exc.reason]}{detail}") from exc
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
