@@ -20,6 +20,7 @@ from intake.outbox.delivery import (
     StopRequest,
     deliver_due,
     deliver_pass,
+    remembers_unmarked,
     rest_problem,
 )
 from intake.participants import services as participants
@@ -55,12 +56,16 @@ def deliver_command(loop: bool, interval: float | None):
     # After a pass the mail server or the database cut short: longer than the idle rest
     # (each such pass costs the oldest message an attempt), never shorter.
     down = max(interval, current_app.config["OUTBOX_DOWN_SECONDS"])
-    problem = rest_problem(down) if loop else None
+    problem = rest_problem(interval) if loop else None
     if problem:
         raise click.UsageError(problem)
     with StopRequest().handling_sigterm() as stop:
         with contextlib.suppress(Stopped):
             _deliver(loop, interval, down, stop)
+        if stop.requested and remembers_unmarked():
+            # One last pass that only writes the marks this worker still owes: stopping
+            # now would leave those messages to be sent again once their leases ran out.
+            deliver_pass(clock.now(), lambda: True)
         if stop.requested:
             click.echo("stopped (SIGTERM): what this pass did not send is left for the next worker")
 
@@ -74,7 +79,8 @@ def _deliver(loop: bool, interval: float, down: float, stop: StopRequest) -> Non
         report = deliver_pass(now, stopping) if loop else deliver_due(now, stopping=stopping)
         if report is None:  # the database was busy: logged; rest, then try again
             db.session.remove()
-            stop.rest(down)
+            # A mark owed must be written within its lease: try again soon.
+            stop.rest(interval if remembers_unmarked() else down)
             continue
         if report.attempted or not loop:
             click.echo(f"sent {report.sent}, will retry {report.retried}, failed {report.failed}")

@@ -51,7 +51,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_mail import BadHeaderError, Connection, Message, sanitize_address
 from sqlalchemy import bindparam, inspect, or_, select, update
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from intake.extensions import db
 from intake.letters.pdf import filename as letter_filename
@@ -590,12 +590,18 @@ def _lease(now: datetime, limit: int) -> list[int]:
         "worker": worker_name(),
         "until": now + timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"]),
     }
-    remembered = list(_unmarked())
+    unmarked = _unmarked()
+    remembered = list(unmarked)
     renewed = set()
     if remembered:
         renewed = set(db.session.scalars(_RENEW, {**parameters, "ids": remembered}))
     rows = db.session.execute(_LEASE, {**parameters, "limit": limit}).all()
     db.session.commit()
+    for message_id in remembered:
+        if message_id not in renewed:
+            # Gone, no longer queued (its mark went through after all), or another
+            # worker's: nothing of this worker's to mark.
+            unmarked.pop(message_id, None)
     ordered = sorted(rows, key=lambda row: (row.next_attempt_at, row.id))
     return [i for i in remembered if i in renewed] + [
         row.id for row in ordered if row.id not in renewed
@@ -633,8 +639,9 @@ def deliver_one(
     unmarked = _unmarked()
     row = _claim(message_id, now)
     if row is None:
+        # Not ours now. A message this worker remembers sending stays remembered: its
+        # row may only be locked for a moment; the next pass's renewal tells (``_lease``).
         db.session.rollback()
-        unmarked.pop(message_id, None)
         return None
     lost_mark = unmarked.pop(message_id, None)
     if lost_mark is not None and lost_mark.identity == _identity(row):
@@ -727,7 +734,9 @@ def _mark_sent(row: OutboxMessage, now: datetime, unmarked: dict) -> str:
             log.warning("outbox message %s changed while it was sent: not marked", message_id)
             return SENT
         db.session.commit()
-    except (OperationalError, InterfaceError):
+    except DBAPIError as exc:
+        if not _connection_trouble(exc):
+            raise
         db.session.rollback()
         unmarked[message_id] = _LostMark(now, minted, identity)
         while len(unmarked) > MAX_LOST_MARKS:
@@ -780,18 +789,26 @@ def deliver_due(
     message once ``stopping()`` is true; and once half the lease has gone by, leaving
     the rest for a pass that follows at once (the report says a full batch)."""
     limit = limit or current_app.config["OUTBOX_BATCH_SIZE"]
-    ids = _lease(now, limit)
-    report = DeliveryReport(full=len(ids) >= limit)
-    via = transport()
-    untried = list(reversed(ids))
     deadline = time.monotonic() + (
         current_app.config["OUTBOX_LEASE_SECONDS"] * _PASS_SHARE_OF_LEASE
     )
+    ids = _lease(now, limit)
+    report = DeliveryReport(full=len(ids) >= limit)
+    via = transport()
+    remembered = _unmarked()
+    untried = list(reversed(ids))
+    database_failed = False
     try:
-        while untried and not stopping():
-            if time.monotonic() >= deadline:
-                report.full = True
-                break
+        while untried:
+            # A remembered message is only marked: no mail server, no time to speak of,
+            # and once marked no other worker can send it again. So it goes first (it
+            # is first in the batch) whether or not the pass is to stop.
+            if untried[-1] not in remembered:
+                if stopping():
+                    break
+                if time.monotonic() >= deadline:
+                    report.full = True
+                    break
             # Taken off before it is tried: a message that may have gone out keeps its
             # lease, whatever happens next.
             message_id = untried.pop()
@@ -802,28 +819,45 @@ def deliver_due(
                 report.stopped = True
                 log.warning("mail server unreachable: the pass stops, the rest waits")
                 break
+    except DBAPIError:
+        database_failed = True
+        raise
     finally:
-        # Also when the pass ends by an error or Ctrl-C: what it did not try is anyone's.
-        # Given back before the connection is closed, which can take a mail timeout.
-        _release(untried)
+        # Also when the pass ends by Ctrl-C: what it did not try is anyone's. Not after
+        # the database failed: giving back would wait on it too, and this worker's next
+        # pass takes its own leases again. Given back before the connection is closed,
+        # which can take a mail timeout.
+        if not database_failed:
+            _release(untried)
         via.close()
     return report
 
 
+def remembers_unmarked() -> bool:
+    """Whether this worker holds messages it sent whose marks are still to be written."""
+    return bool(_unmarked())
+
+
+# What may run between a pass's deadline and the rest after it: the message being sent
+# (its commands each within a MAIL_TIMEOUT, a reconnect) and the connection's QUIT.
+_MAIL_TIMEOUTS_AFTER_THE_DEADLINE = 3
+
+
 def rest_problem(rest: float) -> str | None:
-    """Why resting ``rest`` seconds after a pass cut short could let another worker send
-    a message twice, or None. After a mark lost at the end of a pass, the worker needs
-    the rest and a mail timeout to come back and write it within its lease."""
+    """Why resting ``rest`` seconds after a pass that lost a mark could let another
+    worker send that message again, or None. The worker must be back within its lease:
+    the half of it a pass leaves, less what the pass may still be doing then."""
     config = current_app.config
     lease, timeout = config["OUTBOX_LEASE_SECONDS"], config["MAIL_TIMEOUT"]
-    left_after_a_pass = lease * (1 - _PASS_SHARE_OF_LEASE)
-    if rest + timeout <= left_after_a_pass:
+    needed = rest + _MAIL_TIMEOUTS_AFTER_THE_DEADLINE * timeout
+    if needed < lease * (1 - _PASS_SHARE_OF_LEASE):
         return None
-    needed = (rest + timeout) / (1 - _PASS_SHARE_OF_LEASE)
     return (
-        f"a rest of {rest:g} s between passes is too long for OUTBOX_LEASE_SECONDS ({lease:g}):"
-        " a message whose mark was lost could be sent again by another worker. Give a"
-        f" shorter --interval or OUTBOX_DOWN_SECONDS, or a lease of at least {needed:g} s"
+        f"a rest of {rest:g} s between passes is too long for OUTBOX_LEASE_SECONDS ({lease:g})"
+        f" with MAIL_TIMEOUT {timeout:g}: a message whose mark was lost could be sent again by"
+        f" another worker. Give a shorter --interval (OUTBOX_POLL_SECONDS), or a lease of"
+        f" more than"
+        f" {needed / (1 - _PASS_SHARE_OF_LEASE):g} s"
     )
 
 
@@ -834,16 +868,25 @@ def deliver_pass(now: datetime, stopping: Callable[[], bool] = _never) -> Delive
     Anything else (no tables: a database never migrated) still stops the worker."""
     try:
         return deliver_due(now, stopping=stopping)
-    except (OperationalError, InterfaceError) as exc:
+    except DBAPIError as exc:
         db.session.rollback()
-        if not _passing(exc):
+        if not _connection_trouble(exc) or not _passing(exc):
             raise
         reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
         log.warning("database not available (%s): the next pass tries again", reason)
         return None
 
 
-def _passing(exc: OperationalError | InterfaceError) -> bool:
+def _connection_trouble(exc: DBAPIError) -> bool:
+    """The database could not be used (a timeout, a lock, a connection lost), rather
+    than refusing the statement. psycopg reports a backend the server ended for
+    idling in a transaction (idle_in_transaction_session_timeout: the claim's
+    transaction waits through the SMTP exchange) as an InternalError on a connection
+    SQLAlchemy then calls invalidated."""
+    return isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated
+
+
+def _passing(exc: DBAPIError) -> bool:
     """Whether the error is one a later pass may not meet. psycopg raises
     OperationalError only for the connection and lock timeouts, InterfaceError for a
     connection closed under it; SQLite raises it for a missing table too."""

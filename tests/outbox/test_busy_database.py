@@ -2,8 +2,12 @@
 SQLite file another process holds locked (seen under a burst of applications) costs
 one pass, not the worker, and nothing queued is lost or sent twice."""
 
+import os
+import signal
 import sqlite3
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +15,7 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.manage.tokens import mint_manage_token
 from intake.models import Applicant, OutboxMessage
-from intake.outbox.delivery import deliver_due, deliver_one, deliver_pass, worker_name
+from intake.outbox.delivery import deliver_due, deliver_one, deliver_pass, remembers_unmarked
 from intake.outbox.services import enqueue
 from tests.conftest import TEST_DATABASE_URL, fresh_engine
 from tests.helpers import submit_application
@@ -210,18 +214,61 @@ def test_a_remembered_message_is_marked_however_small_the_batch(
     assert db.session.scalars(select(OutboxMessage.status)).all() == ["sent", "sent"]
 
 
-def test_a_pass_stopped_before_a_remembered_message_keeps_its_lease(
-    smtp, app, ctx, clock, monkeypatch
-):
+def test_a_pass_asked_to_stop_still_writes_the_marks_it_owes(smtp, app, ctx, clock, monkeypatch):
     queue_one(clock())
     pass_locked_out_after_sending(monkeypatch, clock(), "BEGIN IMMEDIATE")
-    later = clock() + timedelta(minutes=1)
+    queue(clock, "next@example.org")
 
-    report = deliver_due(later, stopping=lambda: True)
+    report = deliver_due(clock() + timedelta(minutes=1), stopping=lambda: True)
 
-    assert report.attempted == 0
+    # The mark needs no mail server: written. The next message waits for a worker.
+    assert report.sent == 1
+    assert [m["To"] for m in smtp.messages] == ["person@example.org"]
+    db.session.expire_all()
+    rows = {r.to_addr: r for r in db.session.scalars(select(OutboxMessage))}
+    assert (rows["person@example.org"].status, rows["person@example.org"].lease_holder) == (
+        "sent",
+        None,
+    )
+    assert (rows["next@example.org"].status, rows["next@example.org"].lease_holder) == (
+        "queued",
+        None,
+    )
+
+
+def test_sigterm_while_a_mark_is_owed_writes_it_before_the_worker_exits(
+    smtp, app, ctx, runner, clock, monkeypatch
+):
+    """The database is locked through the loop's first pass, so the mark the worker owes
+    is not written; it rests only --interval (the mark must go within its lease), and a
+    SIGTERM then comes with the database free again: one last pass writes the mark."""
+    queue_one(clock())
+    pass_locked_out_after_sending(monkeypatch, clock(), "BEGIN IMMEDIATE")
+    assert remembers_unmarked()
+    locker = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    slept = []
+
+    def sleep_then_sigterm(seconds):
+        slept.append(seconds)
+        locker.execute("ROLLBACK")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(
+        "intake.outbox.delivery.time",
+        SimpleNamespace(sleep=sleep_then_sigterm, monotonic=time.monotonic),
+    )
+    before = signal.signal(signal.SIGTERM, signal.SIG_IGN)  # never the test run's end
+    try:
+        result = runner.invoke(args=["outbox", "deliver", "--loop"])
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        locker.close()
+
+    assert result.exit_code == 0, result.output
+    assert "stopped (SIGTERM)" in result.output
+    assert slept == [1]  # OUTBOX_POLL_SECONDS, not OUTBOX_DOWN_SECONDS' 30
+    assert [m["To"] for m in smtp.messages] == ["person@example.org"]
     db.session.expire_all()
     row = db.session.scalars(select(OutboxMessage)).one()
-    # Still this worker's, renewed: no other worker sends it before this one marks it.
-    assert (row.status, row.lease_holder) == ("queued", worker_name())
-    assert row.leased_until == later + timedelta(seconds=app.config["OUTBOX_LEASE_SECONDS"])
+    assert (row.status, row.attempts, row.lease_holder) == ("sent", 1, None)
