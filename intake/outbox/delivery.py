@@ -495,11 +495,13 @@ def _build_message(row: OutboxMessage, now: datetime) -> Message:
 # A worker that stops for good leaves its lease to run out: then another worker sends
 # what it had taken (once more, if the stopped one had sent it without marking it).
 # What a pass took and did not try it gives back as it ends (``_release``), except a
-# message it remembers sending. A pass renews the leases of those first and marks them
-# before it sends anything. And a pass takes no new message once half its lease has
-# gone by (``_PASS_SHARE_OF_LEASE``): a mark lost late in a slow pass still leaves the
-# worker its rest between passes and one mail timeout to come back and write it
-# (``outbox deliver`` refuses a rest too long for the lease).
+# message it remembers sending, and except when the database failed it (its next pass
+# takes its own leases again). A pass renews the leases of the messages it remembers
+# first and marks them before it sends anything, even when it is to stop. And a pass
+# takes no new message once half its lease has gone by (``_PASS_SHARE_OF_LEASE``): a
+# mark lost late in a slow pass still leaves the worker what the pass was doing, its
+# rest (``--interval`` while it owes a mark) and a new pass within the lease
+# (``outbox deliver`` refuses a rest too long for it: ``rest_problem``).
 
 
 def worker_name() -> str:
@@ -610,7 +612,7 @@ def _lease(now: datetime, limit: int) -> list[int]:
 
 def _release(ids: list[int]) -> None:
     """Give back the leases of messages this pass took and did not try, but those it
-    remembers sending. Best effort, also on the way out of a pass an error ended: a
+    remembers sending. Best effort, also on the way out of a pass Ctrl-C ended: a
     database that cannot be written now only delays them (their leases run out)."""
     remembered = _unmarked()
     ids = [i for i in ids if i not in remembered]
