@@ -120,6 +120,15 @@ class Watchdog:
         # htmx requests answered with HX-Redirect: htmx navigates away at once, and
         # Chromium may then call the finished request "aborted" (method, url).
         self.redirected: set[tuple[str, str]] = set()
+        # Navigations of the page so far. A script's request (htmx's) still in flight
+        # when the page goes elsewhere is aborted by the browser: the person left the
+        # page, nothing failed (a check sent as a field loses focus to the link that
+        # was clicked, say). Requests the page sends twice are tested where they could
+        # happen (the waitlist's search), not caught here by chance.
+        self.page = page
+        self.navigations = 0
+        self.navigations_before: dict[int, int] = {}
+        page.on("request", self._on_request)
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         page.on("requestfailed", self._on_request_failed)
@@ -143,12 +152,24 @@ class Watchdog:
                 return
         self.problems.append(f"console error: {text} ({message.location.get('url')})")
 
+    def _on_request(self, req) -> None:
+        if req.is_navigation_request() and req.frame == self.page.main_frame:
+            self.navigations += 1
+        elif req.resource_type in ("xhr", "fetch"):
+            self.navigations_before[id(req)] = self.navigations
+
+    def _left_the_page(self, req) -> bool:
+        before = self.navigations_before.get(id(req))
+        return before is not None and self.navigations > before
+
     def _on_request_failed(self, req) -> None:
         # Chromium fetches the favicon on its own after the page loads and cancels that
         # fetch when a test navigates on at once: not something the page did.
         if req.url.endswith("/static/favicon.svg") and req.failure == "net::ERR_ABORTED":
             return
         if req.failure == "net::ERR_ABORTED" and (req.method, req.url) in self.redirected:
+            return
+        if req.failure == "net::ERR_ABORTED" and self._left_the_page(req):
             return
         if self._ours(req.url):
             self.problems.append(f"request failed: {req.method} {req.url}: {req.failure}")
