@@ -29,14 +29,20 @@ def test_watchdog_reports_a_csp_violation(browser, live_server):
     )
 
 
+def _fetch_in_flight(page, script: str) -> None:
+    """At the home page, run ``script``, whose fetch of /healthz the test holds in
+    flight (never answered)."""
+    page.goto("/")
+    held = []
+    page.route("**/healthz", lambda route: held.append(route))
+    with page.expect_event("request", lambda r: r.url.endswith("/healthz")):
+        page.evaluate(script)
+
+
 def test_a_request_the_page_left_behind_is_not_a_problem(browser, live_server):
     context, page = open_page(browser, live_server, javascript=True)
     try:
-        page.goto("/")
-        held = []
-        page.route("**/healthz", lambda route: held.append(route))
-        with page.expect_event("request", lambda r: r.url.endswith("/healthz")):
-            page.evaluate("() => { fetch('/healthz'); }")
+        _fetch_in_flight(page, "() => { fetch('/healthz'); }")
         with page.expect_event("requestfailed", lambda r: r.url.endswith("/healthz")):
             page.goto("/screener")
     finally:
@@ -47,16 +53,13 @@ def test_a_request_the_page_left_behind_is_not_a_problem(browser, live_server):
 def test_a_request_aborted_on_the_page_is_still_a_problem(browser, live_server):
     context, page = open_page(browser, live_server, javascript=True)
     try:
-        page.goto("/")
-        held = []
-        page.route("**/healthz", lambda route: held.append(route))
-        with page.expect_event("request", lambda r: r.url.endswith("/healthz")):
-            page.evaluate(
-                """() => {
-                    window.stop = new AbortController();
-                    fetch('/healthz', {signal: window.stop.signal}).catch(() => {});
-                }"""
-            )
+        _fetch_in_flight(
+            page,
+            """() => {
+                window.stop = new AbortController();
+                fetch('/healthz', {signal: window.stop.signal}).catch(() => {});
+            }""",
+        )
         with page.expect_event("requestfailed", lambda r: r.url.endswith("/healthz")):
             page.evaluate("() => window.stop.abort()")
     finally:
