@@ -70,11 +70,12 @@ OUTBOX_BACKOFF_SECONDS = 60  # doubled after every failed attempt
 OUTBOX_BACKOFF_MAX_SECONDS = 6 * 3600
 OUTBOX_BATCH_SIZE = 50
 # How long a pass's batch is leased to its worker. A pass takes no new message after
-# half of it; the other half must hold the rest after a pass the database cut short
-# (OUTBOX_DOWN_SECONDS, or a longer --interval) and a MAIL_TIMEOUT, so that a worker
-# whose "sent" mark was lost is back to write it before another worker may take the
-# message (`outbox deliver` refuses to start otherwise). It also covers a database
-# outage of a few minutes, and is how long a killed worker holds up what it had taken.
+# half of it; the other half must hold what the pass may still be doing (three
+# MAIL_TIMEOUTs) and the worker's rest while it owes a mark (--interval), so that a
+# worker whose "sent" mark was lost is back to write it before another worker may take
+# the message (`outbox deliver --loop` refuses to start otherwise). It also covers a
+# database outage of a couple of minutes, and is how long a killed worker holds up
+# what it had taken.
 OUTBOX_LEASE_SECONDS = 300
 # The loop's rest after a pass that found less than a full batch: about the longest a
 # new e-mail waits for a pass. An idle pass is one indexed SELECT per worker; at 5 s,
