@@ -857,9 +857,8 @@ def rest_problem(rest: float) -> str | None:
     return (
         f"a rest of {rest:g} s between passes is too long for OUTBOX_LEASE_SECONDS ({lease:g})"
         f" with MAIL_TIMEOUT {timeout:g}: a message whose mark was lost could be sent again by"
-        f" another worker. Give a shorter --interval (OUTBOX_POLL_SECONDS), or a lease of"
-        f" more than"
-        f" {needed / (1 - _PASS_SHARE_OF_LEASE):g} s"
+        " another worker. Give a shorter --interval (OUTBOX_POLL_SECONDS), or a lease of"
+        f" more than {needed / (1 - _PASS_SHARE_OF_LEASE):g} s"
     )
 
 
@@ -872,7 +871,7 @@ def deliver_pass(now: datetime, stopping: Callable[[], bool] = _never) -> Delive
         return deliver_due(now, stopping=stopping)
     except DBAPIError as exc:
         db.session.rollback()
-        if not _connection_trouble(exc) or not _passing(exc):
+        if not _passing(exc):
             raise
         reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
         log.warning("database not available (%s): the next pass tries again", reason)
@@ -889,9 +888,12 @@ def _connection_trouble(exc: DBAPIError) -> bool:
 
 
 def _passing(exc: DBAPIError) -> bool:
-    """Whether the error is one a later pass may not meet. psycopg raises
-    OperationalError only for the connection and lock timeouts, InterfaceError for a
-    connection closed under it; SQLite raises it for a missing table too."""
+    """Whether the error is trouble with the database that a later pass may not meet.
+    psycopg raises OperationalError only for the connection and lock timeouts,
+    InterfaceError for a connection closed under it; SQLite raises it for a missing
+    table too."""
+    if not _connection_trouble(exc):
+        return False
     if isinstance(exc, InterfaceError) or exc.connection_invalidated:
         return True
     if db.engine.dialect.name != "sqlite":

@@ -117,14 +117,13 @@ class Watchdog:
         self.problems: list[str] = []
         # 422 is how the app answers a form with mistakes; a test may allow more.
         self.allowed_statuses = {422}
-        # htmx requests answered with HX-Redirect: htmx navigates away at once, and
-        # Chromium may then call the finished request "aborted" (method, url).
-        self.redirected: set[tuple[str, str]] = set()
         # Navigations of the page so far. A script's request (htmx's) still in flight
         # when the page goes elsewhere is aborted by the browser: the person left the
         # page, nothing failed (a check sent as a field loses focus to the link that
-        # was clicked, say). Requests the page sends twice are tested where they could
-        # happen (the waitlist's search), not caught here by chance.
+        # was clicked, say; or a request answered with HX-Redirect, which Chromium may
+        # call aborted once htmx has navigated). Requests the page sends twice are
+        # tested where they could happen (the waitlist's search), not caught here by
+        # chance.
         self.page = page
         self.navigations = 0
         self.navigations_before: dict[int, int] = {}
@@ -167,16 +166,12 @@ class Watchdog:
         # fetch when a test navigates on at once: not something the page did.
         if req.url.endswith("/static/favicon.svg") and req.failure == "net::ERR_ABORTED":
             return
-        if req.failure == "net::ERR_ABORTED" and (req.method, req.url) in self.redirected:
-            return
         if req.failure == "net::ERR_ABORTED" and self._left_the_page(req):
             return
         if self._ours(req.url):
             self.problems.append(f"request failed: {req.method} {req.url}: {req.failure}")
 
     def _on_response(self, response) -> None:
-        if response.headers.get("hx-redirect"):
-            self.redirected.add((response.request.method, response.url))
         if (
             self._ours(response.url)
             and response.status >= 400

@@ -169,6 +169,11 @@ def _queue_older(clock, address: str) -> int:
     return message_id
 
 
+def _by_address() -> dict[str, OutboxMessage]:
+    db.session.expire_all()
+    return {row.to_addr: row for row in db.session.scalars(select(OutboxMessage))}
+
+
 def test_a_remembered_message_is_marked_before_the_mail_server_is_needed(
     smtp, app, ctx, clock, monkeypatch
 ):
@@ -185,8 +190,7 @@ def test_a_remembered_message_is_marked_before_the_mail_server_is_needed(
     assert report is not None
     assert (report.sent, report.retried, report.stopped) == (1, 1, True)
     assert [m["To"] for m in smtp.messages] == ["person@example.org"]
-    db.session.expire_all()
-    rows = {row.to_addr: row for row in db.session.scalars(select(OutboxMessage))}
+    rows = _by_address()
     assert (rows["person@example.org"].status, rows["person@example.org"].lease_holder) == (
         "sent",
         None,
@@ -224,8 +228,7 @@ def test_a_pass_asked_to_stop_still_writes_the_marks_it_owes(smtp, app, ctx, clo
     # The mark needs no mail server: written. The next message waits for a worker.
     assert report.sent == 1
     assert [m["To"] for m in smtp.messages] == ["person@example.org"]
-    db.session.expire_all()
-    rows = {r.to_addr: r for r in db.session.scalars(select(OutboxMessage))}
+    rows = _by_address()
     assert (rows["person@example.org"].status, rows["person@example.org"].lease_holder) == (
         "sent",
         None,
