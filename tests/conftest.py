@@ -454,6 +454,14 @@ class SocketController(Controller):
         return self.loop.create_server(self._factory_invoker, sock=self.sock, ssl=self.ssl_context)
 
 
+def missing(message: str) -> None:
+    """A part an end-to-end test needs (Chromium, nginx, wrk, …) is not installed: skip,
+    or fail where every such test must run (CI sets E2E_REQUIRED=1)."""
+    if os.environ.get("E2E_REQUIRED") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def bound_socket() -> socket.socket:
     """A TCP socket on a loopback port the system picked, not yet listening."""
     sock = socket.socket()

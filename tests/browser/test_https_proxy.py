@@ -39,7 +39,7 @@ from tests.browser.test_individual_journey import (
     _start_screener,
 )
 from tests.browser.test_workspace import _sign_in
-from tests.conftest import bound_socket, wait_until
+from tests.conftest import bound_socket, missing, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -48,19 +48,13 @@ SITE_CONFIG = ROOT / "deploy" / "nginx.conf"
 HOST = "intake.test"  # resolved to 127.0.0.1 by Chromium alone (--host-resolver-rules)
 
 
-def _required(message: str):
-    if os.environ.get("E2E_REQUIRED") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def nginx_binary() -> str:
     found = shutil.which("nginx") or next(
         (p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None
     )
     if not found:
-        _required("nginx not found: apt-get install nginx-light (CI sets E2E_REQUIRED=1)")
+        missing("nginx not found: apt-get install nginx-light (CI sets E2E_REQUIRED=1)")
     return found
 
 
