@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -454,7 +455,7 @@ class SocketController(Controller):
         return self.loop.create_server(self._factory_invoker, sock=self.sock, ssl=self.ssl_context)
 
 
-def missing(message: str) -> None:
+def missing(message: str) -> NoReturn:
     """A part an end-to-end test needs (Chromium, nginx, wrk, …) is not installed: skip,
     or fail where every such test must run (CI sets E2E_REQUIRED=1)."""
     if os.environ.get("E2E_REQUIRED") == "1":
