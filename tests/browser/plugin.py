@@ -122,7 +122,9 @@ class Watchdog:
         # chance.
         self.page = page
         self.navigations = 0
-        self.navigations_before: dict[int, int] = {}
+        # Keyed by the request itself (Playwright hands out one object per request),
+        # not its id(): held here, no later request can take over a freed one's id.
+        self.navigations_before: dict[object, int] = {}
         page.on("request", self._on_request)
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
@@ -151,10 +153,10 @@ class Watchdog:
         if req.is_navigation_request() and req.frame == self.page.main_frame:
             self.navigations += 1
         elif req.resource_type in ("xhr", "fetch"):
-            self.navigations_before[id(req)] = self.navigations
+            self.navigations_before[req] = self.navigations
 
     def _left_the_page(self, req) -> bool:
-        before = self.navigations_before.get(id(req))
+        before = self.navigations_before.get(req)
         return before is not None and self.navigations > before
 
     def _on_request_failed(self, req) -> None:
